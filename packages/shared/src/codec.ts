@@ -1,0 +1,136 @@
+import { Packr, Unpackr } from 'msgpackr';
+import { KvndbError } from './errors';
+import { DEFAULT_MAX_FRAME_BYTES } from './limits';
+
+/**
+ * Plain MessagePack only: no records, no msgpackr extensions, so any language's
+ * MessagePack library can read and write kvndb frames.
+ */
+const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, variableMapSize: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+export const FRAME_HEADER_BYTES = 4;
+
+export function encodeBody(msg: unknown): Buffer {
+  return packr.pack(msg);
+}
+
+export function decodeBody(body: Uint8Array): unknown {
+  return unpackr.unpack(body);
+}
+
+/** One frame: 4-byte big-endian body length, then the MessagePack body. */
+export function encodeFrame(msg: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
+  const body = packr.pack(msg);
+  if (body.length > maxFrameBytes) {
+    throw KvndbError.tooLarge(`message is ${body.length} bytes, the frame limit is ${maxFrameBytes}`, {
+      size: body.length,
+      limit: maxFrameBytes,
+    });
+  }
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+export interface FrameDecoderOptions {
+  maxFrameBytes?: number;
+  onFrame: (msg: unknown) => void;
+  onError: (err: KvndbError) => void;
+}
+
+/**
+ * Push decoder: feed it socket chunks with write(); it calls onFrame once per complete
+ * frame. The length prefix is checked against the limit before any of the body is
+ * buffered. After an error it ignores further input: the stream cannot be trusted.
+ */
+export class FrameDecoder {
+  private readonly maxFrameBytes: number;
+  private readonly onFrame: (msg: unknown) => void;
+  private readonly onError: (err: KvndbError) => void;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes needed before the pending data can make progress. */
+  private needed = 0;
+  private failed = false;
+
+  constructor(options: FrameDecoderOptions) {
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.onFrame = options.onFrame;
+    this.onError = options.onError;
+  }
+
+  /** Bytes received but not yet part of a complete frame. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** Stop decoding; later writes are ignored. */
+  stop(): void {
+    this.failed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.failed || chunk.length === 0) return;
+    let data: Buffer;
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes < this.needed) return;
+      data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+    } else {
+      data = chunk;
+    }
+
+    let off = 0;
+    const end = data.length;
+    while (end - off >= FRAME_HEADER_BYTES) {
+      const len = data.readUInt32BE(off);
+      if (len > this.maxFrameBytes) {
+        this.fail(
+          KvndbError.tooLarge(`frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes}`, {
+            size: len,
+            limit: this.maxFrameBytes,
+          }),
+        );
+        return;
+      }
+      if (len === 0) {
+        this.fail(KvndbError.protocol('empty frame'));
+        return;
+      }
+      if (end - off - FRAME_HEADER_BYTES < len) break;
+      const body = data.subarray(off + FRAME_HEADER_BYTES, off + FRAME_HEADER_BYTES + len);
+      off += FRAME_HEADER_BYTES + len;
+      let msg: unknown;
+      try {
+        msg = unpackr.unpack(body);
+      } catch (err) {
+        this.fail(KvndbError.protocol(`malformed MessagePack frame: ${(err as Error).message}`, err));
+        return;
+      }
+      this.onFrame(msg);
+      if (this.failed) return;
+    }
+
+    if (off < end) {
+      // Keep only the unfinished tail; copy it so a large socket chunk is not retained.
+      const rest = Buffer.from(data.subarray(off));
+      this.pending = [rest];
+      this.pendingBytes = rest.length;
+      this.needed = rest.length >= FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES + rest.readUInt32BE(0) : FRAME_HEADER_BYTES;
+    } else {
+      this.needed = 0;
+    }
+  }
+
+  private fail(err: KvndbError): void {
+    this.stop();
+    this.onError(err);
+  }
+}

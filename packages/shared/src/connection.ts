@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import { FrameDecoder, encodeFrame } from './codec';
+import { KvndbError } from './errors';
+import { DEFAULT_MAX_FRAME_BYTES } from './limits';
+import { describeAddress } from './transport';
+
+/** Coalesced writes are concatenated up to this size; bigger batches are written corked. */
+const CONCAT_LIMIT = 256 * 1024;
+
+export interface FramedConnectionOptions {
+  maxFrameBytes?: number;
+}
+
+/**
+ * A socket speaking kvndb frames. Outgoing frames queued in one event-loop turn leave in
+ * one socket write (one syscall, one TCP segment where they fit); incoming bytes are
+ * decoded by a FrameDecoder. Owners set `onMessage` and listen for 'close' and 'drain'.
+ *
+ * Events: 'close' (err: KvndbError | undefined), 'drain' ().
+ */
+export class FramedConnection extends EventEmitter {
+  readonly socket: net.Socket;
+  readonly address: string;
+  onMessage: (msg: unknown) => void = () => {};
+  private readonly decoder: FrameDecoder;
+  private readonly maxFrameBytes: number;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  private closed = false;
+  private closeError: KvndbError | undefined;
+
+  constructor(socket: net.Socket, options: FramedConnectionOptions = {}) {
+    super();
+    this.socket = socket;
+    this.address = describeAddress(socket);
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.decoder = new FrameDecoder({
+      maxFrameBytes: this.maxFrameBytes,
+      onFrame: (msg) => {
+        if (!this.closed) this.onMessage(msg);
+      },
+      onError: (err) => this.close(err),
+    });
+    socket.on('data', (chunk: Buffer) => this.decoder.write(chunk));
+    socket.on('drain', () => this.emit('drain'));
+    socket.on('error', (err) => {
+      if (!this.closeError) this.closeError = KvndbError.connectionClosed(`connection to ${this.address} failed: ${err.message}`, err);
+    });
+    socket.on('close', () => this.finish());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Bytes accepted for sending but not yet handed to the kernel. */
+  get bufferedBytes(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Encode and queue one message. Throws TOO_LARGE if it exceeds the frame limit. */
+  send(msg: unknown): void {
+    this.sendFrame(encodeFrame(msg, this.maxFrameBytes));
+  }
+
+  /** Queue an already-encoded frame (one encode can serve many connections). */
+  sendFrame(frame: Buffer): void {
+    if (this.closed) return;
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  /** Send an error frame and close once it has been written. */
+  sendErrorAndClose(err: KvndbError, id = 0): void {
+    if (this.closed) return;
+    this.send(err.toWire(id));
+    this.flush();
+    this.closeError = err;
+    this.socket.end();
+    // A peer that never reads must not keep the socket open.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Close now; pending outgoing frames are dropped. */
+  close(err?: KvndbError): void {
+    if (err && !this.closeError) this.closeError = err;
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.finish();
+  }
+
+  private flush = (): void => {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || this.closed) return;
+    const queue = this.queue;
+    const bytes = this.queuedBytes;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (queue.length === 1) {
+      this.socket.write(queue[0]);
+    } else if (bytes <= CONCAT_LIMIT) {
+      this.socket.write(Buffer.concat(queue, bytes));
+    } else {
+      this.socket.cork();
+      for (const frame of queue) this.socket.write(frame);
+      this.socket.uncork();
+    }
+  };
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.decoder.stop();
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.emit('close', this.closeError);
+  }
+}
