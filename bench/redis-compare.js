@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Side by side with Redis: the same redis-benchmark loads, in the same run, against a
+ * redis-server on loopback and against kvndb's RESP front door with 1 and with 2 memory
+ * replicas. Prints ops/s and p50 for each, and the kvndb/Redis ratio; saves JSON.
+ * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
+ */
+const { spawnSync } = require('node:child_process');
+const { startProcess, kvndb, waitFor, stop, freePort, has, saveResults, sleep } = require('./lib');
+
+const LOADS = [
+  { name: '-c 50 -P 1', args: ['-c', '50', '-P', '1'], n: 200000 },
+  { name: '-c 50 -P 16', args: ['-c', '50', '-P', '16'], n: 1000000 },
+  { name: '-c 1', args: ['-c', '1', '-P', '1'], n: 30000 },
+];
+
+function redisBenchmark(port, load) {
+  const r = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get', '-n', String(load.n), '-d', '100', '-r', '100000', '--csv', ...load.args], {
+    encoding: 'utf8',
+    timeout: 300000,
+  });
+  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr || r.stdout}`);
+  const lines = r.stdout.trim().split('\n').map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
+  const header = lines[0];
+  const out = {};
+  for (const row of lines.slice(1)) {
+    const rec = Object.fromEntries(header.map((h, i) => [h, row[i]]));
+    out[rec.test] = { rps: Number(rec.rps), p50: Number(rec.p50_latency_ms) };
+  }
+  return out;
+}
+
+async function startKvndb(replicas) {
+  const port = await freePort();
+  const respPort = await freePort();
+  const router = kvndb(['router', '127.0.0.1', String(port), '--resp-port', String(respPort), '--join-window', '200', '--write-ack', 'majority']);
+  await waitFor(router, /RESP .*listening/);
+  const reps = [];
+  for (let i = 0; i < replicas; i++) reps.push(kvndb(['memory', '127.0.0.1', String(port), '--name', `m${i + 1}`]));
+  const { connect } = require('@kvndb/client');
+  const db = await connect({ host: '127.0.0.1', port });
+  for (;;) {
+    const s = await db.status();
+    if (s.replicas.filter((r) => r.state === 'in-sync').length >= replicas) break;
+    await sleep(50);
+  }
+  await db.close();
+  return { respPort, async stop() { await Promise.all(reps.map(stop)); await stop(router); } };
+}
+
+async function main() {
+  if (!has('redis-server') || !has('redis-benchmark')) {
+    console.log('redis-compare: skipped: redis-server and redis-benchmark are not installed (Debian: apt-get install redis-server redis-tools, or bash scripts/install-system-deps.sh)');
+    return;
+  }
+  const results = {};
+  const redisPort = await freePort();
+  const redis = startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no']);
+  await waitFor(redis, /Ready to accept connections/i);
+  try {
+    for (const load of LOADS) results[`redis ${load.name}`] = redisBenchmark(redisPort, load);
+  } finally {
+    await stop(redis);
+  }
+  for (const replicas of [1, 2]) {
+    const k = await startKvndb(replicas);
+    try {
+      for (const load of LOADS) results[`kvndb-${replicas} ${load.name}`] = redisBenchmark(k.respPort, load);
+    } finally {
+      await k.stop();
+    }
+  }
+  const rows = [];
+  for (const load of LOADS) {
+    for (const test of ['SET', 'GET']) {
+      const r = results[`redis ${load.name}`][test];
+      for (const replicas of [1, 2]) {
+        const k = results[`kvndb-${replicas} ${load.name}`][test];
+        rows.push({ load: load.name, test, replicas, redisRps: r.rps, kvndbRps: k.rps, ratio: +(k.rps / r.rps).toFixed(2), redisP50: r.p50, kvndbP50: k.p50, p50Ratio: +(k.p50 / r.p50).toFixed(2) });
+      }
+    }
+  }
+  console.log('| load | test | replicas | Redis ops/s | kvndb ops/s | kvndb/Redis | Redis p50 ms | kvndb p50 ms |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.load} | ${r.test} | ${r.replicas} | ${Math.round(r.redisRps)} | ${Math.round(r.kvndbRps)} | ${r.ratio} | ${r.redisP50} | ${r.kvndbP50} |`);
+  }
+  console.log(`results: ${saveResults('redis-compare', { rows, raw: results })}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

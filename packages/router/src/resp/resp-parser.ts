@@ -1,0 +1,115 @@
+/**
+ * Push parser for Redis protocol requests (RESP2 arrays of bulk strings, and inline
+ * commands as redis-cli sends when typed by hand). Like the native FrameDecoder it never
+ * touches a socket and checks every declared length before buffering it.
+ */
+export interface RespParserOptions {
+  maxBulkBytes: number;
+  maxArgs: number;
+  maxInlineBytes: number;
+  onCommand: (args: Buffer[]) => void;
+  onError: (message: string) => void;
+}
+
+const CR = 13;
+const LF = 10;
+
+export class RespParser {
+  private buf: Buffer | null = null;
+  private failed = false;
+
+  constructor(private readonly options: RespParserOptions) {}
+
+  get bufferedBytes(): number {
+    return this.buf ? this.buf.length : 0;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.failed) return;
+    const data = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.buf = null;
+    let off = 0;
+    while (off < data.length && !this.failed) {
+      const next = data[off] === 42 /* '*' */ ? this.parseArray(data, off) : this.parseInline(data, off);
+      if (next < 0) break;
+      off = next;
+    }
+    if (!this.failed && off < data.length) this.buf = Buffer.from(data.subarray(off));
+  }
+
+  private fail(message: string): number {
+    this.failed = true;
+    this.buf = null;
+    this.options.onError(message);
+    return -1;
+  }
+
+  /** Returns the offset after the command, or -1 when more data is needed (or on error). */
+  private parseArray(data: Buffer, start: number): number {
+    const line = readLine(data, start + 1);
+    if (line === null) return this.needMore(data, start, 64);
+    const count = parseInteger(data, start + 1, line);
+    if (count === null) return this.fail("Protocol error: invalid multibulk length");
+    if (count > this.options.maxArgs) return this.fail(`Protocol error: too many arguments (limit ${this.options.maxArgs})`);
+    let off = line + 2;
+    if (count <= 0) return off;
+    const args: Buffer[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      if (off >= data.length) return -1;
+      if (data[off] !== 36 /* '$' */) return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(data[off])}'`);
+      const end = readLine(data, off + 1);
+      if (end === null) return this.needMore(data, off, 32);
+      const len = parseInteger(data, off + 1, end);
+      if (len === null || len < 0) return this.fail('Protocol error: invalid bulk length');
+      if (len > this.options.maxBulkBytes) return this.fail(`Protocol error: bulk of ${len} bytes exceeds the limit of ${this.options.maxBulkBytes}`);
+      const bodyStart = end + 2;
+      if (data.length < bodyStart + len + 2) return -1;
+      args[i] = data.subarray(bodyStart, bodyStart + len);
+      off = bodyStart + len + 2;
+    }
+    this.options.onCommand(args);
+    return off;
+  }
+
+  private parseInline(data: Buffer, start: number): number {
+    const lf = data.indexOf(LF, start);
+    if (lf < 0) return this.needMore(data, start, this.options.maxInlineBytes);
+    const end = lf > start && data[lf - 1] === CR ? lf - 1 : lf;
+    const text = data.toString('utf8', start, end).trim();
+    if (text.length > 0) {
+      const args = text.split(/\s+/).map((s) => Buffer.from(s));
+      this.options.onCommand(args);
+    }
+    return lf + 1;
+  }
+
+  /** Incomplete header: fine unless it is already longer than any valid one. */
+  private needMore(data: Buffer, start: number, limit: number): number {
+    if (data.length - start > limit) return this.fail('Protocol error: too big inline request or header');
+    return -1;
+  }
+}
+
+function readLine(data: Buffer, from: number): number | null {
+  const cr = data.indexOf(CR, from);
+  if (cr < 0 || cr + 1 >= data.length) return null;
+  return cr;
+}
+
+function parseInteger(data: Buffer, from: number, to: number): number | null {
+  if (to <= from || to - from > 12) return null;
+  let n = 0;
+  let neg = false;
+  let i = from;
+  if (data[i] === 45 /* '-' */) {
+    neg = true;
+    i++;
+  }
+  if (i >= to) return null;
+  for (; i < to; i++) {
+    const c = data[i] - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  return neg ? -n : n;
+}

@@ -1,0 +1,502 @@
+import { isUtf8 } from 'node:buffer';
+import type net from 'node:net';
+import {
+  DEFAULT_LIMITS,
+  ErrorCode,
+  KVNDB_VERSION,
+  KvndbError,
+  Op,
+  describeAddress,
+  listen,
+  silentLogger,
+  type Endpoint,
+  type Limits,
+  type Logger,
+  type RouterStatus,
+} from '@kvndb/shared';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { RespParser } from './resp-parser';
+import * as R from './resp-encoder';
+import { globToRegExp, literalPrefix } from './glob';
+
+/** What the RESP front door needs from the router: the same dispatch native clients use. */
+export interface RespBackend {
+  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void;
+  status(): RouterStatus;
+}
+
+export interface RespServerOptions extends Endpoint {
+  /** The client password; AUTH must match it when set. */
+  password?: string;
+  limits?: Partial<Limits>;
+  /** KEYS refuses to build a reply larger than this many keys (use SCAN). */
+  maxKeysReply?: number;
+  maxConnections?: number;
+  logger?: Logger;
+}
+
+type Done = (reply: Buffer) => void;
+type Handler = (s: RespSession, args: Buffer[], done: Done) => void;
+
+const MAX_PENDING_PER_CONNECTION = 10000;
+const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+
+/**
+ * The Redis protocol front door: redis-cli, redis-benchmark and Redis client libraries talk
+ * to the router through it. Commands map onto the router's own dispatch, so ordering,
+ * write-ack and errors are exactly those of the native protocol.
+ */
+export class RespServer {
+  private server: net.Server | null = null;
+  private readonly sessions = new Set<RespSession>();
+  readonly logger: Logger;
+  readonly limits: Limits;
+  readonly maxKeysReply: number;
+
+  constructor(readonly backend: RespBackend, readonly options: RespServerOptions) {
+    this.logger = options.logger ?? silentLogger();
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.maxKeysReply = options.maxKeysReply ?? 100000;
+  }
+
+  async start(): Promise<void> {
+    this.server = await listen(this.options, (socket) => this.accept(socket));
+    const a = this.address;
+    this.logger.info(`RESP (Redis protocol) listening on ${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.server?.address();
+    if (a && typeof a === 'object') return { host: a.address, port: a.port };
+    return { host: this.options.host, port: this.options.port };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sessions) s.socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  checkPassword(given: Buffer): boolean {
+    const want = this.options.password ?? '';
+    // Compare digests so the comparison is constant-time whatever the lengths.
+    const a = createHash('sha256').update(given).digest();
+    const b = createHash('sha256').update(want).digest();
+    return timingSafeEqual(a, b);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.options.maxConnections && this.sessions.size >= this.options.maxConnections) {
+      socket.end(R.error('ERR max number of clients reached'));
+      return;
+    }
+    socket.setNoDelay(true);
+    const session = new RespSession(this, socket);
+    this.sessions.add(session);
+    socket.on('close', () => this.sessions.delete(session));
+  }
+}
+
+class RespSession {
+  authed: boolean;
+  private readonly parser: RespParser;
+  /** Replies in request order; undefined = still being worked on. */
+  private replies: Array<Buffer | undefined> = [];
+  private head = 0;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private flushScheduled = false;
+  private closing = false;
+  readonly address: string;
+
+  constructor(readonly server: RespServer, readonly socket: net.Socket) {
+    this.authed = !server.options.password;
+    this.address = describeAddress(socket);
+    this.parser = new RespParser({
+      maxBulkBytes: server.limits.maxValueBytes,
+      maxArgs: 1024 * 1024,
+      maxInlineBytes: 64 * 1024,
+      onCommand: (args) => this.command(args),
+      onError: (message) => {
+        this.queue(R.error(message));
+        this.closing = true;
+        this.flush();
+        socket.end();
+      },
+    });
+    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => socket.destroy());
+  }
+
+  private command(args: Buffer[]): void {
+    if (this.closing || args.length === 0) return;
+    const name = args[0].toString('latin1').toLowerCase();
+    const slot = this.head + this.replies.length;
+    this.replies.push(undefined);
+    if (this.replies.length > MAX_PENDING_PER_CONNECTION) this.socket.pause();
+    const done: Done = (reply) => this.fill(slot, reply);
+    // QUIT: answer it, then close once every earlier reply has been written.
+    if (name === 'quit') this.closing = true;
+    if (!this.authed && !PRE_AUTH.has(name)) {
+      done(R.error('NOAUTH Authentication required.'));
+      return;
+    }
+    const handler = COMMANDS[name];
+    if (!handler) {
+      const shown = args
+        .slice(1, 4)
+        .map((a) => `'${a.toString('utf8').slice(0, 64)}'`)
+        .join(' ');
+      done(R.error(`ERR unknown command '${args[0].toString('utf8').slice(0, 128)}', with args beginning with: ${shown}`));
+      return;
+    }
+    try {
+      handler(this, args, done);
+    } catch (err) {
+      done(errorReply(err));
+    }
+  }
+
+  private fill(slot: number, reply: Buffer): void {
+    const i = slot - this.head;
+    if (i < 0 || i >= this.replies.length) return;
+    this.replies[i] = reply;
+    if (i !== 0) return;
+    let n = 0;
+    while (n < this.replies.length && this.replies[n] !== undefined) {
+      this.queue(this.replies[n] as Buffer);
+      n++;
+    }
+    this.replies.splice(0, n);
+    this.head += n;
+    if (this.replies.length <= MAX_PENDING_PER_CONNECTION && !this.socket.writableNeedDrain) this.socket.resume();
+    if (this.closing && this.replies.length === 0) {
+      this.flush();
+      this.socket.end();
+    }
+  }
+
+  private queue(buf: Buffer): void {
+    this.out.push(buf);
+    this.outBytes += buf.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  private flush = (): void => {
+    this.flushScheduled = false;
+    if (this.out.length === 0 || this.socket.destroyed) return;
+    const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    // A client that does not read its replies stops being read from: bounded buffering.
+    if (!this.socket.write(data) || this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
+  };
+
+  dispatch(op: number, args: unknown[], done: Done, map: (value: unknown) => Buffer): void {
+    this.server.backend.dispatch(op, args, (err, value) => {
+      if (err) done(errorReply(err));
+      else {
+        try {
+          done(map(value));
+        } catch (e) {
+          done(errorReply(e));
+        }
+      }
+    });
+  }
+
+  /** Runs one router request and resolves with its value (for multi-step commands). */
+  request(op: number, args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.server.backend.dispatch(op, args, (err, value) => (err ? reject(err) : resolve(value)));
+    });
+  }
+}
+
+const PRE_AUTH = new Set(['auth', 'hello', 'quit', 'ping']);
+
+function errorReply(err: unknown): Buffer {
+  if (err instanceof KvndbError) return R.error(`${err.code} ${err.message}`);
+  return R.error(`ERR ${err instanceof Error ? err.message : String(err)}`);
+}
+
+class RespArgError extends Error {}
+
+function key(buf: Buffer): string {
+  if (!isUtf8(buf)) throw new KvndbError(ErrorCode.BAD_REQUEST, 'kvndb keys are UTF-8 strings; this key is not valid UTF-8');
+  return buf.toString('utf8');
+}
+
+function arity(args: Buffer[], min: number, max = Infinity): void {
+  if (args.length < min || args.length > max) {
+    throw new RespArgError(`ERR wrong number of arguments for '${args[0].toString().toLowerCase()}' command`);
+  }
+}
+
+function withArity(min: number, max: number, handler: Handler): Handler {
+  return (s, args, done) => {
+    try {
+      arity(args, min, max);
+    } catch (err) {
+      done(R.error((err as Error).message));
+      return;
+    }
+    handler(s, args, done);
+  };
+}
+
+const toBulk = (v: unknown): Buffer => R.bulk(v as Uint8Array | null);
+
+const COMMANDS: Record<string, Handler> = {
+  ping: withArity(1, 2, (_s, args, done) => done(args.length === 2 ? R.bulk(args[1]) : R.PONG)),
+  echo: withArity(2, 2, (_s, args, done) => done(R.bulk(args[1]))),
+  quit: (_s, _args, done) => done(R.OK),
+  select: withArity(2, 2, (_s, args, done) =>
+    done(args[1].toString() === '0' ? R.OK : R.error('ERR DB index is out of range (kvndb has one keyspace)')),
+  ),
+  auth: withArity(2, 3, (s, args, done) => {
+    const pass = args[args.length - 1];
+    if (args.length === 3 && args[1].toString() !== 'default') {
+      done(R.error('WRONGPASS invalid username-password pair or user is disabled.'));
+      return;
+    }
+    if (!s.server.options.password) {
+      done(R.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'));
+      return;
+    }
+    if (s.server.checkPassword(pass)) {
+      s.authed = true;
+      done(R.OK);
+    } else {
+      s.server.logger.warn(`RESP authentication failed from ${s.address}`);
+      // Delay the refusal, as the native handshake does, to slow down guessing.
+      setTimeout(() => done(R.error('WRONGPASS invalid username-password pair or user is disabled.')), 200);
+    }
+  }),
+  hello: (s, args, done) => {
+    let i = 1;
+    if (args.length > 1) {
+      const proto = Number(args[1].toString());
+      if (proto !== 2) {
+        done(R.error('NOPROTO this server does not support the requested protocol version (kvndb speaks RESP2)'));
+        return;
+      }
+      i = 2;
+    }
+    for (; i < args.length; i++) {
+      const opt = args[i].toString().toLowerCase();
+      if (opt === 'auth' && i + 2 < args.length) {
+        if (!s.server.checkPassword(args[i + 2]) && s.server.options.password) {
+          done(R.error('WRONGPASS invalid username-password pair or user is disabled.'));
+          return;
+        }
+        s.authed = true;
+        i += 2;
+      } else if (opt === 'setname' && i + 1 < args.length) {
+        i += 1;
+      } else {
+        done(R.error(`ERR Syntax error in HELLO option '${opt}'`));
+        return;
+      }
+    }
+    if (!s.authed) {
+      done(R.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time'));
+      return;
+    }
+    done(R.array(['server', 'kvndb', 'version', KVNDB_VERSION, 'proto', 2, 'id', 1, 'mode', 'standalone', 'role', 'master', 'modules', []]));
+  },
+  command: (_s, args, done) => {
+    const sub = args[1]?.toString().toLowerCase();
+    if (sub === 'count') done(R.integer(Object.keys(COMMANDS).length));
+    else done(R.EMPTY_ARRAY);
+  },
+  config: withArity(2, Infinity, (_s, args, done) => {
+    const sub = args[1].toString().toLowerCase();
+    if (sub !== 'get') {
+      done(R.error(`ERR kvndb does not support CONFIG ${sub.toUpperCase()}`));
+      return;
+    }
+    const known: Record<string, string> = { save: '', appendonly: 'no', databases: '1' };
+    const out: string[] = [];
+    for (const p of args.slice(2)) {
+      const name = p.toString().toLowerCase();
+      if (name in known) out.push(name, known[name]);
+    }
+    done(R.array(out));
+  }),
+  client: withArity(2, Infinity, (_s, args, done) => {
+    const sub = args[1].toString().toLowerCase();
+    if (sub === 'setname' || sub === 'setinfo' || sub === 'no-evict' || sub === 'no-touch' || sub === 'reply') done(R.OK);
+    else if (sub === 'getname') done(R.NULL_BULK);
+    else if (sub === 'id') done(R.integer(1));
+    else done(R.error(`ERR kvndb does not support CLIENT ${sub.toUpperCase()}`));
+  }),
+  info: (s, _args, done) => {
+    const st = s.server.backend.status();
+    const lines = [
+      '# Server',
+      `redis_version:7.0.0`,
+      `kvndb_version:${st.version}`,
+      `uptime_in_seconds:${Math.floor(st.uptimeMs / 1000)}`,
+      '# Clients',
+      `connected_clients:${st.clients}`,
+      '# Replication',
+      'role:master',
+      `kvndb_epoch:${st.epoch}`,
+      `kvndb_seq:${st.seq}`,
+      `kvndb_write_ack:${st.writeAck}`,
+      `connected_slaves:${st.replicas.length}`,
+      ...st.replicas.map((r, i) => `slave${i}:name=${r.name},state=${r.state},seq=${r.seq},lag=${r.lag}`),
+      '# Stats',
+      `kvndb_reads:${st.ops.reads}`,
+      `kvndb_writes:${st.ops.writes}`,
+      `instantaneous_ops_per_sec:${Math.round(st.ops.readsPerSec + st.ops.writesPerSec)}`,
+    ];
+    done(R.bulk(lines.join('\r\n') + '\r\n'));
+  },
+  get: withArity(2, 2, (s, args, done) => s.dispatch(Op.GET, [key(args[1])], done, toBulk)),
+  set: withArity(3, Infinity, (s, args, done) => {
+    const flags: { nx?: boolean; xx?: boolean; get?: boolean } = {};
+    for (let i = 3; i < args.length; i++) {
+      const opt = args[i].toString().toLowerCase();
+      if (opt === 'nx') flags.nx = true;
+      else if (opt === 'xx') flags.xx = true;
+      else if (opt === 'get') flags.get = true;
+      else if (opt === 'keepttl') continue;
+      else if (opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') {
+        done(R.error('ERR kvndb does not support key expiry (EX/PX/EXAT/PXAT)'));
+        return;
+      } else {
+        done(R.error('ERR syntax error'));
+        return;
+      }
+    }
+    if (flags.nx && flags.xx) {
+      done(R.error('ERR syntax error'));
+      return;
+    }
+    const hasFlags = flags.nx || flags.xx || flags.get;
+    s.dispatch(Op.SET, [key(args[1]), args[2], hasFlags ? flags : null], done, (result) => {
+      if (flags.get) {
+        const prev = Array.isArray(result) ? (result[1] as Uint8Array | null) : null;
+        return R.bulk(prev);
+      }
+      const applied = Array.isArray(result) ? result[0] : result;
+      return applied === false ? R.NULL_BULK : R.OK;
+    });
+  }),
+  setnx: withArity(3, 3, (s, args, done) =>
+    s.dispatch(Op.SET, [key(args[1]), args[2], { nx: true }], done, (r) => R.integer(r === false ? 0 : 1)),
+  ),
+  del: withArity(2, Infinity, (s, args, done) => deleteKeys(s, args, done)),
+  unlink: withArity(2, Infinity, (s, args, done) => deleteKeys(s, args, done)),
+  exists: withArity(2, Infinity, (s, args, done) => {
+    const keys = args.slice(1).map(key);
+    s.dispatch(Op.MGET, [keys], done, (values) => R.integer((values as unknown[]).filter((v) => v !== null && v !== undefined).length));
+  }),
+  mget: withArity(2, Infinity, (s, args, done) =>
+    s.dispatch(Op.MGET, [args.slice(1).map(key)], done, (values) => R.array(values as Array<Uint8Array | null>)),
+  ),
+  mset: (s, args, done) => {
+    if (args.length < 3 || args.length % 2 === 0) {
+      done(R.error("ERR wrong number of arguments for 'mset' command"));
+      return;
+    }
+    const entries: Array<[string, Buffer]> = [];
+    for (let i = 1; i < args.length; i += 2) entries.push([key(args[i]), args[i + 1]]);
+    s.dispatch(Op.MSET, [entries], done, () => R.OK);
+  },
+  keys: withArity(2, 2, (s, args, done) => {
+    const pattern = args[1].toString('utf8');
+    collectKeys(s, pattern, s.server.maxKeysReply).then(
+      (keys) => done(R.array(keys)),
+      (err) => done(errorReply(err)),
+    );
+  }),
+  scan: withArity(2, Infinity, (s, args, done) => {
+    let pattern = '*';
+    let count = 10;
+    for (let i = 2; i < args.length; i += 2) {
+      const opt = args[i].toString().toLowerCase();
+      const val = args[i + 1]?.toString();
+      if (val === undefined) {
+        done(R.error('ERR syntax error'));
+        return;
+      }
+      if (opt === 'match') pattern = val;
+      else if (opt === 'count') {
+        count = Number(val);
+        if (!Number.isInteger(count) || count < 1) {
+          done(R.error('ERR value is not an integer or out of range'));
+          return;
+        }
+      } else if (opt === 'type') continue;
+      else {
+        done(R.error('ERR syntax error'));
+        return;
+      }
+    }
+    const cursorArg = args[1].toString();
+    let after: string | null = null;
+    if (cursorArg !== '0') {
+      after = Buffer.from(cursorArg, 'base64url').toString('utf8');
+      if (!after) {
+        done(R.error('ERR invalid cursor'));
+        return;
+      }
+    }
+    const prefix = literalPrefix(pattern);
+    const re = globToRegExp(pattern);
+    s.request(Op.KEYS, [prefix, Math.min(count, 10000), after]).then(
+      (page) => {
+        const [keys, next] = page as [string[], string | null];
+        const cursor = next ? Buffer.from(next, 'utf8').toString('base64url') : '0';
+        done(R.array([cursor, keys.filter((k) => re.test(k))]));
+      },
+      (err) => done(errorReply(err)),
+    );
+  }),
+  dbsize: withArity(1, 1, (s, _args, done) => {
+    countKeys(s).then(
+      (n) => done(R.integer(n)),
+      (err) => done(errorReply(err)),
+    );
+  }),
+};
+
+function deleteKeys(s: RespSession, args: Buffer[], done: Done): void {
+  const ops = args.slice(1).map((a) => ['d', key(a)]);
+  s.dispatch(Op.BATCH, [ops], done, (results) => R.integer((results as unknown[]).filter((r) => r === true).length));
+}
+
+async function collectKeys(s: RespSession, pattern: string, max: number): Promise<string[]> {
+  const prefix = literalPrefix(pattern);
+  const re = globToRegExp(pattern);
+  const out: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const [keys, next] = (await s.request(Op.KEYS, [prefix, 10000, cursor])) as [string[], string | null];
+    for (const k of keys) if (re.test(k)) out.push(k);
+    if (out.length > max) {
+      throw new KvndbError(ErrorCode.TOO_LARGE, `KEYS would return more than ${max} keys; use SCAN to page through them`);
+    }
+    cursor = next;
+  } while (cursor);
+  return out;
+}
+
+async function countKeys(s: RespSession): Promise<number> {
+  let n = 0;
+  let cursor: string | null = null;
+  do {
+    const [keys, next] = (await s.request(Op.KEYS, ['', 10000, cursor])) as [string[], string | null];
+    n += keys.length;
+    cursor = next;
+  } while (cursor);
+  return n;
+}
