@@ -1,0 +1,178 @@
+import net from 'node:net';
+import { once } from 'node:events';
+import { encodeFrame } from './codec';
+import { FramedConnection } from './connection';
+import { ErrorCode, KvndbError, ProtocolError, TooLargeError } from './errors';
+import { Op } from './opcodes';
+
+/** A connected pair over real loopback sockets: `a` dialled `b`'s listener. */
+interface Pair {
+  a: FramedConnection;
+  b: FramedConnection;
+  /** b's raw socket, for writing bytes no encoder would produce. */
+  bSocket: net.Socket;
+}
+
+let server: net.Server;
+const open: FramedConnection[] = [];
+
+beforeEach(async () => {
+  server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+});
+
+afterEach(async () => {
+  for (const c of open.splice(0)) c.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function pair(options: { maxFrameBytes?: number } = {}): Promise<Pair> {
+  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await once(socket, 'connect');
+  const [bSocket] = await accepted;
+  const a = new FramedConnection(socket, options);
+  const b = new FramedConnection(bSocket, options);
+  open.push(a, b);
+  return { a, b, bSocket };
+}
+
+function collect(conn: FramedConnection): unknown[] {
+  const got: unknown[] = [];
+  conn.onMessage = (m) => got.push(m);
+  return got;
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+}
+
+test('many sends in one tick leave in one socket write, and arrive in order', async () => {
+  const { a, b } = await pair();
+  const got = collect(b);
+  const write = jest.spyOn(a.socket, 'write');
+  for (let i = 0; i < 500; i++) a.send([Op.GET, i + 1, `key-${i}`]);
+  expect(write).not.toHaveBeenCalled(); // nothing until the tick ends
+  expect(a.bufferedBytes).toBeGreaterThan(0);
+  await new Promise((r) => process.nextTick(r));
+  expect(write).toHaveBeenCalledTimes(1);
+  await until(() => got.length === 500);
+  got.forEach((m, i) => expect(m).toEqual([Op.GET, i + 1, `key-${i}`]));
+
+  // The next tick's sends are a new batch.
+  a.send([Op.PING, 1000]);
+  a.send([Op.PING, 1001]);
+  await new Promise((r) => process.nextTick(r));
+  expect(write).toHaveBeenCalledTimes(2);
+  write.mockRestore();
+});
+
+test('the peer sees few data events for a coalesced batch', async () => {
+  const { a, b } = await pair();
+  const got = collect(b);
+  let dataEvents = 0;
+  b.socket.on('data', () => dataEvents++);
+  for (let i = 0; i < 200; i++) a.send([Op.PING, i + 1]);
+  await until(() => got.length === 200);
+  expect(dataEvents).toBeLessThanOrEqual(2);
+});
+
+test('a batch bigger than the concat limit is written corked, frames intact and in order', async () => {
+  const { a, b } = await pair();
+  const got = collect(b);
+  const cork = jest.spyOn(a.socket, 'cork');
+  const big = [Buffer.alloc(200 * 1024, 1), Buffer.alloc(200 * 1024, 2), Buffer.alloc(10, 3)];
+  big.forEach((v, i) => a.send([Op.RESULT, i + 1, v]));
+  await until(() => got.length === 3);
+  expect(cork).toHaveBeenCalledTimes(1);
+  got.forEach((m, i) => {
+    const [op, id, v] = m as [number, number, Buffer];
+    expect([op, id]).toEqual([Op.RESULT, i + 1]);
+    expect(v.equals(big[i])).toBe(true); // Buffer.equals: jest's deep equality is slow on 200 KiB
+  });
+  cork.mockRestore();
+});
+
+test('one pre-encoded frame can be sent on several connections', async () => {
+  const p1 = await pair();
+  const p2 = await pair();
+  const got1 = collect(p1.b);
+  const got2 = collect(p2.b);
+  const frame = encodeFrame([Op.WRITE, 1, 1, [['s', 'k', Buffer.from('v')]]]);
+  p1.a.sendFrame(frame);
+  p2.a.sendFrame(frame);
+  await until(() => got1.length === 1 && got2.length === 1);
+  expect(got1[0]).toEqual(got2[0]);
+});
+
+test('a frame over the limit from the peer closes the connection with TOO_LARGE', async () => {
+  const { a, bSocket } = await pair({ maxFrameBytes: 1024 });
+  const got = collect(a);
+  const closed = once(a, 'close') as Promise<[KvndbError | undefined]>;
+  bSocket.write(Buffer.concat([encodeFrame([Op.PING, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff])]));
+  const [err] = await closed;
+  expect(err).toBeInstanceOf(TooLargeError);
+  expect(err?.code).toBe(ErrorCode.TOO_LARGE);
+  expect(got).toEqual([[Op.PING, 1]]);
+  expect(a.isClosed).toBe(true);
+  expect(a.socket.destroyed).toBe(true);
+});
+
+test('a garbage body closes the connection with PROTOCOL_ERROR and nothing after it is delivered', async () => {
+  const { a, bSocket } = await pair();
+  const got = collect(a);
+  const closed = once(a, 'close') as Promise<[KvndbError | undefined]>;
+  bSocket.write(Buffer.concat([Buffer.from([0, 0, 0, 2, 0x92, 0x01]), encodeFrame([Op.PING, 2])]));
+  const [err] = await closed;
+  expect(err).toBeInstanceOf(ProtocolError);
+  expect(got).toEqual([]);
+});
+
+test('sending a message over the frame limit throws TOO_LARGE and leaves the connection usable', async () => {
+  const { a, b } = await pair({ maxFrameBytes: 1024 });
+  const got = collect(b);
+  expect(() => a.send([Op.RESULT, 1, Buffer.alloc(2048)])).toThrow(TooLargeError);
+  a.send([Op.PING, 2]);
+  await until(() => got.length === 1);
+  expect(got).toEqual([[Op.PING, 2]]);
+});
+
+test('sendErrorAndClose delivers the error frame, then the connection closes', async () => {
+  const { a, b } = await pair();
+  const got = collect(b);
+  const bClosed = once(b, 'close');
+  const aClosed = once(a, 'close') as Promise<[KvndbError | undefined]>;
+  a.sendErrorAndClose(KvndbError.authFailed());
+  const [aErr] = await aClosed;
+  expect(aErr?.code).toBe(ErrorCode.AUTH_FAILED);
+  await bClosed;
+  expect(got).toEqual([[Op.ERROR, 0, 'AUTH_FAILED', expect.stringMatching(/authentication failed/), null]]);
+});
+
+test('close() emits close once with its error; later sends are ignored', async () => {
+  const { a } = await pair();
+  const events: (KvndbError | undefined)[] = [];
+  a.on('close', (e) => events.push(e));
+  const err = KvndbError.connectionClosed('done here');
+  a.close(err);
+  a.close(KvndbError.protocol('second close'));
+  expect(() => a.send([Op.PING, 1])).not.toThrow();
+  await new Promise((r) => setImmediate(r));
+  expect(events).toEqual([err]);
+  expect(a.bufferedBytes).toBe(0);
+});
+
+test('the peer hanging up closes the connection without an error', async () => {
+  const { a, b } = await pair();
+  const closed = once(a, 'close') as Promise<[KvndbError | undefined]>;
+  b.socket.end();
+  const [err] = await closed;
+  expect(err).toBeUndefined();
+  expect(a.isClosed).toBe(true);
+});
+
+test('the address names the remote end', async () => {
+  const { a } = await pair();
+  expect(a.address).toBe(`127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+});
