@@ -254,6 +254,9 @@ describe('malformed and oversized input', () => {
     ['an extension type (not plain MessagePack)', [0xd4, 0x01, 0x02]],
     ['an unknown ext8 type', [0xc7, 0x01, 0x05, 0x00]],
     ['two values in one frame', [0x01, 0x02]],
+    ['the timestamp extension (decodes to a Date)', [0xd6, 0xff, 0, 0, 0, 1]],
+    ['the never-used byte 0xc1', [0xc1]],
+    ['an array nested deeper than the limit', [...Array(40).fill(0x91), 0x01]],
   ];
 
   test.each(GARBAGE)('garbage body (%s) is a PROTOCOL_ERROR, fed whole or byte by byte', (_name, body) => {

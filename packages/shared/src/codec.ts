@@ -34,6 +34,26 @@ export function encodeFrame(msg: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_BYTE
   return frame;
 }
 
+const MAX_DEPTH = 32;
+
+/**
+ * msgpackr decodes some things plain MessagePack does not have (the timestamp extension
+ * as a Date, the never-used 0xc1 byte as an object): refuse anything but nil, booleans,
+ * numbers, strings, bytes, arrays and plain maps, nested at most MAX_DEPTH deep.
+ */
+function isPlain(v: unknown, depth: number): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
+  if (typeof v !== 'object' || depth > MAX_DEPTH) return false;
+  if (v instanceof Uint8Array) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!isPlain(v[i], depth + 1)) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const k in v) if (!isPlain((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return true;
+}
+
 export interface FrameDecoderOptions {
   maxFrameBytes?: number;
   onFrame: (msg: unknown) => void;
@@ -112,6 +132,10 @@ export class FrameDecoder {
         msg = unpackr.unpack(body);
       } catch (err) {
         this.fail(KvndbError.protocol(`malformed MessagePack frame: ${(err as Error).message}`, err));
+        return;
+      }
+      if (!isPlain(msg, 0)) {
+        this.fail(KvndbError.protocol('malformed MessagePack frame: only plain MessagePack types are allowed (no extensions)'));
         return;
       }
       this.onFrame(msg);
