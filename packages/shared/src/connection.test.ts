@@ -176,3 +176,36 @@ test('the address names the remote end', async () => {
   const { a } = await pair();
   expect(a.address).toBe(`127.0.0.1:${(server.address() as net.AddressInfo).port}`);
 });
+
+describe('hold()', () => {
+  test('messages arriving after hold() wait for the next handler and reach it in order', async () => {
+    const net = await import('node:net');
+    const { FramedConnection } = await import('./connection');
+    const { encodeFrame } = await import('./codec');
+    const peers: import('node:net').Socket[] = [];
+    const server = net.createServer((s) => {
+      peers.push(s);
+      s.write(Buffer.concat([encodeFrame([1]), encodeFrame([2]), encodeFrame([3])]));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const conn = new FramedConnection(net.connect(port, '127.0.0.1'));
+    const first: unknown[] = [];
+    const gotFirst = new Promise<void>((resolve) => {
+      conn.onMessage = (m) => {
+        first.push(m);
+        conn.hold(); // as a handshake does when its last message arrives
+        resolve();
+      };
+    });
+    await gotFirst;
+    await new Promise((r) => setTimeout(r, 20));
+    const later: unknown[] = [];
+    conn.onMessage = (m) => later.push(m);
+    expect(first).toEqual([[1]]);
+    expect(later).toEqual([[2], [3]]);
+    conn.close();
+    peers.forEach((p) => p.destroy());
+    await new Promise((r) => server.close(r));
+  });
+});

@@ -22,7 +22,9 @@ export interface FramedConnectionOptions {
 export class FramedConnection extends EventEmitter {
   readonly socket: net.Socket;
   readonly address: string;
-  onMessage: (msg: unknown) => void = () => {};
+  private handler: (msg: unknown) => void = () => {};
+  /** Messages held back between hold() and the next onMessage assignment. */
+  private held: unknown[] | null = null;
   private readonly decoder: FrameDecoder;
   private readonly maxFrameBytes: number;
   private queue: Buffer[] = [];
@@ -39,7 +41,9 @@ export class FramedConnection extends EventEmitter {
     this.decoder = new FrameDecoder({
       maxFrameBytes: this.maxFrameBytes,
       onFrame: (msg) => {
-        if (!this.closed) this.onMessage(msg);
+        if (this.closed) return;
+        if (this.held) this.held.push(msg);
+        else this.handler(msg);
       },
       onError: (err) => this.close(err),
     });
@@ -49,6 +53,31 @@ export class FramedConnection extends EventEmitter {
       if (!this.closeError) this.closeError = KvndbError.connectionClosed(`connection to ${this.address} failed: ${err.message}`, err);
     });
     socket.on('close', () => this.finish());
+  }
+
+  get onMessage(): (msg: unknown) => void {
+    return this.handler;
+  }
+
+  /** Install the message handler; messages held since hold() are delivered to it first, in order. */
+  set onMessage(fn: (msg: unknown) => void) {
+    this.handler = fn;
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    for (const msg of held) {
+      if (this.closed) break;
+      fn(msg);
+    }
+  }
+
+  /**
+   * Queue incoming messages until the next onMessage assignment. A handshake calls this
+   * before it resolves, so frames that arrive in the same chunk as its last message reach
+   * whoever takes over the connection instead of being lost.
+   */
+  hold(): void {
+    if (!this.held) this.held = [];
   }
 
   get isClosed(): boolean {

@@ -26,6 +26,8 @@ export const DEFAULT_LIMITS: Limits = {
 export function checkKey(key: unknown, limits: Limits = DEFAULT_LIMITS): asserts key is string {
   if (typeof key !== 'string') throw KvndbError.badRequest(`key must be a string, got ${describe(key)}`);
   if (key.length === 0) throw KvndbError.badRequest('key must not be empty');
+  // A lone surrogate has no UTF-8 form: SQLite would store U+FFFD, memory the raw unit.
+  if (!key.isWellFormed()) throw KvndbError.badRequest('key is not valid Unicode (it contains a lone surrogate)');
   // Cheap upper bound first: a UTF-16 unit is at most 3 UTF-8 bytes.
   if (key.length * 3 > limits.maxKeyBytes) {
     const bytes = Buffer.byteLength(key, 'utf8');

@@ -27,7 +27,7 @@ export interface WelcomeInfo {
  * The connecting side of the handshake (clients and replicas):
  * HELLO -> CHALLENGE -> AUTH -> WELCOME. Resolves with the router's WELCOME info;
  * rejects with the router's error (AUTH_FAILED, VERSION_MISMATCH, ...) or TIMEOUT.
- * Messages after WELCOME go to whatever onMessage the caller installs next.
+ * Messages after WELCOME are held until the caller installs its onMessage, then delivered.
  */
 export function peerHandshake(conn: FramedConnection, options: PeerHandshakeOptions): Promise<WelcomeInfo> {
   const timeoutMs = options.timeoutMs ?? 10000;
@@ -38,11 +38,13 @@ export function peerHandshake(conn: FramedConnection, options: PeerHandshakeOpti
       done = true;
       clearTimeout(timer);
       conn.off('close', onClose);
-      conn.onMessage = () => {};
       if (err) {
+        conn.onMessage = () => {};
         conn.close(err);
         reject(err);
       } else {
+        // Whatever follows WELCOME in the same chunk waits for the caller's handler.
+        conn.hold();
         resolve(info as WelcomeInfo);
       }
     };

@@ -1,0 +1,347 @@
+import {
+  DEFAULT_KEYS_LIMIT,
+  ErrorCode,
+  KvndbError,
+  MAX_KEYS_LIMIT,
+  Op,
+  OP_NAMES,
+  describe,
+  toKvndbError,
+  type FramedConnection,
+  type Logger,
+  type WriteOp,
+} from '@kvndb/shared';
+import { SnapshotReceiver } from './snapshot-receiver';
+import { SnapshotSender } from './snapshot-sender';
+import type { Store, WriteBatch } from './store';
+
+export interface ReplicaSessionHooks {
+  /** SYNC_DONE arrived: the replica now serves reads. */
+  onInSync(): void;
+}
+
+/**
+ * One connection's worth of the replica link, after WELCOME: applies the write stream
+ * (group commit), answers reads, and takes part in resync as joiner or as source.
+ * Everything is tied to this connection; a reconnect gets a new session.
+ */
+export class ReplicaSession {
+  private inSync = false;
+  /** WRITEs received in this event-loop turn, applied together in one store transaction. */
+  private pending: WriteBatch[] = [];
+  private flushScheduled = false;
+  /** Seq of the last write accepted (applied or pending): the next must be this + 1. */
+  private lastSeq: number;
+  private receiver: SnapshotReceiver | null = null;
+  private readonly senders = new Map<number, SnapshotSender>();
+  /** Set once we gave up on this connection: frames still in the socket chunk are ignored. */
+  private failed = false;
+
+  constructor(
+    private readonly conn: FramedConnection,
+    private readonly store: Store,
+    private readonly logger: Logger,
+    private readonly hooks: ReplicaSessionHooks,
+  ) {
+    this.lastSeq = store.position().seq;
+    conn.onMessage = this.onMessage;
+    conn.once('close', this.onClose);
+  }
+
+  /** Handle frames that arrived before the session took over the connection. */
+  get isInSync(): boolean {
+    return this.inSync;
+  }
+
+  /** Resyncs this replica is currently the source of. */
+  get activeSnapshots(): number {
+    return this.senders.size;
+  }
+
+  private readonly onMessage = (msg: unknown): void => {
+    if (this.failed) return;
+    if (!Array.isArray(msg)) return this.fail(`message is not an array (${describe(msg)})`);
+    const op = msg[0];
+    if (op === Op.WRITE) return this.onWrite(msg);
+    // Anything else sees every write that arrived before it.
+    if (this.pending.length > 0) this.flushWrites();
+    if (this.failed || this.conn.isClosed) return;
+    switch (op) {
+      case Op.GET:
+      case Op.HAS:
+      case Op.MGET:
+      case Op.KEYS:
+      case Op.PING:
+        return this.onRead(msg);
+      case Op.SYNC_START:
+        return this.onSyncStart(msg);
+      case Op.SNAPSHOT_CHUNK:
+        return this.onSnapshotChunk(msg);
+      case Op.SNAPSHOT_END:
+        return this.onSnapshotEnd(msg);
+      case Op.SNAPSHOT_ABORT:
+        return this.onSnapshotAbort(msg);
+      case Op.SNAPSHOT_REQUEST:
+        return this.onSnapshotRequest(msg);
+      case Op.SNAPSHOT_CREDIT:
+        return this.onSnapshotCredit(msg);
+      case Op.SYNC_DONE:
+        return this.onSyncDone(msg);
+      case Op.ERROR:
+        // The router reports a connection-level problem and closes; say what it was.
+        this.logger.warn(`router reported ${String(msg[2])}: ${String(msg[3])}`);
+        return;
+      default:
+        return this.fail(`unexpected message ${OP_NAMES[op as number] ?? String(op)} from the router`);
+    }
+  };
+
+  private onWrite(msg: unknown[]): void {
+    const epoch = msg[1];
+    const seq = msg[2];
+    const ops = msg[3];
+    if (msg.length !== 4 || typeof epoch !== 'number' || typeof seq !== 'number' || !Array.isArray(ops)) {
+      return this.fail('malformed WRITE (expected [WRITE, epoch, seq, ops])');
+    }
+    if (this.receiver !== null) {
+      return this.fail(`WRITE ${seq} arrived while snapshot ${this.receiver.resyncId} is still loading`);
+    }
+    if (seq !== this.lastSeq + 1) {
+      this.logger.warn(
+        `gap in the write stream: expected seq ${this.lastSeq + 1}, got ${seq}; disconnecting so the router resyncs this replica`,
+      );
+      return this.fail(`write stream gap: expected seq ${this.lastSeq + 1}, got ${seq}`, false);
+    }
+    this.lastSeq = seq;
+    this.pending.push({ epoch, seq, ops: ops as WriteOp[] });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushWrites);
+    }
+  }
+
+  /** Group commit: every WRITE of this turn in one store transaction, then one ack each. */
+  private readonly flushWrites = (): void => {
+    this.flushScheduled = false;
+    const group = this.pending;
+    if (group.length === 0 || this.failed || this.conn.isClosed) return;
+    this.pending = [];
+    let results;
+    try {
+      results = this.store.apply(group);
+    } catch (err) {
+      const e = toKvndbError(err);
+      this.logger.error(
+        `cannot apply writes ${group[0].seq}..${group[group.length - 1].seq}: ${e.message}; disconnecting to be resynced`,
+      );
+      this.lastSeq = this.store.position().seq;
+      this.failed = true;
+      this.conn.sendErrorAndClose(new KvndbError(ErrorCode.REPLICA_ERROR, `cannot apply writes: ${e.message}`));
+      return;
+    }
+    for (let i = 0; i < group.length; i++) this.conn.send([Op.WRITE_ACK, group[i].seq, results[i]]);
+  };
+
+  private onRead(msg: unknown[]): void {
+    const id = msg[1];
+    if (typeof id !== 'number') return this.fail(`${OP_NAMES[msg[0] as number]} without a request id`);
+    let value: unknown;
+    try {
+      value = this.read(msg);
+    } catch (err) {
+      const e = toKvndbError(err);
+      // Bad arguments are the caller's fault; anything else is this replica failing.
+      const code = e.code === ErrorCode.BAD_REQUEST ? e.code : ErrorCode.REPLICA_ERROR;
+      this.conn.send([Op.ERROR, id, code, e.message, null]);
+      return;
+    }
+    this.conn.send([Op.RESULT, id, value]);
+  }
+
+  private read(msg: unknown[]): unknown {
+    switch (msg[0]) {
+      case Op.GET:
+        return this.store.get(key(msg[2])) ?? null;
+      case Op.HAS:
+        return this.store.has(key(msg[2]));
+      case Op.MGET: {
+        const keys = msg[2];
+        if (!Array.isArray(keys)) throw KvndbError.badRequest(`MGET needs an array of keys, got ${describe(keys)}`);
+        const values = new Array<Buffer | null>(keys.length);
+        for (let i = 0; i < keys.length; i++) values[i] = this.store.get(key(keys[i])) ?? null;
+        return values;
+      }
+      case Op.KEYS: {
+        const prefix = msg[2] ?? '';
+        const limit = msg[3] ?? DEFAULT_KEYS_LIMIT;
+        const cursor = msg[4] ?? null;
+        if (typeof prefix !== 'string') throw KvndbError.badRequest(`KEYS prefix must be a string, got ${describe(prefix)}`);
+        if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_KEYS_LIMIT) {
+          throw KvndbError.badRequest(`KEYS limit must be an integer from 1 to ${MAX_KEYS_LIMIT}`);
+        }
+        if (cursor !== null && typeof cursor !== 'string') {
+          throw KvndbError.badRequest(`KEYS cursor must be a string or nil, got ${describe(cursor)}`);
+        }
+        const keys = this.store.scan(prefix, cursor, limit);
+        return [keys, keys.length === limit ? keys[keys.length - 1] : null];
+      }
+      default:
+        return 'PONG';
+    }
+  }
+
+  private onSyncStart(msg: unknown[]): void {
+    const [, mode, epoch, seq, info] = msg;
+    if (typeof epoch !== 'number' || typeof seq !== 'number') return this.fail('malformed SYNC_START');
+    this.inSync = false;
+    if (this.receiver !== null) {
+      // The router restarted the resync: what was loaded so far is not a consistent state.
+      this.logger.warn(`resync ${this.receiver.resyncId} replaced by a new SYNC_START; wiping the partial snapshot`);
+      this.receiver = null;
+      this.store.reset();
+    }
+    if (mode === 'incremental') {
+      const pos = this.store.position();
+      this.lastSeq = pos.seq;
+      this.logger.info(`incremental catch-up from seq ${pos.seq} (router at epoch ${epoch}, seq ${seq})`);
+      return;
+    }
+    if (mode !== 'full') return this.fail(`unknown SYNC_START mode ${String(mode)}`);
+    const resyncId = (info as { resyncId?: unknown } | null)?.resyncId;
+    if (typeof resyncId !== 'number') return this.fail('full SYNC_START without info.resyncId');
+    this.store.reset();
+    this.receiver = new SnapshotReceiver(resyncId, epoch, seq, this.store);
+    this.lastSeq = seq;
+    this.logger.info(`full resync ${resyncId}: store wiped, loading a snapshot taken at epoch ${epoch}, seq ${seq}`);
+  }
+
+  private onSnapshotChunk(msg: unknown[]): void {
+    const receiver = this.joinerFor(msg[1], 'SNAPSHOT_CHUNK');
+    if (!receiver) return;
+    try {
+      receiver.load(msg[2]);
+    } catch (err) {
+      return this.fail(`cannot load snapshot chunk of resync ${receiver.resyncId}: ${toKvndbError(err).message}`);
+    }
+    this.conn.send([Op.SNAPSHOT_ACK, receiver.resyncId, 1]);
+    if (receiver.chunksLoaded % 100 === 0) {
+      this.logger.debug(`resync ${receiver.resyncId}: ${receiver.keysLoaded} keys, ${receiver.bytesLoaded} bytes loaded`);
+    }
+  }
+
+  private onSnapshotEnd(msg: unknown[]): void {
+    const receiver = this.joinerFor(msg[1], 'SNAPSHOT_END');
+    if (!receiver) return;
+    this.receiver = null;
+    try {
+      receiver.finish(msg[2]);
+    } catch (err) {
+      this.logger.error(`${toKvndbError(err).message}; disconnecting to get a new full resync`);
+      this.failed = true;
+      this.conn.close(toKvndbError(err));
+      return;
+    }
+    this.lastSeq = receiver.seq;
+    const secs = receiver.elapsedMs / 1000;
+    this.logger.info(
+      `resync ${receiver.resyncId}: snapshot loaded, ${receiver.keysLoaded} keys, ${receiver.bytesLoaded} bytes in ${secs.toFixed(1)} s; now at epoch ${receiver.epoch}, seq ${receiver.seq}`,
+    );
+  }
+
+  private onSnapshotAbort(msg: unknown[]): void {
+    const resyncId = msg[1];
+    const reason = typeof msg[2] === 'string' ? msg[2] : 'no reason given';
+    const sender = this.senders.get(resyncId as number);
+    if (sender) {
+      sender.abort(`the router aborted it: ${reason}`);
+      return;
+    }
+    if (this.receiver !== null && this.receiver.resyncId === resyncId) {
+      this.logger.warn(`resync ${String(resyncId)} aborted by the router (${reason}); wiping and waiting for a new one`);
+      this.receiver = null;
+      this.store.reset();
+      this.lastSeq = 0;
+      return;
+    }
+    this.logger.debug(`SNAPSHOT_ABORT for resync ${String(resyncId)}, which is not running here`);
+  }
+
+  private onSnapshotRequest(msg: unknown[]): void {
+    const [, resyncId, epoch, seq, window] = msg;
+    if (typeof resyncId !== 'number' || typeof epoch !== 'number' || typeof seq !== 'number' || typeof window !== 'number' || window < 1) {
+      return this.fail('malformed SNAPSHOT_REQUEST');
+    }
+    const pos = this.store.position();
+    if (pos.seq !== seq || this.receiver !== null) {
+      const reason = this.receiver !== null ? 'source is itself loading a snapshot' : `source is at seq ${pos.seq}, not ${seq}`;
+      this.logger.warn(`resync ${resyncId}: cannot be the source: ${reason}`);
+      this.conn.send([Op.SNAPSHOT_ABORT, resyncId, reason]);
+      return;
+    }
+    this.senders.get(resyncId)?.abort('replaced by a new request with the same id');
+    let snapshot;
+    try {
+      snapshot = this.store.snapshot();
+    } catch (err) {
+      const e = toKvndbError(err);
+      this.logger.error(`resync ${resyncId}: cannot take a snapshot: ${e.message}`);
+      this.conn.send([Op.SNAPSHOT_ABORT, resyncId, `source failed: ${e.message}`]);
+      return;
+    }
+    const sender = new SnapshotSender(this.conn, snapshot, resyncId, window, this.logger, this.onSenderFinished);
+    this.senders.set(resyncId, sender);
+    sender.start();
+  }
+
+  private onSnapshotCredit(msg: unknown[]): void {
+    const n = msg[2];
+    if (typeof n !== 'number' || n < 0) return this.fail('malformed SNAPSHOT_CREDIT');
+    // Credits for a stream that already ended are normal: the router acks the last chunks late.
+    this.senders.get(msg[1] as number)?.credit(n);
+  }
+
+  private onSyncDone(msg: unknown[]): void {
+    if (this.receiver !== null) return this.fail('SYNC_DONE while a snapshot is still loading');
+    const pos = this.store.position();
+    if (typeof msg[2] === 'number' && msg[2] !== pos.seq) {
+      this.logger.warn(`SYNC_DONE says seq ${msg[2]} but this replica is at seq ${pos.seq}`);
+    }
+    this.inSync = true;
+    this.logger.info(`in sync with the router at epoch ${pos.epoch}, seq ${pos.seq} (${this.store.kind} store)`);
+    this.hooks.onInSync();
+  }
+
+  private joinerFor(resyncId: unknown, what: string): SnapshotReceiver | null {
+    if (this.receiver === null || this.receiver.resyncId !== resyncId) {
+      this.fail(`${what} for resync ${String(resyncId)}, which this replica is not loading`);
+      return null;
+    }
+    return this.receiver;
+  }
+
+  private readonly onSenderFinished = (sender: SnapshotSender): void => {
+    if (this.senders.get(sender.resyncId) === sender) this.senders.delete(sender.resyncId);
+  };
+
+  private readonly onClose = (): void => {
+    this.pending = [];
+    this.receiver = null;
+    for (const sender of [...this.senders.values()]) sender.abort('connection to the router closed');
+    this.senders.clear();
+  };
+
+  /** Something the protocol does not allow: tell the router, close; reconnecting resyncs us. */
+  private fail(reason: string, log = true): void {
+    if (this.failed) return;
+    if (log) this.logger.error(`protocol error from the router: ${reason}; disconnecting`);
+    this.failed = true;
+    this.pending = [];
+    for (const sender of [...this.senders.values()]) sender.abort('giving up on this connection');
+    this.conn.sendErrorAndClose(KvndbError.protocol(reason));
+  }
+}
+
+function key(k: unknown): string {
+  if (typeof k !== 'string' || k.length === 0) throw KvndbError.badRequest(`key must be a non-empty string, got ${describe(k)}`);
+  return k;
+}

@@ -1,0 +1,246 @@
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import {
+  peerHandshake,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  ErrorCode,
+  FramedConnection,
+  KvndbError,
+  dial,
+  silentLogger,
+  toKvndbError,
+  type Logger,
+  type ReplicaHelloInfo,
+  type TlsMaterial,
+  type TransportType,
+} from '@kvndb/shared';
+import { ReplicaSession } from './replica-session';
+import type { Store } from './store';
+
+export interface ReplicaOptions {
+  host?: string;
+  port?: number;
+  type?: TransportType;
+  tls?: TlsMaterial;
+  /** The replica secret (the router's --replica-password, or its --password). */
+  password?: string;
+  /** Default `${os.hostname()}-${process.pid}`. */
+  name?: string;
+  /** Wipe the store and ask for a full resync on the first join. */
+  reset?: boolean;
+  store: Store;
+  logger?: Logger;
+  /** Backoff cap between connection attempts, default 5000 ms. */
+  maxRetryDelayMs?: number;
+}
+
+export type ReplicaLinkState = 'connecting' | 'syncing' | 'in-sync' | 'stopped';
+
+type PRetryModule = typeof import('p-retry', { with: { 'resolution-mode': 'import' } });
+let pRetryModule: Promise<PRetryModule> | null = null;
+/** p-retry is ESM-only; a dynamic import loads it from CommonJS (and jest compiles it to a require). */
+function loadPRetry(): Promise<PRetryModule> {
+  pRetryModule ??= import('p-retry');
+  return pRetryModule;
+}
+
+/** A session that ends sooner than this is followed by a pause, so a router that drops us at once is not hammered. */
+const MIN_HEALTHY_SESSION_MS = 1000;
+
+/**
+ * A replica's link to the router: connects out, handshakes with its stored position, and
+ * runs a ReplicaSession until the connection ends; then reconnects with backoff, forever,
+ * until stop().
+ *
+ * Events: 'connected' (WelcomeInfo), 'disconnected' (KvndbError | undefined), 'in-sync' ().
+ */
+export class Replica extends EventEmitter {
+  readonly name: string;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly store: Store;
+  private readonly logger: Logger;
+  private readonly maxRetryDelayMs: number;
+  private _state: ReplicaLinkState = 'stopped';
+  private started = false;
+  private stopping = false;
+  /** HELLO says reset only until the first join succeeds. */
+  private resetPending: boolean;
+  private conn: FramedConnection | null = null;
+  private running: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private wakePause: (() => void) | null = null;
+
+  constructor(private readonly options: ReplicaOptions) {
+    super();
+    if (!options || !options.store) throw KvndbError.badRequest('a replica needs a store');
+    this.store = options.store;
+    this.name = options.name ?? `${os.hostname()}-${process.pid}`;
+    this.host = options.host ?? DEFAULT_HOST;
+    this.port = options.port ?? DEFAULT_PORT;
+    this.logger = options.logger ?? silentLogger();
+    this.maxRetryDelayMs = Math.max(10, options.maxRetryDelayMs ?? 5000);
+    this.resetPending = !!options.reset;
+  }
+
+  get state(): ReplicaLinkState {
+    return this._state;
+  }
+
+  private get routerAddress(): string {
+    return this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
+  }
+
+  /** Connect and keep reconnecting (with backoff) until stop(). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this._state = 'connecting';
+    this.running = this.run().catch((err) => {
+      // run() handles its own failures; reaching here is a bug, but must not be an unhandled rejection.
+      this.logger.error(`replica link stopped unexpectedly: ${toKvndbError(err).message}`);
+    });
+  }
+
+  /** Disconnect, stop retrying and close the store. */
+  async stop(): Promise<void> {
+    if (this.stopping) {
+      await this.running;
+      return;
+    }
+    this.stopping = true;
+    this.abort.abort(KvndbError.connectionClosed('the replica is stopping'));
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.wakePause?.();
+    this.conn?.close();
+    await this.running;
+    this._state = 'stopped';
+    this.store.close();
+  }
+
+  private async run(): Promise<void> {
+    const { default: pRetry, AbortError } = await loadPRetry();
+    if (this.resetPending) {
+      this.store.reset();
+      this.logger.info(`reset requested: wiped the ${this.store.kind} store; asking the router for a full resync`);
+    }
+    while (!this.stopping) {
+      let conn: FramedConnection;
+      try {
+        conn = await pRetry(
+          async (attempt: number) => {
+            if (this.stopping) throw new AbortError('the replica is stopping');
+            return this.connectOnce(attempt);
+          },
+          {
+            forever: true,
+            factor: 2,
+            minTimeout: Math.min(100, this.maxRetryDelayMs),
+            maxTimeout: this.maxRetryDelayMs,
+            randomize: true,
+            signal: this.abort.signal,
+            onFailedAttempt: (err) => this.logFailedAttempt(err as unknown as KvndbError & { attemptNumber: number }),
+          },
+        );
+      } catch (err) {
+        if (this.stopping) break;
+        // Only a non-retryable error gets here; keep trying rather than giving up on the router.
+        this.logger.error(`cannot join the router at ${this.routerAddress}: ${toKvndbError(err).message}`);
+        await this.pause(this.maxRetryDelayMs);
+        continue;
+      }
+      const startedAt = Date.now();
+      if (!conn.isClosed) await new Promise<void>((resolve) => conn.once('close', () => resolve()));
+      if (!this.stopping && Date.now() - startedAt < MIN_HEALTHY_SESSION_MS) {
+        await this.pause(Math.min(MIN_HEALTHY_SESSION_MS, this.maxRetryDelayMs));
+      }
+    }
+  }
+
+  /** One attempt: dial, handshake with our stored position, start a session. */
+  private async connectOnce(attempt: number): Promise<FramedConnection> {
+    this.logger.info(`connecting to router at ${this.routerAddress} (attempt ${attempt})`);
+    const socket = await dial({ host: this.host, port: this.port, type: this.options.type, tls: this.options.tls });
+    if (this.stopping) {
+      socket.destroy();
+      throw KvndbError.connectionClosed('the replica is stopping');
+    }
+    const conn = new FramedConnection(socket);
+    this.conn = conn;
+    try {
+      this.wipeIfHalfLoaded();
+      const pos = this.store.position();
+      const info: ReplicaHelloInfo = { name: this.name, epoch: pos.epoch, seq: pos.seq, reset: this.resetPending };
+      const welcome = await peerHandshake(conn, {
+        role: 'replica',
+        secret: this.options.password,
+        info: info as unknown as Record<string, unknown>,
+      });
+      if (this.stopping || conn.isClosed) throw KvndbError.connectionClosed('connection closed right after the handshake');
+      this.resetPending = false;
+      conn.once('close', (err?: KvndbError) => this.onDisconnect(conn, err));
+      this._state = 'syncing';
+      this.logger.info(
+        `joined router at ${this.routerAddress} as ${this.name} with position epoch ${pos.epoch}, seq ${pos.seq}${info.reset ? ' (reset)' : ''}; router at epoch ${welcome.epoch}, seq ${welcome.seq}`,
+      );
+      this.emit('connected', welcome);
+      // Installing the session's handler delivers what arrived right behind WELCOME.
+      new ReplicaSession(conn, this.store, this.logger, { onInSync: this.onInSync });
+      return conn;
+    } catch (err) {
+      if (this.conn === conn) this.conn = null;
+      conn.close();
+      throw toKvndbError(err);
+    }
+  }
+
+  private logFailedAttempt(err: KvndbError & { attemptNumber: number }): void {
+    if (this.stopping) return;
+    const where = `router at ${this.routerAddress}`;
+    if (err.code === ErrorCode.AUTH_FAILED) {
+      this.logger.error(`${where} refused this replica's secret (attempt ${err.attemptNumber}): ${err.message}; check --replica-password`);
+    } else if (err.code === ErrorCode.VERSION_MISMATCH) {
+      this.logger.error(`${where} speaks another protocol version (attempt ${err.attemptNumber}): ${err.message}`);
+    } else {
+      this.logger.warn(`cannot connect to ${where} (attempt ${err.attemptNumber}): ${err.message}`);
+    }
+  }
+
+  /** Data at position (0,0) is what a resync that died half way leaves: it is no consistent state. */
+  private wipeIfHalfLoaded(): void {
+    const pos = this.store.position();
+    if (pos.epoch === 0 && pos.seq === 0 && this.store.scan('', null, 1).length > 0) {
+      this.logger.warn(`the ${this.store.kind} store holds data without a position (a resync died half way): wiping it before joining`);
+      this.store.reset();
+    }
+  }
+
+  private readonly onInSync = (): void => {
+    this._state = 'in-sync';
+    this.emit('in-sync');
+  };
+
+  private onDisconnect(conn: FramedConnection, err: KvndbError | undefined): void {
+    if (this.conn === conn) this.conn = null;
+    if (this.stopping) return;
+    this._state = 'connecting';
+    this.logger.warn(`disconnected from router at ${this.routerAddress}${err ? `: ${err.message}` : ''}; reconnecting`);
+    this.emit('disconnected', err);
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wakePause = () => {
+        this.wakePause = null;
+        resolve();
+      };
+      this.pauseTimer = setTimeout(() => {
+        this.pauseTimer = null;
+        this.wakePause?.();
+      }, ms);
+    });
+  }
+}

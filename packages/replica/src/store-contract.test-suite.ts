@@ -1,0 +1,390 @@
+/**
+ * The storage contract every backend must meet (keyv test-suite style): a backend's test file
+ * runs it in one line, `storeContractSuite('memory', () => new MemoryStore())`, and adds its
+ * own extra tests. Excluded from the build because it uses jest globals.
+ */
+import { KvndbError, compareKeys, type WriteOp } from '@kvndb/shared';
+import type { Store, StoreSnapshot, WriteBatch } from './store';
+
+export interface StoreContractOptions {
+  /** Close the store and open it again on the same data (persistent backends only). */
+  reopen?: (store: Store) => Store;
+}
+
+const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+const set = (key: string, value: string | Uint8Array, flags?: { nx?: boolean; xx?: boolean; get?: boolean }): WriteOp =>
+  flags ? ['s', key, typeof value === 'string' ? b(value) : value, flags] : ['s', key, typeof value === 'string' ? b(value) : value];
+const del = (key: string): WriteOp => ['d', key];
+
+/** A tiny seeded PRNG so randomized tests are reproducible. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function drain(snap: StoreSnapshot, maxEntries = 1000, maxBytes = 1 << 20): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let chunk = snap.next(maxEntries, maxBytes); chunk !== null; chunk = snap.next(maxEntries, maxBytes)) {
+    for (const [k, v] of chunk) {
+      if (out.has(k)) throw new Error(`snapshot yielded ${k} twice`);
+      out.set(k, v.toString('hex'));
+    }
+  }
+  return out;
+}
+
+function contents(store: Store): Map<string, string> {
+  const out = new Map<string, string>();
+  let cursor: string | null = null;
+  for (;;) {
+    const keys = store.scan('', cursor, 500);
+    for (const k of keys) out.set(k, (store.get(k) as Buffer).toString('hex'));
+    if (keys.length < 500) return out;
+    cursor = keys[keys.length - 1];
+  }
+}
+
+/** UTF-8 byte order: what SQLite's BINARY collation uses and what compareKeys must match. */
+const utf8Order = (a: string, b2: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b2));
+
+export function storeContractSuite(name: string, makeStore: () => Store, options: StoreContractOptions = {}): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let seq = 0;
+    const write = (...ops: WriteOp[]) => store.apply([{ epoch: 7, seq: ++seq, ops }])[0];
+
+    beforeEach(() => {
+      store = makeStore();
+      seq = 0;
+    });
+    afterEach(() => {
+      store.close();
+    });
+
+    test('a new store is empty at position (0,0)', () => {
+      expect(typeof store.kind).toBe('string');
+      expect(store.position()).toEqual({ epoch: 0, seq: 0 });
+      expect(store.get('a')).toBeUndefined();
+      expect(store.has('a')).toBe(false);
+      expect(store.count()).toBe(0);
+      expect(store.scan('', null, 10)).toEqual([]);
+      expect(drain(store.snapshot()).size).toBe(0);
+    });
+
+    test('set, get, has and del with binary values', () => {
+      const bin = Buffer.from([0, 255, 1, 254, 0]);
+      expect(write(set('k1', bin), set('k2', ''), set('k3', 'three'))).toEqual([true, true, true]);
+      expect(store.get('k1')).toEqual(bin);
+      expect(Buffer.isBuffer(store.get('k1'))).toBe(true);
+      expect(store.get('k2')).toEqual(Buffer.alloc(0));
+      expect(store.has('k2')).toBe(true);
+      expect(store.count()).toBe(3);
+      expect(write(del('k3'), del('k3'), del('nope'))).toEqual([true, false, false]);
+      expect(store.has('k3')).toBe(false);
+      expect(store.get('k3')).toBeUndefined();
+      expect(store.count()).toBe(2);
+      expect(write(set('k1', 'new'))).toEqual([true]);
+      expect(store.get('k1')).toEqual(b('new'));
+    });
+
+    test('stored values do not alias the caller buffer', () => {
+      const chunk = Buffer.from('xxvaluexx');
+      write(['s', 'k', chunk.subarray(2, 7)]);
+      store.load([['l', chunk.subarray(0, 2)]]);
+      chunk.fill(0);
+      expect(store.get('k')).toEqual(b('value'));
+      expect(store.get('l')).toEqual(b('xx'));
+    });
+
+    test('NX, XX and GET flags give the documented results', () => {
+      expect(write(set('a', '1', { nx: true }))).toEqual([true]);
+      expect(write(set('a', '2', { nx: true }))).toEqual([false]);
+      expect(store.get('a')).toEqual(b('1'));
+      expect(write(set('x', '1', { xx: true }))).toEqual([false]);
+      expect(store.has('x')).toBe(false);
+      expect(write(set('a', '3', { xx: true }))).toEqual([true]);
+      expect(store.get('a')).toEqual(b('3'));
+      expect(write(set('g', 'v1', { get: true }))).toEqual([[true, null]]);
+      expect(write(set('g', 'v2', { get: true }))).toEqual([[true, b('v1')]]);
+      expect(write(set('g', 'v3', { nx: true, get: true }))).toEqual([[false, b('v2')]]);
+      expect(store.get('g')).toEqual(b('v2'));
+      expect(write(set('h', 'v', { xx: true, get: true }))).toEqual([[false, null]]);
+      expect(store.has('h')).toBe(false);
+      expect(write(set('g', 'v4', { xx: true, get: true }))).toEqual([[true, b('v2')]]);
+      expect(write(set('f', 'v', { nx: false, xx: false, get: false }))).toEqual([true]);
+    });
+
+    test('ops in one write see the earlier ops of the same write', () => {
+      expect(write(set('a', '1'), set('a', '2', { nx: true }), del('a'), set('a', '3', { nx: true, get: true }))).toEqual([
+        true,
+        false,
+        true,
+        [true, null],
+      ]);
+      expect(store.get('a')).toEqual(b('3'));
+    });
+
+    test('apply groups several writes, returns per-write results and moves the position to the last', () => {
+      const batches: WriteBatch[] = [
+        { epoch: 5, seq: 1, ops: [set('a', '1')] },
+        { epoch: 5, seq: 2, ops: [set('a', '2', { nx: true }), set('b', '2')] },
+        { epoch: 6, seq: 3, ops: [] },
+        { epoch: 6, seq: 4, ops: [del('a')] },
+      ];
+      expect(store.apply(batches)).toEqual([[true], [false, true], [], [true]]);
+      expect(store.position()).toEqual({ epoch: 6, seq: 4 });
+      expect(store.has('a')).toBe(false);
+      // An empty write is an epoch marker: only the position moves.
+      expect(store.apply([{ epoch: 9, seq: 5, ops: [] }])).toEqual([[]]);
+      expect(store.position()).toEqual({ epoch: 9, seq: 5 });
+      expect(store.count()).toBe(1);
+      expect(store.apply([])).toEqual([]);
+      expect(store.position()).toEqual({ epoch: 9, seq: 5 });
+    });
+
+    test('a malformed op fails the whole group: no data and no position change', () => {
+      store.apply([{ epoch: 1, seq: 1, ops: [set('keep', 'old')] }]);
+      const bad = [
+        { epoch: 1, seq: 2, ops: [set('keep', 'new'), set('other', 'x')] },
+        { epoch: 1, seq: 3, ops: [set('third', 'y'), ['s', 'bad', 'not bytes'] as unknown as WriteOp] },
+      ];
+      expect(() => store.apply(bad)).toThrow(KvndbError);
+      try {
+        store.apply(bad);
+      } catch (err) {
+        expect((err as KvndbError).code).toBe('BAD_REQUEST');
+      }
+      expect(store.position()).toEqual({ epoch: 1, seq: 1 });
+      expect(store.get('keep')).toEqual(b('old'));
+      expect(store.has('other')).toBe(false);
+      expect(store.has('third')).toBe(false);
+      for (const op of [['x', 'k'], ['d'], ['d', ''], ['s', 'k'], ['s', 'k', b('v'), 'flags'], 'op', null]) {
+        expect(() => store.apply([{ epoch: 1, seq: 2, ops: [op as unknown as WriteOp] }])).toThrow(KvndbError);
+      }
+      expect(() => store.apply([{ epoch: 1, seq: -1, ops: [] }])).toThrow(KvndbError);
+      expect(store.position()).toEqual({ epoch: 1, seq: 1 });
+      expect(store.count()).toBe(1);
+    });
+
+    test('scan filters by prefix, pages with a cursor and honours the limit', () => {
+      const keys = ['user:1', 'user:2', 'user:3', 'user:10', 'users', 'usex', 'a', 'user', 'user:'];
+      write(...keys.map((k) => set(k, k)));
+      expect(store.scan('user:', null, 100)).toEqual(['user:', 'user:1', 'user:10', 'user:2', 'user:3']);
+      expect(store.scan('user:', null, 2)).toEqual(['user:', 'user:1']);
+      expect(store.scan('user:', 'user:1', 2)).toEqual(['user:10', 'user:2']);
+      expect(store.scan('user:', 'user:2', 2)).toEqual(['user:3']);
+      expect(store.scan('user:', 'user:3', 2)).toEqual([]);
+      // A cursor before the prefix range starts at the prefix; one after it finds nothing.
+      expect(store.scan('user:', 'a', 2)).toEqual(['user:', 'user:1']);
+      expect(store.scan('user:', 'zzz', 2)).toEqual([]);
+      // A cursor that is not a stored key still pages from the right place.
+      expect(store.scan('user:', 'user:15', 10)).toEqual(['user:2', 'user:3']);
+      expect(store.scan('', null, 3)).toEqual(['a', 'user', 'user:']);
+      expect(store.scan('nothing', null, 3)).toEqual([]);
+      expect(store.scan('', null, 0)).toEqual([]);
+      expect(store.scan('u', null, 100)).toEqual([...keys].filter((k) => k.startsWith('u')).sort(compareKeys));
+    });
+
+    test('scan order is Unicode code point order (UTF-8 byte order), astral characters included', () => {
+      const keys = ['k\uFFFD', 'k\u{1F600}', 'k\uE000', 'k\u00E9', 'k', 'kz', 'k\u{10000}', 'k\uD7FF', 'k\u{1F600}a', 'k\uFB01', 'K'];
+      write(...keys.map((k) => set(k, 'v')));
+      const expected = [...keys].sort(utf8Order);
+      expect([...keys].sort(compareKeys)).toEqual(expected);
+      expect(store.scan('', null, 100)).toEqual(expected);
+      // Paging one key at a time agrees with the full scan.
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      for (;;) {
+        const page = store.scan('k', cursor, 1);
+        if (page.length === 0) break;
+        paged.push(...page);
+        cursor = page[0];
+      }
+      expect(paged).toEqual(expected.filter((k) => k.startsWith('k')));
+      expect(store.scan('k\u{1F600}', null, 10)).toEqual(['k\u{1F600}', 'k\u{1F600}a']);
+      const snapKeys = [...drain(store.snapshot(), 3).keys()];
+      expect(snapKeys.sort(utf8Order)).toEqual(expected);
+    });
+
+    test('reset wipes data and position', () => {
+      store.apply([{ epoch: 3, seq: 4, ops: [set('a', '1'), set('b', '2')] }]);
+      store.reset();
+      expect(store.position()).toEqual({ epoch: 0, seq: 0 });
+      expect(store.count()).toBe(0);
+      expect(store.get('a')).toBeUndefined();
+      expect(store.scan('', null, 10)).toEqual([]);
+      store.apply([{ epoch: 3, seq: 1, ops: [set('c', '3')] }]);
+      expect(store.scan('', null, 10)).toEqual(['c']);
+    });
+
+    test('load adds entries without moving the position; setPosition sets it', () => {
+      store.apply([{ epoch: 2, seq: 2, ops: [set('a', 'old')] }]);
+      store.load([
+        ['a', b('loaded')],
+        ['b', b('2')],
+        ['c', Buffer.alloc(0)],
+      ]);
+      expect(store.position()).toEqual({ epoch: 2, seq: 2 });
+      expect(store.count()).toBe(3);
+      expect(store.get('a')).toEqual(b('loaded'));
+      expect(store.scan('', null, 10)).toEqual(['a', 'b', 'c']);
+      store.setPosition({ epoch: 11, seq: 40 });
+      expect(store.position()).toEqual({ epoch: 11, seq: 40 });
+      expect(() => store.setPosition({ epoch: -1, seq: 1 })).toThrow(KvndbError);
+      expect(() => store.load([['', b('x')]])).toThrow(KvndbError);
+      expect(() => store.load([['k', 'str' as unknown as Buffer]])).toThrow(KvndbError);
+      expect(store.position()).toEqual({ epoch: 11, seq: 40 });
+    });
+
+    test('snapshot chunks respect maxEntries and maxBytes', () => {
+      write(...Array.from({ length: 50 }, (_, i) => set(`k${String(i).padStart(2, '0')}`, Buffer.alloc(100, i))));
+      const snap = store.snapshot();
+      const first = snap.next(7, 1 << 20);
+      expect(first).toHaveLength(7);
+      const second = snap.next(100, 350);
+      expect(second!.length).toBeGreaterThanOrEqual(1);
+      expect(second!.length).toBeLessThanOrEqual(4);
+      const rest = drain(snap);
+      expect(7 + second!.length + rest.size).toBe(50);
+      expect(snap.next(10, 1000)).toBeNull();
+      snap.close();
+    });
+
+    test('a snapshot is unaffected by writes made after it was taken, before its first chunk', () => {
+      write(set('a', '1'), set('b', '2'));
+      const snap = store.snapshot();
+      write(set('a', 'changed'), del('b'), set('c', 'new'));
+      expect(drain(snap)).toEqual(
+        new Map([
+          ['a', b('1').toString('hex')],
+          ['b', b('2').toString('hex')],
+        ]),
+      );
+      snap.close();
+    });
+
+    test('a snapshot stays consistent while writes and deletes happen during iteration', () => {
+      const keys = Array.from({ length: 200 }, (_, i) => `key:${String(i).padStart(3, '0')}`);
+      write(...keys.map((k) => set(k, `v0-${k}`)));
+      const expected = contents(store);
+      const snap = store.snapshot();
+      const got = new Map<string, string>();
+      let step = 0;
+      for (let chunk = snap.next(10, 1 << 20); chunk !== null; chunk = snap.next(10, 1 << 20)) {
+        for (const [k, v] of chunk) {
+          expect(got.has(k)).toBe(false);
+          got.set(k, v.toString('hex'));
+        }
+        step++;
+        const ahead = keys[Math.min(199, 10 * step + 5)];
+        const behind = keys[Math.max(0, 10 * step - 5)];
+        const far = keys[199 - step];
+        write(
+          set(ahead, `changed-${step}`),
+          set(behind, `changed-${step}`),
+          del(far),
+          set(`key:${String(10 * step + 3).padStart(3, '0')}x`, 'created'), // new key ahead
+          set(`key:000-new-${step}`, 'created'), // new key behind
+        );
+        write(del(keys[10 * step + 7] ?? keys[0]), set(keys[10 * step + 7] ?? keys[0], 'recreated'));
+        write(set(`gone-${step}`, 'x'), del(`gone-${step}`));
+      }
+      expect(got).toEqual(expected);
+      snap.close();
+    });
+
+    test('snapshots stay consistent under random concurrent writes (randomized)', () => {
+      for (let round = 0; round < 12; round++) {
+        const rnd = prng(1000 + round);
+        store.reset();
+        const key = () => `r${Math.floor(rnd() * 60)}${rnd() < 0.1 ? '\u{1F600}' : ''}`;
+        write(...Array.from({ length: 40 }, () => set(key(), `init${Math.floor(rnd() * 1000)}`)));
+        const expected = contents(store);
+        const snaps = [store.snapshot(), store.snapshot()];
+        const results = snaps.map(() => new Map<string, string>());
+        const active = [true, true];
+        while (active.some(Boolean)) {
+          for (let s = 0; s < snaps.length; s++) {
+            if (!active[s] || rnd() < 0.3) continue;
+            const chunk = snaps[s].next(1 + Math.floor(rnd() * 5), 1 << 20);
+            if (chunk === null) {
+              active[s] = false;
+              continue;
+            }
+            for (const [k, v] of chunk) {
+              if (results[s].has(k)) throw new Error(`round ${round}: ${k} yielded twice`);
+              results[s].set(k, v.toString('hex'));
+            }
+          }
+          const ops: WriteOp[] = [];
+          for (let i = Math.floor(rnd() * 4); i > 0; i--) ops.push(rnd() < 0.4 ? del(key()) : set(key(), `w${Math.floor(rnd() * 1000)}`));
+          write(...ops);
+        }
+        expect(results[0]).toEqual(expected);
+        expect(results[1]).toEqual(expected);
+        snaps.forEach((s) => s.close());
+      }
+    });
+
+    test('a snapshot survives a reset of the store', () => {
+      write(set('a', '1'), set('b', '2'), set('c', '3'));
+      const snap = store.snapshot();
+      expect(snap.next(1, 1 << 20)).toEqual([['a', b('1')]]);
+      write(set('c', 'changed'));
+      store.reset();
+      write(set('z', 'after'));
+      const rest = drain(snap);
+      expect(rest).toEqual(
+        new Map([
+          ['b', b('2').toString('hex')],
+          ['c', b('3').toString('hex')],
+        ]),
+      );
+    });
+
+    test('closing a snapshot early stops it', () => {
+      write(set('a', '1'), set('b', '2'));
+      const snap = store.snapshot();
+      expect(snap.next(1, 1000)).toHaveLength(1);
+      snap.close();
+      expect(snap.next(1, 1000)).toBeNull();
+      write(set('b', 'x'));
+      expect(store.get('b')).toEqual(b('x'));
+    });
+
+    if (options.reopen) {
+      const reopen = options.reopen;
+      test('data and position survive close and reopen', () => {
+        store.apply([
+          { epoch: 12, seq: 1, ops: [set('a', '1'), set('b', Buffer.from([0, 1, 2]))] },
+          { epoch: 12, seq: 2, ops: [del('a'), set('c', '3')] },
+        ]);
+        store.load([['d', b('4')]]);
+        store = reopen(store);
+        expect(store.position()).toEqual({ epoch: 12, seq: 2 });
+        expect(store.scan('', null, 10)).toEqual(['b', 'c', 'd']);
+        expect(store.get('b')).toEqual(Buffer.from([0, 1, 2]));
+      });
+
+      test('an interrupted group leaves the previous data and position after reopen', () => {
+        store.apply([{ epoch: 4, seq: 9, ops: [set('a', 'before')] }]);
+        expect(() =>
+          store.apply([
+            { epoch: 4, seq: 10, ops: [set('a', 'after'), set('b', 'x')] },
+            { epoch: 4, seq: 11, ops: [set('c', 'y'), ['s', 'c', null] as unknown as WriteOp] },
+          ]),
+        ).toThrow(KvndbError);
+        store = reopen(store);
+        expect(store.position()).toEqual({ epoch: 4, seq: 9 });
+        expect(store.get('a')).toEqual(b('before'));
+        expect(store.scan('', null, 10)).toEqual(['a']);
+      });
+    }
+  });
+}
