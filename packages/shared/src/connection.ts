@@ -45,7 +45,8 @@ export class FramedConnection extends EventEmitter {
         if (this.held) this.held.push(msg);
         else this.handler(msg);
       },
-      onError: (err) => this.close(err),
+      // The stream can no longer be trusted: tell the peer why (PROTOCOL.md), then hang up.
+      onError: (err) => this.sendErrorAndClose(err),
     });
     socket.on('data', (chunk: Buffer) => this.decoder.write(chunk));
     socket.on('drain', () => this.emit('drain'));

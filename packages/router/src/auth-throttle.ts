@@ -1,0 +1,47 @@
+/**
+ * Slows down password guessing: every failed authentication is answered after a delay
+ * that doubles with each recent failure from the same address (200 ms, 400 ms, ... up to
+ * 5 s). A quiet minute forgets the address. The table is bounded so a flood of addresses
+ * cannot grow it without limit.
+ */
+export class AuthThrottle {
+  private readonly failures = new Map<string, { count: number; last: number }>();
+
+  constructor(
+    private readonly baseDelayMs = 200,
+    private readonly maxDelayMs = 5000,
+    private readonly forgetAfterMs = 60_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** Record a failure from `address`; returns how long to wait before answering. */
+  fail(address: string, now = Date.now()): number {
+    let entry = this.failures.get(address);
+    if (!entry || now - entry.last > this.forgetAfterMs) {
+      if (this.failures.size >= this.maxEntries) this.prune(now);
+      entry = { count: 0, last: now };
+      this.failures.set(address, entry);
+    }
+    entry.count++;
+    entry.last = now;
+    return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(entry.count - 1, 16));
+  }
+
+  /** Recent failures from `address`. */
+  count(address: string): number {
+    return this.failures.get(address)?.count ?? 0;
+  }
+
+  succeed(address: string): void {
+    this.failures.delete(address);
+  }
+
+  private prune(now: number): void {
+    for (const [addr, e] of this.failures) if (now - e.last > this.forgetAfterMs) this.failures.delete(addr);
+    // Still full: drop the oldest entries (Map keeps insertion order).
+    for (const addr of this.failures.keys()) {
+      if (this.failures.size < this.maxEntries) break;
+      this.failures.delete(addr);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { ErrorCode, KvndbError, Op, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
+import type { ReplySink } from './reply-sink';
+import { REQUEST_ARITY } from './request-validator';
+
+/** What a session needs from the router. */
+export interface SessionHost {
+  /** Run request `op` whose arguments start at msg[base]; answer via sink.reply(tag, ...). */
+  execute(op: number, msg: unknown[], base: number, sink: ReplySink, tag: number): void;
+}
+
+export interface ClientSessionOptions {
+  /** Requests in flight on one connection before TOO_MANY_REQUESTS. */
+  maxInflight: number;
+  /** Stop reading from a client whose unsent answers exceed this... */
+  highWaterBytes: number;
+  /** ...until they are back below this. */
+  lowWaterBytes: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: ClientSessionOptions = {
+  maxInflight: 10_000,
+  highWaterBytes: 16 * 1024 * 1024,
+  lowWaterBytes: 4 * 1024 * 1024,
+};
+
+/**
+ * One client connection after WELCOME. Checks each message's shape (a malformed one is a
+ * PROTOCOL_ERROR that closes this connection only), caps requests in flight, and stops
+ * reading from a client that does not read its answers, so it cannot grow router memory.
+ * It is the ReplySink for all its requests: the tag is the client's request id.
+ */
+export class ClientSession implements ReplySink {
+  inflight = 0;
+  private paused = false;
+
+  constructor(
+    readonly id: number,
+    readonly conn: FramedConnection,
+    readonly name: string | undefined,
+    private readonly host: SessionHost,
+    private readonly options: ClientSessionOptions,
+    private readonly logger: Logger,
+  ) {
+    conn.onMessage = (msg) => this.onMessage(msg);
+    conn.on('drain', () => this.maybeResume());
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private onMessage(msg: unknown): void {
+    try {
+      if (!Array.isArray(msg) || msg.length < 2) return this.protocolError('a request is [opcode, id, ...args]');
+      const op = msg[0];
+      const id = msg[1];
+      if (typeof op !== 'number') return this.protocolError('opcode must be an integer');
+      const arity = REQUEST_ARITY[op];
+      if (!arity) return this.protocolError(`unknown or unexpected opcode ${op}`);
+      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return this.protocolError('request id must be a positive integer');
+      if (msg.length < arity[0] || msg.length > arity[1]) {
+        return this.protocolError(`wrong number of fields for opcode ${op}: got ${msg.length}, expected ${arity[0] === arity[1] ? arity[0] : `${arity[0]} to ${arity[1]}`}`);
+      }
+      if (this.inflight >= this.options.maxInflight) {
+        this.conn.send(
+          new KvndbError(ErrorCode.TOO_MANY_REQUESTS, `more than ${this.options.maxInflight} requests in flight on one connection`).toWire(id),
+        );
+        return;
+      }
+      this.inflight++;
+      this.host.execute(op, msg, 2, this, id);
+    } catch (err) {
+      // A bug, not the client's fault: close this connection only, keep the router up.
+      this.logger.error(`client ${this.conn.address}: ${(err as Error).stack ?? String(err)}`);
+      this.conn.sendErrorAndClose(new KvndbError(ErrorCode.INTERNAL, `internal error: ${(err as Error).message}`, { cause: err }));
+    }
+  }
+
+  reply(tag: number, err: KvndbError | null, value?: unknown): void {
+    this.inflight--;
+    if (this.conn.isClosed) return;
+    try {
+      this.conn.send(err ? err.toWire(tag) : [Op.RESULT, tag, value]);
+    } catch (e) {
+      // The answer itself does not fit in a frame (e.g. MGET of many large values).
+      this.conn.send(toKvndbError(e).toWire(tag));
+    }
+    if (!this.paused && this.conn.bufferedBytes > this.options.highWaterBytes) {
+      this.paused = true;
+      this.conn.pause();
+    }
+  }
+
+  /** Router stopping: answers already queued go out first, then SHUTTING_DOWN, then close. */
+  shutdown(): void {
+    this.conn.sendErrorAndClose(new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down'));
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.conn.bufferedBytes <= this.options.lowWaterBytes) {
+      this.paused = false;
+      this.conn.resume();
+    }
+  }
+
+  private protocolError(message: string): void {
+    this.logger.warn(`protocol error from client ${this.conn.address}: ${message}`);
+    this.conn.sendErrorAndClose(KvndbError.protocol(message));
+  }
+}

@@ -1,0 +1,169 @@
+import {
+  KvndbError,
+  Op,
+  PROTOCOL_VERSION,
+  makeNonce,
+  verifyProof,
+  type FramedConnection,
+  type Logger,
+  type ReplicaHelloInfo,
+  type Role,
+} from '@kvndb/shared';
+import type { AuthThrottle } from './auth-throttle';
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export type HandshakeResult =
+  | { role: 'client'; name: string | undefined }
+  | { role: 'replica'; info: ReplicaHelloInfo };
+
+export interface ServerHandshakeOptions {
+  clientSecret: string;
+  replicaSecret: string;
+  timeoutMs: number;
+  throttle: AuthThrottle;
+  logger: Logger;
+  /** WELCOME info, computed when it is sent (epoch and seq move). */
+  welcomeInfo: () => Record<string, unknown>;
+  /** Called right after WELCOME was queued; install the session's onMessage here. */
+  onReady: (result: HandshakeResult) => void;
+}
+
+const enum Stage {
+  AwaitHello,
+  AwaitAuth,
+  Failing,
+  Done,
+}
+
+/**
+ * The router's side of HELLO -> CHALLENGE -> AUTH -> WELCOME for one connection. Nothing
+ * but the handshake is accepted before WELCOME; a version mismatch is refused naming both
+ * versions; a wrong proof is answered AUTH_FAILED only after the throttle's delay.
+ */
+export class ServerHandshake {
+  private stage = Stage.AwaitHello;
+  private role: Role = 'client';
+  private nonce: Buffer | undefined;
+  private hello: HandshakeResult | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private failTimer: NodeJS.Timeout | undefined;
+  private readonly ip: string;
+
+  constructor(
+    private readonly conn: FramedConnection,
+    private readonly options: ServerHandshakeOptions,
+  ) {
+    this.ip = conn.socket.remoteAddress ?? conn.address;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stage === Stage.Done || this.stage === Stage.Failing) return;
+      this.options.logger.warn(`handshake from ${conn.address} timed out`);
+      this.refuse(KvndbError.timeout(`handshake did not finish within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+    conn.onMessage = (msg) => this.onMessage(msg);
+    conn.once('close', () => this.cancel());
+  }
+
+  /** Stop timers (connection closed or router stopping). */
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.failTimer) clearTimeout(this.failTimer);
+    this.timer = this.failTimer = undefined;
+  }
+
+  /** Router stopping: refuse a handshake in progress with `err`. */
+  abort(err: KvndbError): void {
+    if (this.stage === Stage.Done) return;
+    if (this.stage === Stage.Failing) {
+      // Already answering (or waiting out the AUTH_FAILED delay): just close.
+      this.cancel();
+      this.conn.close(err);
+      return;
+    }
+    this.refuse(err);
+  }
+
+  get done(): boolean {
+    return this.stage === Stage.Done;
+  }
+
+  private onMessage(msg: unknown): void {
+    try {
+      this.handle(msg);
+    } catch (err) {
+      this.options.logger.error(`handshake with ${this.conn.address} failed: ${(err as Error).message}`);
+      this.refuse(err instanceof KvndbError ? err : KvndbError.protocol(`handshake failed: ${(err as Error).message}`));
+    }
+  }
+
+  private handle(msg: unknown): void {
+    if (this.stage === Stage.Failing || this.stage === Stage.Done) return;
+    if (!Array.isArray(msg)) return this.refuse(KvndbError.protocol('handshake message is not an array'));
+    if (this.stage === Stage.AwaitHello) {
+      if (msg[0] !== Op.HELLO) return this.refuse(KvndbError.protocol(`expected HELLO, got opcode ${String(msg[0])}`));
+      if (msg[1] !== PROTOCOL_VERSION) {
+        this.options.logger.warn(`refused ${this.conn.address}: protocol version ${String(msg[1])}, this router speaks ${PROTOCOL_VERSION}`);
+        return this.refuse(KvndbError.versionMismatch(PROTOCOL_VERSION, msg[1]));
+      }
+      if (msg.length !== 4) return this.refuse(KvndbError.protocol('HELLO is [HELLO, version, role, info]'));
+      this.hello = parseHello(msg[2], msg[3]);
+      this.role = this.hello.role;
+      this.nonce = makeNonce();
+      this.stage = Stage.AwaitAuth;
+      this.conn.send([Op.CHALLENGE, PROTOCOL_VERSION, this.nonce]);
+      return;
+    }
+    // AwaitAuth
+    if (msg[0] !== Op.AUTH || msg.length !== 2) return this.refuse(KvndbError.protocol(`expected AUTH, got opcode ${String(msg[0])}`));
+    const secret = this.role === 'replica' ? this.options.replicaSecret : this.options.clientSecret;
+    if (secret !== '' && !verifyProof(secret, this.role, this.nonce as Buffer, msg[1])) {
+      this.stage = Stage.Failing;
+      const delay = this.options.throttle.fail(this.ip);
+      this.options.logger.warn(
+        `authentication failed for ${this.role} from ${this.conn.address} (${this.options.throttle.count(this.ip)} recent failures; answering in ${delay} ms)`,
+      );
+      this.failTimer = setTimeout(() => {
+        this.failTimer = undefined;
+        this.cancel();
+        this.conn.sendErrorAndClose(KvndbError.authFailed());
+      }, delay);
+      return;
+    }
+    if (secret !== '') this.options.throttle.succeed(this.ip);
+    this.stage = Stage.Done;
+    this.cancel();
+    this.conn.send([Op.WELCOME, this.options.welcomeInfo()]);
+    this.options.onReady(this.hello as HandshakeResult);
+  }
+
+  private refuse(err: KvndbError): void {
+    this.stage = Stage.Failing;
+    this.cancel();
+    this.conn.sendErrorAndClose(err);
+  }
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Checks the HELLO role and info; throws PROTOCOL_ERROR naming what is wrong. */
+export function parseHello(role: unknown, info: unknown): HandshakeResult {
+  if (role !== 'client' && role !== 'replica') {
+    throw KvndbError.protocol(`HELLO role must be "client" or "replica", got ${JSON.stringify(String(role))}`);
+  }
+  const map = info === null || info === undefined ? {} : info;
+  if (typeof map !== 'object' || Array.isArray(map) || map instanceof Uint8Array) throw KvndbError.protocol('HELLO info must be a map');
+  const m = map as Record<string, unknown>;
+  if (role === 'client') {
+    if (m.name !== undefined && m.name !== null && typeof m.name !== 'string') throw KvndbError.protocol('HELLO info.name must be a string');
+    return { role, name: typeof m.name === 'string' ? m.name : undefined };
+  }
+  if (typeof m.name !== 'string' || m.name.length === 0 || m.name.length > 256) {
+    throw KvndbError.protocol('replica HELLO needs info.name, a string of 1 to 256 characters');
+  }
+  if (!isCount(m.epoch) || !isCount(m.seq)) throw KvndbError.protocol('replica HELLO needs info.epoch and info.seq, non-negative integers');
+  if (m.reset !== undefined && m.reset !== null && typeof m.reset !== 'boolean') throw KvndbError.protocol('replica HELLO info.reset must be a boolean');
+  return { role, info: { name: m.name, epoch: m.epoch, seq: m.seq, reset: m.reset === true } };
+}

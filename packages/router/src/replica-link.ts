@@ -1,0 +1,229 @@
+import {
+  ErrorCode,
+  KvndbError,
+  Op,
+  type FramedConnection,
+  type Logger,
+  type ReplicaHelloInfo,
+  type ReplicaState,
+  type WriteResult,
+} from '@kvndb/shared';
+import type { ReadRequest } from './read-request';
+import type { ReadTarget } from './read-balancer';
+import type { WriteTarget } from './write-sequencer';
+
+/** What a link reports to the router. */
+export interface LinkOwner {
+  linkStateChanged(link: ReplicaLink, previous: ReplicaState): void;
+  writeAcked(link: ReplicaLink, seq: number, results: WriteResult[]): void;
+  snapshotMessage(link: ReplicaLink, msg: unknown[]): void;
+}
+
+/** Outgoing-buffer thresholds for a replica (bytes queued but not yet taken by the kernel). */
+export interface Watermarks {
+  /** Above this an in-sync replica becomes lagging (no reads, still receives writes). */
+  high: number;
+  /** Below this a lagging replica is in sync again. */
+  low: number;
+  /** Above this the replica is disconnected; it resyncs when it comes back. */
+  hard: number;
+  /**
+   * How long the buffer must stay above `high` before the replica counts as lagging: one
+   * large value passing through is not slowness, and marking every replica lagging for it
+   * would turn reads away with NO_REPLICAS.
+   */
+  graceMs: number;
+}
+
+export const DEFAULT_WATERMARKS: Watermarks = {
+  high: 32 * 1024 * 1024,
+  low: 8 * 1024 * 1024,
+  hard: 256 * 1024 * 1024,
+  graceMs: 500,
+};
+
+/**
+ * One connected replica: its state, the reads outstanding on it, its acknowledged
+ * position, and the backpressure rules that keep a slow or paused replica from growing
+ * the router's memory.
+ */
+export class ReplicaLink implements ReadTarget, WriteTarget {
+  readonly name: string;
+  readonly address: string;
+  /** Position and wishes it announced in HELLO. */
+  readonly hello: ReplicaHelloInfo;
+  state: ReplicaState = 'joining';
+  /** Epoch of the replica's position: the router's once it is synced, the HELLO one before. */
+  epoch: number;
+  /** Highest write the replica is known to have applied. */
+  ackedSeq: number;
+  private readonly outstanding = new Map<number, ReadRequest>();
+  private nextReadId = 0;
+  private closing = false;
+  /** Date.now() when the buffer went above the high-water mark (0: it is not). */
+  private overSince = 0;
+
+  constructor(
+    readonly id: number,
+    readonly conn: FramedConnection,
+    hello: ReplicaHelloInfo,
+    private readonly owner: LinkOwner,
+    private readonly watermarks: Watermarks,
+    private readonly logger: Logger,
+  ) {
+    this.hello = hello;
+    this.name = hello.name;
+    this.address = conn.address;
+    this.epoch = hello.epoch;
+    this.ackedSeq = hello.seq;
+    conn.on('drain', () => this.checkPressure());
+  }
+
+  get inflightReads(): number {
+    return this.outstanding.size;
+  }
+
+  get bufferedBytes(): number {
+    return this.conn.bufferedBytes;
+  }
+
+  /** Receives the write stream (in sync or lagging). */
+  get live(): boolean {
+    return this.state === 'in-sync' || this.state === 'lagging';
+  }
+
+  get isClosed(): boolean {
+    return this.conn.isClosed || this.closing;
+  }
+
+  setState(state: ReplicaState): void {
+    if (state === this.state) return;
+    const previous = this.state;
+    this.state = state;
+    this.owner.linkStateChanged(this, previous);
+  }
+
+  sendWrite(frame: Buffer): void {
+    this.conn.sendFrame(frame);
+    if (this.conn.bufferedBytes > this.watermarks.high) this.checkPressure();
+  }
+
+  sendFrame(frame: Buffer): void {
+    this.conn.sendFrame(frame);
+  }
+
+  send(msg: unknown): void {
+    this.conn.send(msg);
+  }
+
+  sendRead(req: ReadRequest): void {
+    const id = ++this.nextReadId;
+    req.msg[1] = id;
+    this.outstanding.set(id, req);
+    this.conn.send(req.msg);
+  }
+
+  /** Reads still waiting for this replica's answer (taken away: the link is gone). */
+  takeOutstanding(): ReadRequest[] {
+    const reqs = [...this.outstanding.values()];
+    this.outstanding.clear();
+    return reqs;
+  }
+
+  /** Answer TIMEOUT to reads past their deadline; returns how many. */
+  expireReads(now: number): number {
+    let expired = 0;
+    for (const [id, req] of this.outstanding) {
+      if (req.deadline > now) continue;
+      this.outstanding.delete(id);
+      expired++;
+      req.sink.reply(req.tag, KvndbError.timeout(`replica ${this.name} did not answer the read in time`, { replica: this.name }));
+    }
+    return expired;
+  }
+
+  /**
+   * Move between in-sync and lagging by the outgoing buffer, and cut a replica off past
+   * the hard limit. The cut happens on the next tick so a write fan-out in progress is not
+   * disturbed by the link vanishing under it.
+   */
+  checkPressure(): void {
+    if (this.isClosed) return;
+    const buffered = this.conn.bufferedBytes;
+    if (buffered > this.watermarks.hard) {
+      this.closing = true;
+      this.logger.warn(
+        `replica ${this.name} (${this.address}) is ${buffered} bytes behind, over the limit of ${this.watermarks.hard}: disconnecting it; it resyncs when it reconnects`,
+      );
+      process.nextTick(() =>
+        this.conn.close(new KvndbError(ErrorCode.TIMEOUT, `replica ${this.name} fell too far behind`)),
+      );
+      return;
+    }
+    if (buffered > this.watermarks.high) {
+      const now = Date.now();
+      if (this.overSince === 0) this.overSince = now;
+      if (this.state === 'in-sync' && now - this.overSince >= this.watermarks.graceMs) {
+        this.logger.warn(`replica ${this.name} is slow (${buffered} bytes queued): lagging, no reads until it catches up`);
+        this.setState('lagging');
+      }
+      return;
+    }
+    this.overSince = 0;
+    if (this.state === 'lagging' && buffered <= this.watermarks.low) {
+      this.logger.info(`replica ${this.name} caught up: in sync again`);
+      this.setState('in-sync');
+    }
+  }
+
+  close(err?: KvndbError): void {
+    this.conn.close(err);
+  }
+
+  /** Everything a replica may send after WELCOME. Throws PROTOCOL_ERROR on anything else. */
+  handle(msg: unknown): void {
+    if (!Array.isArray(msg)) throw KvndbError.protocol('message is not an array');
+    switch (msg[0]) {
+      case Op.RESULT: {
+        const req = this.outstanding.get(msg[1] as number);
+        if (!req) return; // answered already (timed out)
+        this.outstanding.delete(msg[1] as number);
+        req.sink.reply(req.tag, null, msg[2] ?? null);
+        return;
+      }
+      case Op.ERROR: {
+        const err = KvndbError.fromWire(msg[2], msg[3], msg[4]);
+        if (msg[1] === 0) {
+          this.logger.warn(`replica ${this.name} reported ${err.code}: ${err.message}`);
+          this.conn.close(err);
+          return;
+        }
+        const req = this.outstanding.get(msg[1] as number);
+        if (!req) return;
+        this.outstanding.delete(msg[1] as number);
+        req.sink.reply(req.tag, err);
+        return;
+      }
+      case Op.WRITE_ACK: {
+        const seq = msg[1];
+        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || !Array.isArray(msg[2])) {
+          throw KvndbError.protocol('WRITE_ACK is [WRITE_ACK, seq, results]');
+        }
+        if (seq > this.ackedSeq || this.state === 'syncing' || this.state === 'joining') this.ackedSeq = seq;
+        this.owner.writeAcked(this, seq, msg[2] as WriteResult[]);
+        return;
+      }
+      case Op.SNAPSHOT_CHUNK:
+      case Op.SNAPSHOT_END:
+      case Op.SNAPSHOT_ACK:
+      case Op.SNAPSHOT_ABORT:
+        this.owner.snapshotMessage(this, msg);
+        return;
+      case Op.PING:
+        this.conn.send([Op.RESULT, msg[1], 'PONG']);
+        return;
+      default:
+        throw KvndbError.protocol(`unexpected opcode ${String(msg[0])} from a replica`);
+    }
+  }
+}

@@ -1,0 +1,636 @@
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_PORT,
+  ErrorCode,
+  FramedConnection,
+  KVNDB_VERSION,
+  KvndbError,
+  Op,
+  PROTOCOL_VERSION,
+  defaultHost,
+  listen,
+  silentLogger,
+  toKvndbError,
+  type Limits,
+  type Logger,
+  type ReplicaHelloInfo,
+  type ReplicaState,
+  type ReplicaStatus,
+  type RouterStatus,
+  type TlsMaterial,
+  type TransportType,
+  type WriteOp,
+  type WriteResult,
+} from '@kvndb/shared';
+import { AuthThrottle } from './auth-throttle';
+import { ClientSession, DEFAULT_SESSION_OPTIONS, type SessionHost } from './client-session';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, ServerHandshake } from './handshake';
+import { JoinWindow, chooseSource } from './join-window';
+import { OpsMeter } from './ops-meter';
+import { ReadBalancer } from './read-balancer';
+import { ReadRequest } from './read-request';
+import { CallbackSink, type ReplySink } from './reply-sink';
+import { DEFAULT_WATERMARKS, ReplicaLink, type LinkOwner, type Watermarks } from './replica-link';
+import { readMessage, writeOps } from './request-validator';
+import { DEFAULT_RESYNC_WINDOW, ResyncCoordinator, type ResyncHost } from './resync-coordinator';
+import { WriteBacklog } from './write-backlog';
+import { ResultShape, WriteSequencer, type WriteAckPolicy } from './write-sequencer';
+
+export interface RouterOptions {
+  /** Default '127.0.0.1' ('::1' for type tcp6). */
+  host?: string;
+  /** Default 54565; 0 picks a free port. */
+  port?: number;
+  type?: TransportType;
+  tls?: TlsMaterial;
+  /** Client secret; undefined or '' = no authentication required. */
+  password?: string;
+  /** Replica secret; defaults to password. */
+  replicaPassword?: string;
+  /** Default 'majority'. */
+  writeAck?: WriteAckPolicy;
+  /** Default 10000. */
+  writeTimeoutMs?: number;
+  /** Write backlog size in bytes, default 64 MiB. */
+  backlogBytes?: number;
+  /** Default 2000. */
+  joinWindowMs?: number;
+  /** Stop waiting in the join window once this many replicas joined. */
+  expectReplicas?: number;
+  /** Optional limit on resync streaming. */
+  resyncRateBytesPerSec?: number;
+  limits?: Partial<Limits>;
+  /** Default silentLogger(). */
+  logger?: Logger;
+
+  // Tuning knobs (defaults suit production; tests turn them down).
+  /** Handshake must finish within this, default 10000. */
+  handshakeTimeoutMs?: number;
+  /** A read not answered by its replica within this fails with TIMEOUT; default writeTimeoutMs. */
+  readTimeoutMs?: number;
+  /** Requests in flight per client connection, default 10000. */
+  maxInflightPerClient?: number;
+  /** Replica outgoing-buffer thresholds (lagging / in sync again / disconnect). */
+  replicaWatermarks?: Partial<Watermarks>;
+  /** Snapshot chunks in flight per resync, default 8. */
+  resyncWindow?: number;
+  /** Progress log interval during resyncs, default 5000. */
+  resyncProgressIntervalMs?: number;
+}
+
+const DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024;
+const TICK_MS = 1000;
+
+type Held =
+  | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
+  | { write: true; ops: WriteOp[]; shape: ResultShape; sink: ReplySink; tag: number };
+
+/**
+ * The kvndb router: the one address clients and replicas connect to. It authenticates
+ * every connection, puts every write into one total order and fans it out to all live
+ * replicas, balances reads over in-sync replicas, and brings joining replicas up to date
+ * (incremental catch-up from the backlog, or a full resync from an in-sync source).
+ *
+ * Events: 'replica-state' ({ id, name, state }) whenever a replica changes state or leaves
+ * (state 'gone').
+ */
+export class Router extends EventEmitter implements SessionHost, LinkOwner, ResyncHost {
+  private readonly logger: Logger;
+  private readonly limits: Limits;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly type: TransportType;
+  private readonly tls: TlsMaterial | undefined;
+  private readonly clientSecret: string;
+  private readonly replicaSecret: string;
+  private readonly writeAck: WriteAckPolicy;
+  private readonly readTimeoutMs: number;
+  private readonly handshakeTimeoutMs: number;
+  private readonly watermarks: Watermarks;
+  private readonly sessionOptions = { ...DEFAULT_SESSION_OPTIONS };
+
+  private readonly backlog: WriteBacklog;
+  private readonly sequencer: WriteSequencer;
+  private readonly balancer = new ReadBalancer<ReplicaLink>();
+  private readonly coordinator: ResyncCoordinator;
+  private readonly joinWindow: JoinWindow<ReplicaLink>;
+  private readonly meter = new OpsMeter();
+  private readonly throttle = new AuthThrottle();
+
+  private readonly links = new Map<number, ReplicaLink>();
+  private readonly sessions = new Set<ClientSession>();
+  /** Connections still in the handshake. */
+  private readonly handshakes = new Map<FramedConnection, ServerHandshake>();
+  /** Replicas that receive writes (in sync or lagging); replaced, never mutated, on change. */
+  private live: ReplicaLink[] = [];
+  /** Ids of in-sync replicas: whose acks count for a write sequenced now. */
+  private inSyncIds: number[] = [];
+  /** Requests held while the startup join window is open. */
+  private held: Held[] = [];
+  private adopted = false;
+  private maxEpochSeen = 0;
+  private nextId = 0;
+  private server: net.Server | undefined;
+  private bound: { host: string; port: number } | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private startedAt = Date.now();
+  private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: RouterOptions = {}) {
+    super();
+    this.logger = options.logger ?? silentLogger();
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.type = options.type ?? 'tcp';
+    this.host = options.host ?? defaultHost(this.type);
+    this.port = options.port ?? DEFAULT_PORT;
+    if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) {
+      throw KvndbError.badRequest(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
+    }
+    this.tls = options.tls;
+    this.clientSecret = options.password ?? '';
+    this.replicaSecret = options.replicaPassword ?? this.clientSecret;
+    this.writeAck = options.writeAck ?? 'majority';
+    if (!['one', 'majority', 'all'].includes(this.writeAck)) {
+      throw KvndbError.badRequest(`write-ack must be one, majority or all, got ${String(options.writeAck)}`);
+    }
+    const writeTimeoutMs = positive('writeTimeoutMs', options.writeTimeoutMs, 10_000);
+    this.readTimeoutMs = positive('readTimeoutMs', options.readTimeoutMs, writeTimeoutMs);
+    this.handshakeTimeoutMs = positive('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    if (options.maxInflightPerClient !== undefined) {
+      this.sessionOptions.maxInflight = positive('maxInflightPerClient', options.maxInflightPerClient, 10_000);
+    }
+    const backlogBytes = positive('backlogBytes', options.backlogBytes, DEFAULT_BACKLOG_BYTES);
+    const wm = { ...DEFAULT_WATERMARKS, ...options.replicaWatermarks };
+    // A resync's tail is replayed from the backlog in one go: that alone must not trip the hard limit.
+    wm.hard = Math.max(wm.hard, backlogBytes + wm.high);
+    this.watermarks = wm;
+
+    this.backlog = new WriteBacklog(backlogBytes);
+    this.sequencer = new WriteSequencer({
+      writeAck: this.writeAck,
+      timeoutMs: writeTimeoutMs,
+      backlog: this.backlog,
+      maxFrameBytes: this.limits.maxFrameBytes,
+    });
+    this.coordinator = new ResyncCoordinator(this, {
+      window: positive('resyncWindow', options.resyncWindow, DEFAULT_RESYNC_WINDOW),
+      rateBytesPerSec: options.resyncRateBytesPerSec,
+      progressIntervalMs: options.resyncProgressIntervalMs ?? 5000,
+      retryDelayMs: 1000,
+      logger: this.logger,
+    });
+    this.joinWindow = new JoinWindow<ReplicaLink>(
+      options.joinWindowMs ?? 2000,
+      options.expectReplicas,
+      (joiners) => this.joinWindowClosed(joiners),
+    );
+  }
+
+  /** Bind the listener and open the startup join window. */
+  async start(): Promise<void> {
+    if (this.phase !== 'new') throw new KvndbError(ErrorCode.BAD_REQUEST, 'the router was already started');
+    this.phase = 'starting';
+    try {
+      this.server = await listen({ host: this.host, port: this.port, type: this.type, tls: this.tls }, (socket) =>
+        this.onSocket(socket),
+      );
+    } catch (err) {
+      this.phase = 'stopped';
+      throw err;
+    }
+    this.server.on('error', (err) => this.logger.error(`listener error: ${err.message}`));
+    const addr = this.server.address() as net.AddressInfo;
+    this.bound = { host: addr.address, port: addr.port };
+    this.startedAt = Date.now();
+    this.tickTimer = setInterval(this.tick, TICK_MS);
+    this.tickTimer.unref();
+    this.phase = 'running';
+    this.logger.info(`listening on ${this.bound.host}:${this.bound.port}`);
+    this.joinWindow.open();
+  }
+
+  get address(): { host: string; port: number } {
+    if (!this.bound) throw new KvndbError(ErrorCode.BAD_REQUEST, 'the router is not listening yet');
+    return { ...this.bound };
+  }
+
+  // ResyncHost
+  get epoch(): number {
+    return this.sequencer.epoch;
+  }
+
+  get seq(): number {
+    return this.sequencer.seq;
+  }
+
+  status(): RouterStatus {
+    const now = Date.now();
+    const seq = this.sequencer.seq;
+    const replicas: ReplicaStatus[] = [];
+    for (const l of this.links.values()) {
+      const r: ReplicaStatus = {
+        id: l.id,
+        name: l.name,
+        address: l.address,
+        state: l.state,
+        epoch: l.epoch,
+        seq: l.ackedSeq,
+        lag: Math.max(0, seq - l.ackedSeq),
+        inflightReads: l.inflightReads,
+        bufferedBytes: l.bufferedBytes,
+      };
+      const resync = this.coordinator.progress(l);
+      if (resync) r.resync = resync;
+      replicas.push(r);
+    }
+    return {
+      version: KVNDB_VERSION,
+      protocol: PROTOCOL_VERSION,
+      epoch: this.sequencer.epoch,
+      seq,
+      uptimeMs: this.phase === 'new' ? 0 : now - this.startedAt,
+      writeAck: this.writeAck,
+      replicas,
+      clients: this.sessions.size,
+      ops: { reads: this.meter.reads, writes: this.meter.writes, ...this.meter.rates(now) },
+    };
+  }
+
+  /**
+   * Run one request exactly as a native client's would be: op is an Op code, args are the
+   * message fields after the id. Used by client sessions and by a later RESP front door.
+   */
+  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void {
+    this.execute(op, args, 0, new CallbackSink(done), 0);
+  }
+
+  /** Stop accepting, fail in-flight requests with SHUTTING_DOWN, close every socket. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = this.shutdown();
+    return this.stopping;
+  }
+
+  // ---- requests -------------------------------------------------------------------------
+
+  /** SessionHost: run request `op` with arguments from msg[base]. */
+  execute(op: number, msg: unknown[], base: number, sink: ReplySink, tag: number): void {
+    if (this.phase !== 'running') {
+      sink.reply(
+        tag,
+        this.phase === 'new' || this.phase === 'starting'
+          ? KvndbError.noReplicas('the router is not started yet')
+          : new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down'),
+      );
+      return;
+    }
+    switch (op) {
+      case Op.PING:
+        sink.reply(tag, null, 'PONG');
+        return;
+      case Op.STATUS:
+        sink.reply(tag, null, this.status());
+        return;
+      case Op.GET:
+      case Op.HAS:
+      case Op.MGET:
+      case Op.KEYS: {
+        let rmsg: unknown[];
+        try {
+          rmsg = readMessage(op, msg, base, this.limits);
+        } catch (err) {
+          sink.reply(tag, toKvndbError(err));
+          return;
+        }
+        if (this.joinWindow.isOpen) this.held.push({ write: false, msg: rmsg, sink, tag });
+        else this.read(rmsg, sink, tag);
+        return;
+      }
+      case Op.SET:
+      case Op.DEL:
+      case Op.MSET:
+      case Op.BATCH: {
+        let ops: WriteOp[];
+        try {
+          ops = writeOps(op, msg, base, this.limits);
+        } catch (err) {
+          sink.reply(tag, toKvndbError(err));
+          return;
+        }
+        const shape = op === Op.MSET ? ResultShape.Nil : op === Op.BATCH ? ResultShape.All : ResultShape.First;
+        if (this.joinWindow.isOpen) this.held.push({ write: true, ops, shape, sink, tag });
+        else this.write(ops, shape, sink, tag);
+        return;
+      }
+      default:
+        sink.reply(tag, new KvndbError(ErrorCode.NOT_SUPPORTED, `opcode ${String(op)} is not a request the router serves`));
+    }
+  }
+
+  private read(msg: unknown[], sink: ReplySink, tag: number): void {
+    this.meter.reads++;
+    if (this.balancer.size === 0) {
+      sink.reply(tag, KvndbError.noReplicas());
+      return;
+    }
+    this.balancer.route(new ReadRequest(msg, sink, tag, Date.now() + this.readTimeoutMs));
+  }
+
+  private write(ops: WriteOp[], shape: ResultShape, sink: ReplySink, tag: number): void {
+    this.meter.writes++;
+    try {
+      this.sequencer.sequence(ops, this.live, this.inSyncIds, shape, sink, tag);
+    } catch (err) {
+      // Encoding failed (TOO_LARGE) before the write got a seq: nothing was sent.
+      sink.reply(tag, toKvndbError(err));
+    }
+  }
+
+  // ---- connections ----------------------------------------------------------------------
+
+  private onSocket(socket: net.Socket): void {
+    if (this.phase !== 'running') {
+      socket.destroy();
+      return;
+    }
+    const conn = new FramedConnection(socket, { maxFrameBytes: this.limits.maxFrameBytes });
+    const hs = new ServerHandshake(conn, {
+      clientSecret: this.clientSecret,
+      replicaSecret: this.replicaSecret,
+      timeoutMs: this.handshakeTimeoutMs,
+      throttle: this.throttle,
+      logger: this.logger,
+      welcomeInfo: () => ({
+        version: KVNDB_VERSION,
+        epoch: this.sequencer.epoch,
+        seq: this.sequencer.seq,
+        maxFrameBytes: this.limits.maxFrameBytes,
+        maxKeyBytes: this.limits.maxKeyBytes,
+        maxValueBytes: this.limits.maxValueBytes,
+      }),
+      onReady: (result) => {
+        this.handshakes.delete(conn);
+        if (result.role === 'client') this.addClient(conn, result.name);
+        else this.addReplica(conn, result.info);
+      },
+    });
+    this.handshakes.set(conn, hs);
+    conn.once('close', () => this.handshakes.delete(conn));
+  }
+
+  private addClient(conn: FramedConnection, name: string | undefined): void {
+    const session = new ClientSession(++this.nextId, conn, name, this, this.sessionOptions, this.logger);
+    this.sessions.add(session);
+    conn.once('close', () => this.sessions.delete(session));
+    this.logger.debug(`client ${name ?? ''} connected from ${conn.address}`);
+  }
+
+  private addReplica(conn: FramedConnection, info: ReplicaHelloInfo): void {
+    const link = new ReplicaLink(++this.nextId, conn, info, this, this.watermarks, this.logger);
+    this.links.set(link.id, link);
+    if (info.epoch > this.maxEpochSeen) this.maxEpochSeen = info.epoch;
+    conn.onMessage = (msg) => this.onReplicaMessage(link, msg);
+    conn.once('close', (err?: KvndbError) => this.linkClosed(link, err));
+    this.logger.info(
+      `replica ${link.name} joined from ${link.address} at epoch ${info.epoch} seq ${info.seq}${info.reset ? ' asking for a reset' : ''}`,
+    );
+    this.emitState(link);
+    try {
+      if (this.joinWindow.isOpen) this.joinWindow.add(link);
+      else this.place(link);
+    } catch (err) {
+      this.logger.error(`placing replica ${link.name} failed: ${(err as Error).stack ?? String(err)}`);
+      link.close(toKvndbError(err));
+    }
+  }
+
+  private onReplicaMessage(link: ReplicaLink, msg: unknown): void {
+    try {
+      link.handle(msg);
+    } catch (err) {
+      const e = toKvndbError(err);
+      if (e.code === ErrorCode.PROTOCOL_ERROR) {
+        this.logger.warn(`protocol error from replica ${link.name}: ${e.message}`);
+        link.conn.sendErrorAndClose(e);
+      } else {
+        this.logger.error(`replica ${link.name}: ${(err as Error).stack ?? String(err)}`);
+        link.conn.sendErrorAndClose(new KvndbError(ErrorCode.INTERNAL, `internal error: ${e.message}`, { cause: err }));
+      }
+    }
+  }
+
+  // ---- replicas joining -----------------------------------------------------------------
+
+  private joinWindowClosed(joiners: ReplicaLink[]): void {
+    const present = joiners.filter((j) => !j.isClosed);
+    const source = chooseSource(present);
+    if (source) {
+      this.adopt(source, present);
+    } else {
+      this.logger.info('join window closed with no replica; the first replica to join becomes the source of truth');
+    }
+    const held = this.held;
+    this.held = [];
+    for (const h of held) {
+      if (h.write) this.write(h.ops, h.shape, h.sink, h.tag);
+      else this.read(h.msg, h.sink, h.tag);
+    }
+  }
+
+  /**
+   * Make `source`'s position the router's: a new epoch starts after its seq, announced by
+   * an empty WRITE (epoch marker). Joiners at exactly the same position are in sync at
+   * once; the others get a full resync.
+   */
+  private adopt(source: ReplicaLink, joiners: readonly ReplicaLink[]): void {
+    const h = source.hello;
+    const s = h.reset ? 0 : h.seq;
+    const epoch = Math.max(Date.now(), this.maxEpochSeen + 1);
+    this.maxEpochSeen = epoch;
+    this.sequencer.startEpoch(epoch, s);
+    this.adopted = true;
+    this.logger.info(
+      `adopting ${source.name} (epoch ${h.epoch} seq ${h.seq}${h.reset ? ', reset' : ''}) as the source of truth; epoch ${epoch} starts after seq ${s}`,
+    );
+    const same = joiners.filter(
+      (j) => j === source || (!h.reset && !j.hello.reset && j.hello.epoch === h.epoch && j.hello.seq === h.seq),
+    );
+    for (const j of same) {
+      if (h.reset) {
+        // It wiped its store: an empty snapshot at seq 0 tells it so in protocol terms.
+        j.send([Op.SYNC_START, 'full', epoch, s, { resyncId: 0, source: null }]);
+        j.send([Op.SNAPSHOT_END, 0, 0]);
+      } else {
+        j.send([Op.SYNC_START, 'incremental', epoch, s, {}]);
+      }
+      j.epoch = epoch;
+      j.ackedSeq = s;
+      j.setState('in-sync');
+    }
+    this.sequencer.sequence([], this.live, this.inSyncIds, ResultShape.Nil, null, 0);
+    for (const j of same) j.send([Op.SYNC_DONE, epoch, this.sequencer.seq]);
+    for (const j of joiners) {
+      if (!same.includes(j)) {
+        this.coordinator.start(j, j.hello.reset ? 'reset requested' : `startup: its position differs from ${source.name}'s`);
+      }
+    }
+  }
+
+  /** A replica joining after the window: catch-up from the backlog when possible, else full resync. */
+  private place(link: ReplicaLink): void {
+    if (!this.adopted) {
+      this.adopt(link, [link]);
+      return;
+    }
+    const h = link.hello;
+    const epoch = this.sequencer.epoch;
+    const seq = this.sequencer.seq;
+    if (h.reset) {
+      this.coordinator.start(link, 'reset requested');
+      return;
+    }
+    if (h.epoch === epoch && h.seq <= seq && this.backlog.canCatchUp(h.seq)) {
+      link.send([Op.SYNC_START, 'incremental', epoch, h.seq, {}]);
+      this.logger.info(`incremental catch-up of ${link.name}: writes ${h.seq + 1} to ${seq} from the backlog`);
+      this.finishSync(link, h.seq);
+      return;
+    }
+    let reason: string;
+    if (h.epoch > epoch || (h.epoch === epoch && h.seq > seq)) {
+      reason = `its position (epoch ${h.epoch} seq ${h.seq}) is ahead of the router's (epoch ${epoch} seq ${seq})`;
+      this.logger.warn(
+        `replica ${link.name} claims writes this router never sequenced: ${reason}; they are discarded by a full resync`,
+      );
+    } else if (h.epoch !== epoch) {
+      reason = `it is at epoch ${h.epoch}, the router at ${epoch}`;
+    } else {
+      reason = `seq ${h.seq} is older than the backlog (which starts at ${this.backlog.firstSeq})`;
+    }
+    this.coordinator.start(link, reason);
+  }
+
+  /** ResyncHost: replay the backlog after `fromSeq`, then the replica is in sync. */
+  finishSync(link: ReplicaLink, fromSeq: number): boolean {
+    if (link.isClosed) return true;
+    if (!this.backlog.canCatchUp(fromSeq)) return false;
+    this.backlog.forEachAfter(fromSeq, (frame) => link.sendFrame(frame));
+    link.epoch = this.sequencer.epoch;
+    if (link.ackedSeq < fromSeq) link.ackedSeq = fromSeq;
+    // SYNC_DONE before the state change: becoming in sync may make it a resync source at once.
+    link.send([Op.SYNC_DONE, this.sequencer.epoch, this.sequencer.seq]);
+    link.setState('in-sync');
+    link.checkPressure();
+    return true;
+  }
+
+  /** ResyncHost: an in-sync replica to copy from. */
+  pickSource(joiner: ReplicaLink): ReplicaLink | undefined {
+    let best: ReplicaLink | undefined;
+    for (const l of this.balancer.list()) {
+      if (l === joiner || l.isClosed) continue;
+      if (!best || l.inflightReads < best.inflightReads) best = l;
+    }
+    return best;
+  }
+
+  // ---- LinkOwner ------------------------------------------------------------------------
+
+  linkStateChanged(link: ReplicaLink, previous: ReplicaState): void {
+    if (link.state === 'in-sync') this.balancer.add(link);
+    else this.balancer.remove(link);
+    this.refreshMembership();
+    this.logger.debug(`replica ${link.name}: ${previous} -> ${link.state}`);
+    this.emitState(link);
+    if (link.state === 'in-sync') this.coordinator.sourceAvailable();
+  }
+
+  writeAcked(link: ReplicaLink, seq: number, results: WriteResult[]): void {
+    this.sequencer.ack(link.id, seq, results);
+  }
+
+  snapshotMessage(link: ReplicaLink, msg: unknown[]): void {
+    this.coordinator.handle(link, msg);
+  }
+
+  private linkClosed(link: ReplicaLink, err: KvndbError | undefined): void {
+    if (!this.links.delete(link.id)) return;
+    this.joinWindow.remove(link);
+    this.balancer.remove(link);
+    this.refreshMembership();
+    this.logger.info(`replica ${link.name} (${link.address}) disconnected${err ? `: ${err.message}` : ''}`);
+    this.sequencer.targetLost(link.id);
+    this.coordinator.linkLost(link);
+    const reads = link.takeOutstanding();
+    if (this.phase === 'running') {
+      this.balancer.reroute(reads, link.name);
+    } else {
+      const e = new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down');
+      for (const r of reads) r.sink.reply(r.tag, e);
+    }
+    this.emit('replica-state', { id: link.id, name: link.name, state: 'gone' });
+  }
+
+  private refreshMembership(): void {
+    const live: ReplicaLink[] = [];
+    const ids: number[] = [];
+    for (const l of this.links.values()) {
+      if (!l.live) continue;
+      live.push(l);
+      if (l.state === 'in-sync') ids.push(l.id);
+    }
+    this.live = live;
+    this.inSyncIds = ids;
+  }
+
+  private emitState(link: ReplicaLink): void {
+    this.emit('replica-state', { id: link.id, name: link.name, state: link.state });
+  }
+
+  private tick = (): void => {
+    const now = Date.now();
+    this.meter.sample(now);
+    for (const l of this.links.values()) {
+      l.expireReads(now);
+      l.checkPressure();
+    }
+  };
+
+  // ---- shutdown -------------------------------------------------------------------------
+
+  private async shutdown(): Promise<void> {
+    const wasRunning = this.phase === 'running' || this.phase === 'starting';
+    this.phase = 'stopping';
+    this.joinWindow.stop();
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    const err = new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down');
+    const held = this.held;
+    this.held = [];
+    for (const h of held) h.sink.reply(h.tag, err);
+    this.sequencer.failAll(err);
+    this.sequencer.stop();
+    for (const l of this.links.values()) for (const r of l.takeOutstanding()) r.sink.reply(r.tag, err);
+    this.coordinator.stop();
+    const closed = new Promise<void>((resolve) => {
+      if (!this.server || !wasRunning) return resolve();
+      this.server.close(() => resolve());
+    });
+    for (const s of this.sessions) s.shutdown();
+    for (const l of this.links.values()) l.conn.sendErrorAndClose(err);
+    for (const hs of [...this.handshakes.values()]) hs.abort(err);
+    await closed;
+    this.phase = 'stopped';
+    this.logger.info('router stopped');
+  }
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw KvndbError.badRequest(`${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,176 @@
+import { Op, decodeBody, type KvndbError } from '@kvndb/shared';
+import type { ReplySink } from './reply-sink';
+import { WriteBacklog } from './write-backlog';
+import { ResultShape, WriteSequencer, requiredAcks, type WriteAckPolicy, type WriteTarget } from './write-sequencer';
+
+class FakeReplica implements WriteTarget {
+  readonly frames: Buffer[] = [];
+  constructor(readonly id: number) {}
+  sendWrite(frame: Buffer): void {
+    this.frames.push(frame);
+  }
+  decoded(): unknown[] {
+    return this.frames.map((f) => decodeBody(f.subarray(4)));
+  }
+}
+
+type Answer = { tag: number; err: KvndbError | null; value?: unknown };
+function sink(): ReplySink & { answers: Answer[] } {
+  const answers: Answer[] = [];
+  return { answers, reply: (tag, err, value) => answers.push({ tag, err, value }) };
+}
+
+const created: WriteSequencer[] = [];
+
+function setup(writeAck: WriteAckPolicy, n: number, timeoutMs = 5000) {
+  const backlog = new WriteBacklog(1 << 20);
+  const seq = new WriteSequencer({ writeAck, timeoutMs, backlog, maxFrameBytes: 1 << 20 });
+  created.push(seq);
+  seq.startEpoch(7, 100);
+  const reps = Array.from({ length: n }, (_, i) => new FakeReplica(i + 1));
+  return { backlog, seq, reps, ids: reps.map((r) => r.id), s: sink() };
+}
+
+const set = (k: string): ['s', string, Uint8Array] => ['s', k, Buffer.from('v')];
+
+describe('WriteSequencer', () => {
+  afterEach(() => {
+    for (const s of created.splice(0)) s.stop();
+    jest.useRealTimers();
+  });
+
+  test('assigns consecutive seqs in the epoch, encodes once, sends the same frame to all and keeps it in the backlog', () => {
+    const { seq, reps, ids, s, backlog } = setup('one', 3);
+    expect(seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1)).toBe(101);
+    expect(seq.sequence([['d', 'a']], reps, ids, ResultShape.First, s, 2)).toBe(102);
+    expect(seq.seq).toBe(102);
+    for (const r of reps) {
+      expect(r.decoded()).toEqual([
+        [Op.WRITE, 7, 101, [['s', 'a', Buffer.from('v')]]],
+        [Op.WRITE, 7, 102, [['d', 'a']]],
+      ]);
+    }
+    expect(reps[0].frames[0]).toBe(reps[1].frames[0]); // one encode, shared
+    expect(backlog.get(101)).toBe(reps[0].frames[0]);
+    expect(backlog.lastSeq).toBe(102);
+  });
+
+  test('required acks per policy', () => {
+    expect([1, 2, 3, 4, 5].map((n) => requiredAcks('majority', n))).toEqual([1, 2, 2, 3, 3]);
+    expect([1, 2, 3].map((n) => requiredAcks('one', n))).toEqual([1, 1, 1]);
+    expect([1, 2, 3].map((n) => requiredAcks('all', n))).toEqual([1, 2, 3]);
+  });
+
+  test('majority: answers after floor(n/2)+1 acks with the first ack results', () => {
+    const { seq, reps, ids, s } = setup('majority', 3);
+    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 9);
+    seq.ack(1, 101, [true]);
+    expect(s.answers).toHaveLength(0);
+    seq.ack(1, 101, [true]); // the same replica twice would be a bug there; order of others decides
+    seq.ack(3, 101, [false]);
+    expect(s.answers).toHaveLength(1);
+    expect(s.answers[0]).toEqual({ tag: 9, err: null, value: true });
+    seq.ack(2, 101, [true]);
+    expect(s.answers).toHaveLength(1);
+  });
+
+  test('one and all', () => {
+    const one = setup('one', 3);
+    one.seq.sequence([set('a')], one.reps, one.ids, ResultShape.First, one.s, 1);
+    one.seq.ack(2, 101, [true]);
+    expect(one.s.answers).toEqual([{ tag: 1, err: null, value: true }]);
+
+    const all = setup('all', 3);
+    all.seq.sequence([set('a'), ['d', 'b']], all.reps, all.ids, ResultShape.All, all.s, 1);
+    all.seq.ack(1, 101, [true, false]);
+    all.seq.ack(2, 101, [true, false]);
+    expect(all.s.answers).toHaveLength(0);
+    all.seq.ack(3, 101, [true, false]);
+    expect(all.s.answers).toEqual([{ tag: 1, err: null, value: [true, false] }]);
+  });
+
+  test('MSET answers nil; acks from replicas that were not targets do not count', () => {
+    const { seq, reps, ids, s } = setup('all', 2);
+    seq.sequence([set('a'), set('b')], reps, ids, ResultShape.Nil, s, 3);
+    seq.ack(99, 101, [true, true]);
+    seq.ack(1, 101, [true, true]);
+    expect(s.answers).toHaveLength(0);
+    seq.ack(2, 101, [true, true]);
+    expect(s.answers).toEqual([{ tag: 3, err: null, value: null }]);
+  });
+
+  test('lagging replicas receive the write but only counted ones make the policy', () => {
+    const { seq, reps, s } = setup('all', 3);
+    seq.sequence([set('a')], reps, [1], ResultShape.First, s, 1);
+    expect(reps[2].frames).toHaveLength(1);
+    seq.ack(1, 101, [true]);
+    expect(s.answers).toEqual([{ tag: 1, err: null, value: true }]);
+  });
+
+  test('times out with {applied, required}', () => {
+    jest.useFakeTimers();
+    const { seq, reps, ids, s } = setup('all', 3, 1000);
+    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1);
+    jest.advanceTimersByTime(500);
+    seq.sequence([set('b')], reps, ids, ResultShape.First, s, 2);
+    seq.ack(1, 101, [true]);
+    seq.ack(2, 101, [true]);
+    jest.advanceTimersByTime(600);
+    expect(s.answers).toHaveLength(1);
+    expect(s.answers[0].tag).toBe(1);
+    expect(s.answers[0].err?.code).toBe('TIMEOUT');
+    expect(s.answers[0].err?.details).toEqual({ applied: 2, required: 3 });
+    jest.advanceTimersByTime(500);
+    expect(s.answers).toHaveLength(2);
+    expect(s.answers[1].err?.details).toEqual({ applied: 0, required: 3 });
+    expect(seq.pendingCount).toBe(0);
+  });
+
+  test('replica loss fails writes that can no longer reach the requirement, keeps the others', () => {
+    const { seq, reps, ids, s } = setup('majority', 3);
+    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1); // 101
+    seq.sequence([set('b')], reps, ids, ResultShape.First, s, 2); // 102
+    seq.ack(1, 101, [true]);
+    seq.targetLost(3); // 101: 1 acked + 1 reachable >= 2; 102: 2 reachable >= 2
+    expect(s.answers).toHaveLength(0);
+    seq.targetLost(2);
+    // 101: acked by 1 only, nobody left -> TIMEOUT {1, 2}; 102: 1 reachable < 2
+    expect(s.answers.map((a) => [a.tag, a.err?.code, a.err?.details])).toEqual([
+      [1, 'TIMEOUT', { applied: 1, required: 2 }],
+      [2, 'TIMEOUT', { applied: 0, required: 2 }],
+    ]);
+  });
+
+  test('a lost replica that had already acknowledged still counts', () => {
+    const { seq, reps, ids, s } = setup('all', 2);
+    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1);
+    seq.ack(1, 101, [true]);
+    seq.targetLost(1);
+    expect(s.answers).toHaveLength(0);
+    seq.ack(2, 101, [true]);
+    expect(s.answers).toEqual([{ tag: 1, err: null, value: true }]);
+  });
+
+  test('no in-sync replica: NO_REPLICAS and no seq used; too large: TOO_LARGE and no seq used', () => {
+    const backlog = new WriteBacklog(1 << 20);
+    const seq = new WriteSequencer({ writeAck: 'one', timeoutMs: 1000, backlog, maxFrameBytes: 100 });
+    seq.startEpoch(1, 0);
+    const s = sink();
+    expect(seq.sequence([set('a')], [], [], ResultShape.First, s, 1)).toBe(0);
+    expect(s.answers[0].err?.code).toBe('NO_REPLICAS');
+    expect(() => seq.sequence([['s', 'k', Buffer.alloc(200)]], [new FakeReplica(1)], [1], ResultShape.First, s, 2)).toThrow(
+      expect.objectContaining({ code: 'TOO_LARGE' }),
+    );
+    expect(seq.seq).toBe(0);
+    expect(backlog.size).toBe(0);
+  });
+
+  test('an epoch marker is sequenced without a client and failAll answers every pending write', () => {
+    const { seq, reps, ids, s } = setup('all', 2);
+    expect(seq.sequence([], reps, ids, ResultShape.Nil, null, 0)).toBe(101);
+    expect(seq.pendingCount).toBe(0);
+    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 5);
+    seq.failAll(Object.assign(new Error('x'), { code: 'SHUTTING_DOWN' }) as unknown as KvndbError);
+    expect(s.answers.map((a) => [a.tag, a.err?.code])).toEqual([[5, 'SHUTTING_DOWN']]);
+  });
+});

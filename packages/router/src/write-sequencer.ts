@@ -1,0 +1,223 @@
+import { KvndbError, Op, encodeFrame, type WriteOp, type WriteResult } from '@kvndb/shared';
+import type { ReplySink } from './reply-sink';
+import type { WriteBacklog } from './write-backlog';
+
+export type WriteAckPolicy = 'one' | 'majority' | 'all';
+
+/** A replica as the sequencer sees it: somewhere to send WRITE frames. */
+export interface WriteTarget {
+  readonly id: number;
+  sendWrite(frame: Buffer): void;
+}
+
+/** How the first replica's results become the client's answer. */
+export const ResultShape = {
+  /** SET, DEL: the one op's result. */
+  First: 0,
+  /** MSET: nil. */
+  Nil: 1,
+  /** BATCH: every op's result. */
+  All: 2,
+} as const;
+export type ResultShape = (typeof ResultShape)[keyof typeof ResultShape];
+
+interface PendingWrite {
+  seq: number;
+  /** Ids of the in-sync replicas when the write was sequenced: the only ones whose acks count. */
+  targets: readonly number[];
+  required: number;
+  acked: number;
+  /** Targets that disconnected before acknowledging. */
+  lost: number;
+  results: WriteResult[] | undefined;
+  shape: ResultShape;
+  sink: ReplySink | null;
+  tag: number;
+  deadline: number;
+}
+
+export interface WriteSequencerOptions {
+  writeAck: WriteAckPolicy;
+  timeoutMs: number;
+  backlog: WriteBacklog;
+  maxFrameBytes: number;
+}
+
+export function requiredAcks(policy: WriteAckPolicy, inSync: number): number {
+  if (policy === 'one') return Math.min(1, inSync);
+  if (policy === 'all') return inSync;
+  return Math.floor(inSync / 2) + 1;
+}
+
+/**
+ * The one total order of writes: gives each write (epoch, seq), encodes its WRITE frame
+ * once, keeps it in the backlog, queues it to every live replica, and answers the client
+ * when the write-ack policy is met (or TIMEOUT with {applied, required} when it cannot be).
+ *
+ * Pending writes live in a Map in seq order; since every write gets the same timeout their
+ * deadlines are in the same order, so one timer for the oldest one serves them all.
+ */
+export class WriteSequencer {
+  private readonly writeAck: WriteAckPolicy;
+  private readonly timeoutMs: number;
+  private readonly backlog: WriteBacklog;
+  private readonly maxFrameBytes: number;
+  private readonly pending = new Map<number, PendingWrite>();
+  /** Per replica id: the highest seq it acknowledged (replicas acknowledge in order). */
+  private readonly ackedUpTo = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private currentEpoch = 0;
+  private currentSeq = 0;
+
+  constructor(options: WriteSequencerOptions) {
+    this.writeAck = options.writeAck;
+    this.timeoutMs = options.timeoutMs;
+    this.backlog = options.backlog;
+    this.maxFrameBytes = options.maxFrameBytes;
+  }
+
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  get seq(): number {
+    return this.currentSeq;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Begin epoch `epoch` after write `seq`: the next write is seq + 1. */
+  startEpoch(epoch: number, seq: number): void {
+    this.currentEpoch = epoch;
+    this.currentSeq = seq;
+    this.backlog.reset(seq);
+  }
+
+  /**
+   * Sequence one write. `live` receive the frame (in-sync and lagging replicas); `counted`
+   * are the ids of the in-sync ones, whose acks make up the policy. The answer goes to
+   * `sink.reply(tag, ...)` (none for an epoch marker). A client write with no in-sync
+   * replica is answered NO_REPLICAS and gets no seq (returns 0). Throws TOO_LARGE, without
+   * using a seq, if the write does not fit in a frame. Returns the write's seq.
+   */
+  sequence(
+    ops: WriteOp[],
+    live: readonly WriteTarget[],
+    counted: readonly number[],
+    shape: ResultShape,
+    sink: ReplySink | null,
+    tag: number,
+  ): number {
+    if (sink && counted.length === 0) {
+      sink.reply(tag, KvndbError.noReplicas());
+      return 0;
+    }
+    const seq = this.currentSeq + 1;
+    const frame = encodeFrame([Op.WRITE, this.currentEpoch, seq, ops], this.maxFrameBytes);
+    this.currentSeq = seq;
+    this.backlog.append(seq, frame);
+    const required = requiredAcks(this.writeAck, counted.length);
+    if (sink) {
+      this.pending.set(seq, {
+        seq,
+        targets: counted,
+        required,
+        acked: 0,
+        lost: 0,
+        results: undefined,
+        shape,
+        sink,
+        tag,
+        deadline: Date.now() + this.timeoutMs,
+      });
+      if (!this.timer) this.timer = setTimeout(this.expire, this.timeoutMs);
+    }
+    for (let i = 0; i < live.length; i++) live[i].sendWrite(frame);
+    return seq;
+  }
+
+  /** A replica applied write `seq` with these results. */
+  ack(targetId: number, seq: number, results: WriteResult[]): void {
+    const prev = this.ackedUpTo.get(targetId);
+    if (prev === undefined || seq > prev) this.ackedUpTo.set(targetId, seq);
+    const w = this.pending.get(seq);
+    if (!w || !w.targets.includes(targetId)) return;
+    if (w.results === undefined) w.results = results;
+    if (++w.acked >= w.required) this.complete(w);
+  }
+
+  /**
+   * A replica is gone. Writes it had not acknowledged lose a possible ack; those that can
+   * no longer reach their requirement fail now rather than at the timeout.
+   */
+  targetLost(targetId: number): void {
+    const upTo = this.ackedUpTo.get(targetId) ?? 0;
+    this.ackedUpTo.delete(targetId);
+    for (const w of this.pending.values()) {
+      if (w.seq <= upTo || !w.targets.includes(targetId)) continue;
+      w.lost++;
+      const reachable = w.targets.length - w.lost;
+      if (reachable < w.required) {
+        this.fail(
+          w,
+          KvndbError.timeout(
+            `write ${w.seq} was applied by ${w.acked} of the ${w.required} replicas required; the others disconnected (it is not rolled back)`,
+            { applied: w.acked, required: w.required },
+          ),
+        );
+      }
+    }
+  }
+
+  /** Fail every pending write with `err` (shutdown). */
+  failAll(err: KvndbError): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    this.clearTimer();
+    for (const w of all) w.sink?.reply(w.tag, err);
+  }
+
+  stop(): void {
+    this.clearTimer();
+  }
+
+  private complete(w: PendingWrite): void {
+    this.pending.delete(w.seq);
+    const results = w.results as WriteResult[];
+    let value: unknown;
+    if (w.shape === ResultShape.First) value = Array.isArray(results) ? results[0] : null;
+    else if (w.shape === ResultShape.All) value = results;
+    else value = null;
+    w.sink?.reply(w.tag, null, value);
+  }
+
+  private fail(w: PendingWrite, err: KvndbError): void {
+    this.pending.delete(w.seq);
+    w.sink?.reply(w.tag, err);
+  }
+
+  private expire = (): void => {
+    this.timer = undefined;
+    const now = Date.now();
+    for (const w of this.pending.values()) {
+      if (w.deadline > now) {
+        this.timer = setTimeout(this.expire, w.deadline - now);
+        return;
+      }
+      this.fail(
+        w,
+        KvndbError.timeout(
+          `write ${w.seq} was applied by ${w.acked} of the ${w.required} replicas required within ${this.timeoutMs} ms (it is not rolled back)`,
+          { applied: w.acked, required: w.required },
+        ),
+      );
+    }
+  };
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
