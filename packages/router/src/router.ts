@@ -448,7 +448,8 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   private adopt(source: ReplicaLink, joiners: readonly ReplicaLink[]): void {
     const h = source.hello;
     const s = h.reset ? 0 : h.seq;
-    const epoch = Math.max(Date.now(), this.maxEpochSeen + 1);
+    // Seconds, not milliseconds: fits a MessagePack uint32 (until 2106), so every language reads an integer.
+    const epoch = Math.max(Math.floor(Date.now() / 1000), this.maxEpochSeen + 1);
     this.maxEpochSeen = epoch;
     this.sequencer.startEpoch(epoch, s);
     this.adopted = true;
