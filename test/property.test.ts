@@ -97,6 +97,6 @@ test('all replicas end equal to the model of acknowledged writes', async () => {
         await stopAll();
       }
     }),
-    { numRuns: 4, seed: 20261121, endOnFailure: true },
+    { numRuns: 8, seed: 20261121, endOnFailure: true },
   );
 });

@@ -1,0 +1,139 @@
+/**
+ * The Redis protocol front door with real Redis tooling: redis-cli (Debian redis-tools,
+ * installed by scripts/install-system-deps.sh) and the ioredis client, against a real
+ * router with memory replicas.
+ */
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import Redis from 'ioredis';
+import { client, startReplica, startRouter, stopAll, waitInSync, type RouterHandle } from './helpers/cluster';
+
+jest.setTimeout(60000);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let router: RouterHandle;
+let respPort: number;
+const redisClients: Redis[] = [];
+
+async function startCluster(extra: string[] = []): Promise<void> {
+  respPort = await freePort();
+  router = await startRouter(['--resp-port', String(respPort), ...extra]);
+  await router.proc.waitFor(/RESP .*listening/);
+  const env = extra.includes('--password') ? { KVNDB_PASSWORD: extra[extra.indexOf('--password') + 1] } : {};
+  startReplica('memory', router.port, { name: 'm1', env });
+  startReplica('memory', router.port, { name: 'm2', env });
+  const db = await client(router.port, { password: env.KVNDB_PASSWORD });
+  await waitInSync(db, 2);
+  await db.close();
+}
+
+function redisCli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(respPort), ...args], { input, encoding: 'utf8', timeout: 20000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ioredis(options: Record<string, unknown> = {}): Redis {
+  const r = new Redis({ host: '127.0.0.1', port: respPort, lazyConnect: true, maxRetriesPerRequest: 1, ...options });
+  redisClients.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  await Promise.all(redisClients.splice(0).map((r) => r.quit().catch(() => r.disconnect())));
+  await stopAll();
+});
+
+describe('redis-cli', () => {
+  beforeEach(() => startCluster());
+
+  test('PING, SET, GET, DEL, EXISTS, MSET, MGET, KEYS, SCAN, DBSIZE, INFO', () => {
+    expect(redisCli(['PING']).stdout.trim()).toBe('PONG');
+    expect(redisCli(['SET', 'greeting', 'hello world']).stdout.trim()).toBe('OK');
+    expect(redisCli(['GET', 'greeting']).stdout.trim()).toBe('hello world');
+    expect(redisCli(['SET', 'greeting', 'x', 'NX']).stdout.trim()).toBe('');
+    expect(redisCli(['SET', 'greeting', 'again', 'XX', 'GET']).stdout.trim()).toBe('hello world');
+    expect(redisCli(['EXISTS', 'greeting', 'nope']).stdout.trim()).toBe('1');
+    expect(redisCli(['MSET', 'a', '1', 'b', '2']).stdout.trim()).toBe('OK');
+    expect(redisCli(['MGET', 'a', 'b', 'c']).stdout.trim().split('\n')).toEqual(['1', '2', '']);
+    expect(redisCli(['KEYS', '*']).stdout.trim().split('\n').sort()).toEqual(['a', 'b', 'greeting']);
+    expect(redisCli(['--scan', '--pattern', '[ab]']).stdout.trim().split('\n').sort()).toEqual(['a', 'b']);
+    expect(redisCli(['DBSIZE']).stdout.trim()).toBe('3');
+    expect(redisCli(['DEL', 'a', 'b', 'zzz']).stdout.trim()).toBe('2');
+    expect(redisCli(['INFO']).stdout).toMatch(/kvndb_seq:\d+/);
+    expect(redisCli(['SELECT', '0']).stdout.trim()).toBe('OK');
+  });
+
+  test('unknown commands are refused as Redis words it; the connection stays usable', () => {
+    const r = redisCli([], 'FLUSHALL\nGET greeting\nPING\n');
+    expect(r.stdout).toContain("ERR unknown command 'FLUSHALL'");
+    expect(r.stdout).toContain('PONG');
+  });
+
+  test('pipelined input (redis-cli --pipe) is answered in order', () => {
+    let input = '';
+    for (let i = 0; i < 2000; i++) input += `*3\r\n$3\r\nSET\r\n$${`k${i}`.length}\r\nk${i}\r\n$${`v${i}`.length}\r\nv${i}\r\n`;
+    const r = redisCli(['--pipe'], input);
+    expect(r.stdout).toMatch(/errors: 0, replies: 2000/);
+    expect(redisCli(['GET', 'k1999']).stdout.trim()).toBe('v1999');
+  });
+});
+
+describe('ioredis', () => {
+  test('commands, pipelines and binary values round-trip', async () => {
+    await startCluster();
+    const r = ioredis();
+    await r.connect();
+    const binary = Buffer.from([0, 1, 2, 255, 13, 10, 0]);
+    expect(await r.set('bin', binary)).toBe('OK');
+    expect(await r.getBuffer('bin')).toEqual(binary);
+    const pipe = r.pipeline();
+    for (let i = 0; i < 500; i++) pipe.set(`p${i}`, `v${i}`);
+    for (let i = 0; i < 500; i++) pipe.get(`p${i}`);
+    const results = (await pipe.exec())!;
+    expect(results.slice(0, 500).every(([err, v]) => err === null && v === 'OK')).toBe(true);
+    expect(results.slice(500).map(([, v]) => v)).toEqual(Array.from({ length: 500 }, (_, i) => `v${i}`));
+    expect(await r.mget('p1', 'p2', 'missing')).toEqual(['v1', 'v2', null]);
+    expect(await r.del('p1', 'p2', 'missing')).toBe(2);
+    expect(await r.exists('p3')).toBe(1);
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = r.scanStream({ match: 'p4*', count: 50 });
+      stream.on('data', (keys: string[]) => seen.push(...keys));
+      stream.on('end', () => resolve());
+      stream.on('error', reject);
+    });
+    const expected = Array.from({ length: 500 }, (_, i) => `p${i}`).filter((k) => k.startsWith('p4'));
+    expect(seen.sort()).toEqual(expected.sort());
+    await expect(r.call('SET', 'k', 'v', 'EX', '10')).rejects.toThrow(/expiry/);
+  });
+
+  test('AUTH: the router password is required, wrong ones are refused', async () => {
+    await startCluster(['--password', 'pw']);
+    const anon = ioredis();
+    await anon.connect();
+    await expect(anon.get('x')).rejects.toThrow(/NOAUTH/);
+    const wrong = ioredis({ password: 'nope' });
+    await expect(wrong.connect()).rejects.toThrow(/WRONGPASS/);
+    const good = ioredis({ password: 'pw' });
+    await good.connect();
+    expect(await good.set('x', '1')).toBe('OK');
+    expect(await good.get('x')).toBe('1');
+  });
+
+  test('NO_REPLICAS becomes an error reply carrying that code', async () => {
+    respPort = await freePort();
+    router = await startRouter(['--resp-port', String(respPort)]);
+    await router.proc.waitFor(/RESP .*listening/);
+    const r = ioredis();
+    await r.connect();
+    await expect(r.get('x')).rejects.toThrow(/^NO_REPLICAS/);
+  });
+});
