@@ -1,0 +1,62 @@
+import type { KeysPage, RouterStatus, WriteResult } from '@kvndb/shared';
+
+/** A write inside an atomic batch, as the client takes it. */
+export type ConsoleBatchOp = { op: 'set'; key: string; value: Uint8Array } | { op: 'del'; key: string };
+
+/**
+ * The part of the kvndb client the console uses. The console is written against this
+ * rather than the client class so its commands can be tested without a cluster; the real
+ * client satisfies it (checked where cmd.ts passes one in).
+ */
+export interface ConsoleClient {
+  getBuffer(key: string): Promise<Uint8Array | null>;
+  set(key: string, value: Uint8Array): Promise<unknown>;
+  del(key: string): Promise<boolean>;
+  has(key: string): Promise<boolean>;
+  keys(prefix: string, options: { limit?: number; cursor?: string | null }): Promise<KeysPage>;
+  mgetBuffer(keys: string[]): Promise<Array<Uint8Array | null>>;
+  mset(entries: Array<[string, Uint8Array]>): Promise<unknown>;
+  batch(ops: ConsoleBatchOp[]): Promise<WriteResult[]>;
+  ping(): Promise<unknown>;
+  status(): Promise<RouterStatus>;
+}
+
+/** What a command produced: the JSON form (--json) and the text form (one line each). */
+export interface Reply {
+  json: unknown;
+  text: string[];
+}
+
+/** Where a `keys` listing left off, for `more`. */
+export interface KeysPager {
+  prefix: string;
+  cursor: string;
+}
+
+export interface ConsoleContext {
+  client: ConsoleClient;
+  /** A person at a terminal: page long listings, show hints. */
+  interactive: boolean;
+  json: boolean;
+  /** Text output as it happens (long listings stream instead of building one reply). */
+  print(line: string): void;
+  /** Resolves once printed output has been taken by the terminal or pipe. */
+  flush(): Promise<void>;
+  /** Set by Ctrl+C; long-running commands stop at the next page. */
+  aborted: boolean;
+  pager: KeysPager | null;
+  /** Set by quit/exit. */
+  quitting: boolean;
+}
+
+export interface ConsoleCommand {
+  name: string;
+  aliases: string[];
+  /** `get KEY`: arguments in upper case, optional ones in brackets. */
+  usage: string;
+  /** One line for the command list; `help NAME` shows it with the usage. */
+  help: string;
+  minArgs: number;
+  maxArgs: number;
+  run(ctx: ConsoleContext, args: Buffer[]): Promise<Reply>;
+}

@@ -1,0 +1,58 @@
+import { KvndbError } from '@kvndb/shared';
+import type { ConsoleCommand } from './context';
+import { delCommand } from './commands/del';
+import { getCommand } from './commands/get';
+import { hasCommand } from './commands/has';
+import { createHelpCommand } from './commands/help';
+import { keysCommand, moreCommand } from './commands/keys';
+import { mgetCommand } from './commands/mget';
+import { msetCommand } from './commands/mset';
+import { pingCommand } from './commands/ping';
+import { quitCommand } from './commands/quit';
+import { setCommand } from './commands/set';
+import { statusCommand } from './commands/status';
+
+/** The console's commands. Adding one is a file in commands/ and a line here. */
+const COMMANDS: ConsoleCommand[] = [];
+const BY_NAME = new Map<string, ConsoleCommand>();
+
+export const commandRegistry = {
+  all: (): ConsoleCommand[] => COMMANDS,
+  /** By name or alias, case-insensitively (GET works as get). */
+  find: (name: string): ConsoleCommand | undefined => BY_NAME.get(name.toLowerCase()),
+  /** Every name and alias, for tab completion. */
+  names: (): string[] => [...BY_NAME.keys()].sort(),
+};
+
+function register(command: ConsoleCommand): void {
+  for (const name of [command.name, ...command.aliases]) {
+    if (BY_NAME.has(name)) throw new Error(`console command name "${name}" is registered twice`);
+    BY_NAME.set(name, command);
+  }
+  COMMANDS.push(command);
+}
+
+[
+  getCommand,
+  setCommand,
+  delCommand,
+  hasCommand,
+  keysCommand,
+  moreCommand,
+  mgetCommand,
+  msetCommand,
+  statusCommand,
+  pingCommand,
+  createHelpCommand(commandRegistry),
+  quitCommand,
+].forEach(register);
+
+/** Looks a command up and checks its arity, so commands only see well-formed input. */
+export function resolveCommand(name: string, argc: number): ConsoleCommand {
+  const command = commandRegistry.find(name);
+  if (!command) throw KvndbError.badRequest(`unknown command "${name}"; type help for the list`);
+  if (argc < command.minArgs || argc > command.maxArgs) throw KvndbError.badRequest(`usage: ${command.usage}`);
+  return command;
+}
+
+export type { ConsoleCommand, ConsoleContext, ConsoleClient, Reply, KeysPager } from './context';

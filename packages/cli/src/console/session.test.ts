@@ -1,0 +1,295 @@
+import { PassThrough } from 'node:stream';
+import { KvndbError, compareKeys } from '@kvndb/shared';
+import type { KeysPage, RouterStatus, WriteResult } from '@kvndb/shared';
+import type { ConsoleBatchOp, ConsoleClient } from './context';
+import { complete, promptFor } from './repl';
+import { ConsoleSession, runLines } from './session';
+import { MORE_HINT } from './commands/keys';
+
+/** An in-process stand-in for the client: a sorted map with the client's paging contract. */
+class FakeClient implements ConsoleClient {
+  readonly data = new Map<string, Buffer>();
+  failWith: KvndbError | null = null;
+  keysCalls = 0;
+
+  private check(): void {
+    if (this.failWith) throw this.failWith;
+  }
+  async getBuffer(key: string) {
+    this.check();
+    return this.data.get(key) ?? null;
+  }
+  async set(key: string, value: Uint8Array) {
+    this.check();
+    this.data.set(key, Buffer.from(value));
+    return true;
+  }
+  async del(key: string) {
+    this.check();
+    return this.data.delete(key);
+  }
+  async has(key: string) {
+    this.check();
+    return this.data.has(key);
+  }
+  async keys(prefix: string, options: { limit?: number; cursor?: string | null }): Promise<KeysPage> {
+    this.check();
+    this.keysCalls++;
+    const limit = options.limit ?? 1000;
+    const all = [...this.data.keys()]
+      .filter((k) => k.startsWith(prefix) && (options.cursor == null || compareKeys(k, options.cursor) > 0))
+      .sort(compareKeys);
+    const keys = all.slice(0, limit);
+    return { keys, cursor: all.length > limit ? keys[keys.length - 1] : null };
+  }
+  async mgetBuffer(keys: string[]) {
+    this.check();
+    return keys.map((k) => this.data.get(k) ?? null);
+  }
+  async mset(entries: Array<[string, Uint8Array]>) {
+    this.check();
+    for (const [k, v] of entries) this.data.set(k, Buffer.from(v));
+  }
+  async batch(ops: ConsoleBatchOp[]): Promise<WriteResult[]> {
+    this.check();
+    return ops.map((op) => (op.op === 'del' ? this.data.delete(op.key) : (this.data.set(op.key, Buffer.from(op.value)), true)));
+  }
+  async ping() {
+    this.check();
+  }
+  async status(): Promise<RouterStatus> {
+    this.check();
+    return {
+      version: '0.1.0',
+      protocol: 1,
+      epoch: 7,
+      seq: 99,
+      uptimeMs: 1000,
+      writeAck: 'all',
+      replicas: [],
+      clients: 1,
+      ops: { reads: 0, writes: 0, readsPerSec: 0, writesPerSec: 0 },
+    };
+  }
+}
+
+function setup(options: { interactive?: boolean; json?: boolean } = {}) {
+  const client = new FakeClient();
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let outText = '';
+  let errText = '';
+  out.on('data', (chunk: Buffer) => (outText += chunk.toString()));
+  err.on('data', (chunk: Buffer) => (errText += chunk.toString()));
+  const session = new ConsoleSession({
+    client,
+    interactive: options.interactive ?? false,
+    json: options.json ?? false,
+    output: out,
+    errorOutput: err,
+  });
+  return {
+    client,
+    session,
+    out: () => outText,
+    err: () => errText,
+    lines: () => outText.split('\n').filter((l) => l !== ''),
+  };
+}
+
+describe('console session (script mode)', () => {
+  it('sets, gets, and shows (nil) for a missing key', async () => {
+    const t = setup();
+    expect(await runLines(t.session, ['set greeting "hello world"', 'get greeting', 'get missing'])).toBe(true);
+    expect(t.lines()).toEqual(['OK', 'hello world', '(nil)']);
+    expect(t.client.data.get('greeting')?.toString()).toBe('hello world');
+  });
+
+  it('stores binary values from \\x escapes and shows them as hex', async () => {
+    const t = setup();
+    await runLines(t.session, ['set bin "\\xff\\x00"', 'get bin']);
+    expect([...t.client.data.get('bin')!]).toEqual([0xff, 0]);
+    expect(t.lines()[1]).toBe('<hex:ff00>');
+  });
+
+  it('accepts the original aliases and upper case', async () => {
+    const t = setup();
+    await runLines(t.session, ['SET a 1', 'show a', 'view a', 'print a', 'list', 'getkeys', 'remove a', 'delete a']);
+    expect(t.lines()).toEqual(['OK', '1', '1', '1', 'a', 'a', '(integer) 1', '(integer) 0']);
+  });
+
+  it('deletes several keys in one batch and counts the ones that existed', async () => {
+    const t = setup();
+    await runLines(t.session, ['mset a 1 b 2 c 3', 'del a b x', 'has a', 'has c', 'mget a c x']);
+    expect(t.lines()).toEqual(['OK', '(integer) 2', 'false', 'true', '(nil)', '3', '(nil)']);
+  });
+
+  it('lists every key across pages when not interactive', async () => {
+    const t = setup();
+    for (let i = 0; i < 2500; i++) t.client.data.set(`k${String(i).padStart(4, '0')}`, Buffer.from('v'));
+    t.client.data.set('other', Buffer.from('v'));
+    expect(await t.session.execute('keys k')).toBe(true);
+    const lines = t.lines();
+    expect(lines).toHaveLength(2500);
+    expect(lines[0]).toBe('k0000');
+    expect(lines[2499]).toBe('k2499');
+    expect(t.client.keysCalls).toBe(3);
+  });
+
+  it('prints nothing for no keys in a script, so line counts stay honest', async () => {
+    const t = setup();
+    expect(await t.session.execute('keys')).toBe(true);
+    expect(t.out()).toBe('');
+  });
+
+  it('reports failure but runs the remaining lines, errors on stderr', async () => {
+    const t = setup();
+    const ok = await runLines(t.session, ['get', 'frobnicate x', 'set a 1', 'mset a', 'mset a 1 b', 'get "open']);
+    expect(ok).toBe(false);
+    expect(t.lines()).toEqual(['OK']);
+    expect(t.err().trim().split('\n')).toEqual([
+      '(error) BAD_REQUEST: usage: get KEY',
+      '(error) BAD_REQUEST: unknown command "frobnicate"; type help for the list',
+      '(error) BAD_REQUEST: usage: mset KEY VALUE [KEY VALUE...]',
+      '(error) BAD_REQUEST: mset needs KEY VALUE pairs; the last key has no value',
+      '(error) BAD_REQUEST: unterminated double quote',
+    ]);
+  });
+
+  it('adds a hint to NO_REPLICAS and AUTH_FAILED errors', async () => {
+    const t = setup();
+    t.client.failWith = KvndbError.noReplicas();
+    expect(await t.session.execute('get a')).toBe(false);
+    t.client.failWith = KvndbError.authFailed();
+    expect(await t.session.execute('get a')).toBe(false);
+    const lines = t.err().trim().split('\n');
+    expect(lines[0]).toBe('(error) NO_REPLICAS: no in-sync replica is available');
+    expect(lines[1]).toMatch(/^hint: .*kvndb memory/);
+    expect(lines[2]).toMatch(/^\(error\) AUTH_FAILED: /);
+    expect(lines[3]).toMatch(/^hint: .*KVNDB_PASSWORD/);
+  });
+
+  it('turns an unexpected exception into one INTERNAL line', async () => {
+    const t = setup();
+    t.client.getBuffer = async () => {
+      throw new TypeError('boom');
+    };
+    expect(await t.session.execute('get a')).toBe(false);
+    expect(t.err()).toBe('(error) INTERNAL: boom\n');
+  });
+
+  it('skips blank lines and comments, and stops at quit', async () => {
+    const t = setup();
+    expect(await runLines(t.session, ['', '  # a comment', 'set a 1', 'quit', 'set b 2'])).toBe(true);
+    expect(t.client.data.has('b')).toBe(false);
+    expect(t.lines()).toEqual(['OK']);
+  });
+
+  it('shows help for one command and for all', async () => {
+    const t = setup();
+    await runLines(t.session, ['help delete', 'help']);
+    const text = t.out();
+    expect(text).toContain('usage: del KEY [KEY...]');
+    expect(text).toContain('aliases: delete, remove');
+    for (const usage of ['get KEY', 'set KEY VALUE', 'keys [--all] [PREFIX]', 'mget KEY [KEY...]', 'status', 'quit']) {
+      expect(text).toContain(usage);
+    }
+  });
+
+  it('shows status as a table', async () => {
+    const t = setup();
+    await t.session.execute('status');
+    expect(t.out()).toMatch(/^epoch\s+7$/m);
+    expect(t.out()).toMatch(/^seq\s+99$/m);
+  });
+});
+
+describe('console session (--json)', () => {
+  it('prints one JSON value per command, errors included', async () => {
+    const t = setup({ json: true });
+    t.client.data.set('b', Buffer.from([0xff]));
+    const ok = await runLines(t.session, ['set a "x y"', 'get a', 'get b', 'get nope', 'mget a nope', 'has a', 'del a', 'keys', 'bogus', 'status']);
+    expect(ok).toBe(false);
+    const values = t.lines().map((line) => JSON.parse(line));
+    expect(values.slice(0, 8)).toEqual(['OK', 'x y', { hex: 'ff' }, null, ['x y', null], true, 1, ['b']]);
+    expect(values[8]).toEqual({ error: { code: 'BAD_REQUEST', message: 'unknown command "bogus"; type help for the list' } });
+    expect(values[9]).toMatchObject({ epoch: 7, seq: 99 });
+    expect(t.err()).toBe('');
+  });
+});
+
+describe('console session (interactive)', () => {
+  it('pages keys 1000 at a time and continues with more', async () => {
+    const t = setup({ interactive: true });
+    for (let i = 0; i < 1500; i++) t.client.data.set(`k${String(i).padStart(4, '0')}`, Buffer.from('v'));
+    await t.session.execute('keys');
+    let lines = t.lines();
+    expect(lines).toHaveLength(1001);
+    expect(lines[999]).toBe('k0999');
+    expect(lines[1000]).toBe(MORE_HINT);
+    await t.session.execute('more');
+    lines = t.lines();
+    expect(lines).toHaveLength(1501);
+    expect(lines[1001]).toBe('k1000');
+    expect(lines[1500]).toBe('k1499');
+    await t.session.execute('more');
+    expect(t.lines()[1501]).toBe('(no more keys)');
+  });
+
+  it('lists all keys with keys --all and keeps the prefix', async () => {
+    const t = setup({ interactive: true });
+    for (let i = 0; i < 1200; i++) t.client.data.set(`a${i}`, Buffer.from('v'));
+    t.client.data.set('b', Buffer.from('v'));
+    await t.session.execute('keys --all a');
+    const lines = t.lines();
+    expect(lines).toHaveLength(1200);
+    expect(lines.every((l) => l.startsWith('a'))).toBe(true);
+  });
+
+  it('says (no keys) and numbers mget results', async () => {
+    const t = setup({ interactive: true });
+    await t.session.execute('keys');
+    await t.session.execute('mset a 1');
+    await t.session.execute('mget a b');
+    expect(t.lines()).toEqual(['(no keys)', 'OK', '1) 1', '2) (nil)']);
+  });
+
+  it('prints errors where the user is looking', async () => {
+    const t = setup({ interactive: true });
+    await t.session.execute('nope');
+    expect(t.out()).toContain('(error) BAD_REQUEST');
+    expect(t.err()).toBe('');
+  });
+
+  it('stops a long listing when interrupted', async () => {
+    const t = setup({ interactive: true });
+    for (let i = 0; i < 3000; i++) t.client.data.set(`k${i}`, Buffer.from('v'));
+    const realKeys = t.client.keys.bind(t.client);
+    t.client.keys = async (prefix, options) => {
+      const page = await realKeys(prefix, options);
+      t.session.ctx.aborted = true; // Ctrl+C arrives while the first page is in flight
+      return page;
+    };
+    expect(await t.session.execute('keys --all')).toBe(false);
+    expect(t.client.keysCalls).toBe(1);
+    expect(t.out()).toContain('(error) INTERRUPTED: interrupted after 1000 keys');
+  });
+});
+
+describe('console completion and prompt', () => {
+  it('completes command names and aliases', () => {
+    expect(complete('ge')).toEqual([['get ', 'getkeys '], 'ge']);
+    expect(complete('st')[0]).toEqual(['status ']);
+    expect(complete('')[0]).toContain('mset ');
+  });
+  it('completes command names after help', () => {
+    expect(complete('help de')).toEqual([['del', 'delete'], 'de']);
+  });
+  it('completes nothing inside arguments', () => {
+    expect(complete('get ke')).toEqual([[], 'get ke']);
+  });
+  it('says when it is disconnected', () => {
+    expect(promptFor('127.0.0.1:54565', true)).toBe('kvndb 127.0.0.1:54565> ');
+    expect(promptFor('127.0.0.1:54565', false)).toBe('kvndb 127.0.0.1:54565 (disconnected)> ');
+  });
+});

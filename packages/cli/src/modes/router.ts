@@ -1,0 +1,176 @@
+import type { Argv, CommandModule } from 'yargs';
+import { RespServer, Router } from '@kvndb/router';
+import type { Logger } from '@kvndb/shared';
+import { checkBindSafety, formatAddress, loadTls, resolveHost } from '../endpoint';
+import { describeError } from '../exit';
+import {
+  bytesOption,
+  integerOption,
+  parsePort,
+  withAuth,
+  withHostPortPositionals,
+  withInsecure,
+  withLogging,
+  withTls,
+} from '../options';
+import type { AuthArgs, HostPortArgs, LoggingArgs, TlsArgs } from '../options';
+import { guarded } from '../run-handler';
+import { routerSecrets } from '../secrets';
+import { loggerFor, stopOnSignals } from '../server-lifecycle';
+
+const GROUP_REPLICATION = 'Replication:';
+
+export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs {
+  writeAck: 'one' | 'majority' | 'all';
+  writeTimeout?: number;
+  backlogSize?: number;
+  joinWindow?: number;
+  expectReplicas?: number;
+  resyncRate?: number;
+  respPort?: number;
+  insecure: boolean;
+}
+
+/** The router's own options; standalone uses them too. */
+export function withRouterOptions(y: Argv): Argv {
+  return withLogging(
+    withTls(
+      withAuth(
+        withHostPortPositionals(y, 'bind')
+          .option('write-ack', {
+            type: 'string',
+            choices: ['one', 'majority', 'all'],
+            default: 'majority',
+            group: GROUP_REPLICATION,
+            describe: 'in-sync replicas that must apply a write before the client gets its answer',
+          })
+          .option('write-timeout', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'ms to wait for write acknowledgements before answering TIMEOUT (the write is not rolled back)',
+            defaultDescription: '10000',
+            coerce: integerOption('write-timeout', 1),
+          })
+          .option('backlog-size', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'bytes of recent writes kept so a returning replica can catch up without a full resync (64m, 1g, ...)',
+            defaultDescription: '64m',
+            coerce: bytesOption('backlog-size'),
+          })
+          .option('join-window', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'ms to wait at startup for replicas to join before adopting the most up-to-date one',
+            defaultDescription: '2000',
+            coerce: integerOption('join-window'),
+          })
+          .option('expect-replicas', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'end the join window early once this many replicas have joined',
+            defaultDescription: 'none',
+            coerce: integerOption('expect-replicas'),
+          })
+          .option('resync-rate', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'cap a full resync at this many bytes per second (10m, ...); 0 = unlimited',
+            defaultDescription: '0',
+            coerce: bytesOption('resync-rate'),
+          })
+          .option('resp-port', {
+            type: 'string',
+            describe: 'also speak the Redis protocol (redis-cli, Redis clients) on this port, same host, same password',
+            defaultDescription: 'off',
+            coerce: (value: unknown) => (value === undefined ? undefined : parsePort(Array.isArray(value) ? value[value.length - 1] : value)),
+          }),
+        'router',
+      ),
+      'server',
+    ),
+  );
+}
+
+/** Builds a Router from parsed options (the caller checked bind safety). */
+export function createRouter(args: RouterArgs, logger: Logger, overrides: { expectReplicas?: number } = {}): Router {
+  const secrets = routerSecrets(args);
+  return new Router({
+    host: resolveHost(args),
+    port: args.port,
+    type: args.type,
+    tls: loadTls(args, 'server'),
+    password: secrets.password,
+    replicaPassword: secrets.replicaPassword,
+    writeAck: args.writeAck,
+    writeTimeoutMs: args.writeTimeout,
+    backlogBytes: args.backlogSize,
+    joinWindowMs: args.joinWindow,
+    expectReplicas: args.expectReplicas ?? overrides.expectReplicas,
+    resyncRateBytesPerSec: args.resyncRate,
+    logger,
+  });
+}
+
+/** router.start() with a message that names the address (EADDRINUSE alone says little). */
+export async function startRouter(router: Router, host: string, port: number): Promise<void> {
+  try {
+    await router.start();
+  } catch (err) {
+    throw new Error(`cannot listen on ${formatAddress(host, port)}: ${describeError(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The Redis-protocol front door beside the router (--resp-port), or null when not asked
+ * for. Same host, transport and client password as the router; it logs where it listens.
+ */
+export async function startResp(router: Router, args: RouterArgs, logger: Logger): Promise<RespServer | null> {
+  if (args.respPort === undefined) return null;
+  const host = resolveHost(args);
+  const resp = new RespServer(router, {
+    host,
+    port: args.respPort,
+    type: args.type,
+    tls: loadTls(args, 'server'),
+    password: routerSecrets(args).password,
+    logger,
+  });
+  try {
+    await resp.start();
+  } catch (err) {
+    throw new Error(`cannot listen for RESP on ${formatAddress(host, args.respPort)}: ${describeError(err)}`, { cause: err });
+  }
+  return resp;
+}
+
+export const routerMode: CommandModule = {
+  command: 'router [host] [port]',
+  describe: 'run a router: the address clients and replicas connect to',
+  builder: (y) =>
+    withInsecure(withRouterOptions(y))
+      .example('$0 router', 'listen on 127.0.0.1:54565')
+      .example('KVNDB_PASSWORD=s3cret $0 router 0.0.0.0 54565 --write-ack all', 'listen on every interface, password from the environment')
+      .example('$0 router ::1 54565 --type tcp6 -v -l router.log', 'IPv6, debug logging to a file too')
+      .example('$0 router 127.0.0.1 54565 --resp-port 6379', 'also serve redis-cli and Redis clients on 6379')
+      .example('$0 router 0.0.0.0 --type tls --tls-cert cert.pem --tls-key key.pem --password-file pw', 'TLS'),
+  handler: guarded(async (argv) => {
+    const args = argv as unknown as RouterArgs;
+    const host = resolveHost(args);
+    checkBindSafety(host, routerSecrets(args).password, args.insecure);
+    const logger = loggerFor('router', args);
+    const router = createRouter(args, logger);
+    await startRouter(router, host, args.port);
+    let resp: RespServer | null;
+    try {
+      resp = await startResp(router, args, logger);
+    } catch (err) {
+      await router.stop();
+      throw err;
+    }
+    stopOnSignals(async () => {
+      await resp?.stop();
+      await router.stop();
+    }, logger);
+  }),
+};

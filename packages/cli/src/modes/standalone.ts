@@ -1,0 +1,138 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { Replica, SqliteStore } from '@kvndb/replica';
+import type { TlsMaterial } from '@kvndb/shared';
+import { checkBindSafety, formatAddress, loadTls, loopbackFor, resolveHost } from '../endpoint';
+import { withInsecure } from '../options';
+import { guarded } from '../run-handler';
+import { routerSecrets } from '../secrets';
+import { loggerFor, stopOnSignals } from '../server-lifecycle';
+import { createRouter, startResp, startRouter, withRouterOptions } from './router';
+import type { RouterArgs } from './router';
+
+export const DEFAULT_DATA_DIR = './kvndb-data';
+export const STANDALONE_DB_FILE = 'kvndb.sqlite';
+/** How long to wait for the embedded replica before announcing the address anyway. */
+const READY_WAIT_MS = 15000;
+
+interface StandaloneArgs extends RouterArgs {
+  data: string;
+  sync: 'normal' | 'full';
+}
+
+export const standaloneMode: CommandModule = {
+  command: 'standalone [host] [port]',
+  describe: 'run a router with an embedded SQLite replica in one process: a working database in one command',
+  builder: (y) =>
+    withInsecure(withRouterOptions(y))
+      .option('data', {
+        type: 'string',
+        default: DEFAULT_DATA_DIR,
+        group: 'Storage:',
+        describe: `directory for the embedded replica's ${STANDALONE_DB_FILE} (created if missing)`,
+      })
+      .option('sync', {
+        type: 'string',
+        choices: ['normal', 'full'],
+        default: 'normal',
+        group: 'Storage:',
+        describe: 'SQLite synchronous mode: full also survives power loss',
+      })
+      .example('$0 standalone', 'a database on 127.0.0.1:54565 with its data in ./kvndb-data')
+      .example('$0 standalone 127.0.0.1 6000 --data /tmp/kv', 'another port and directory')
+      .example('$0 memory 127.0.0.1 54565', '(in another shell) grow it by attaching a second replica'),
+  handler: guarded(async (argv) => {
+    const args = argv as unknown as StandaloneArgs;
+    const host = resolveHost(args);
+    const secrets = routerSecrets(args);
+    checkBindSafety(host, secrets.password, args.insecure);
+
+    const dir = path.resolve(args.data);
+    const file = path.join(dir, STANDALONE_DB_FILE);
+    let store: SqliteStore;
+    try {
+      ensureDir(dir);
+      store = new SqliteStore(file, { sync: args.sync });
+    } catch (err) {
+      if (err instanceof Error && err.message.includes(file)) throw err;
+      throw new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
+    }
+
+    const logger = loggerFor('router', args);
+    // The embedded replica is the one replica the router waits for at startup.
+    const router = createRouter(args, logger, { expectReplicas: 1 });
+    await startRouter(router, host, args.port);
+    let resp: Awaited<ReturnType<typeof startResp>>;
+    try {
+      resp = await startResp(router, args, logger);
+    } catch (err) {
+      await router.stop();
+      throw err;
+    }
+    const bound = router.address;
+
+    const routerTls = loadTls(args, 'server');
+    const replica = new Replica({
+      host: loopbackFor(bound.host),
+      port: bound.port,
+      type: args.type,
+      tls: routerTls && embeddedReplicaTls(routerTls),
+      password: secrets.replicaPassword ?? secrets.password,
+      name: 'standalone',
+      reset: false,
+      store,
+      logger: loggerFor('replica', args),
+    });
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), READY_WAIT_MS);
+      replica.once('in-sync', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    replica.start();
+    stopOnSignals(async () => {
+      // Replica first, so the router does not log it as lost during its own shutdown.
+      await replica.stop();
+      await resp?.stop();
+      await router.stop();
+    }, logger);
+
+    const inSync = await ready;
+    const dialHost = loopbackFor(bound.host);
+    const lines = [
+      `kvndb standalone listening on ${formatAddress(bound.host, bound.port)}, data in ${file}`,
+      inSync ? 'ready' : `the embedded replica is not in sync yet after ${READY_WAIT_MS / 1000} s; see the log`,
+      `connect with: kvndb cmd ${dialHost} ${bound.port}${args.type !== 'tcp' ? ` --type ${args.type}` : ''}`,
+    ];
+    if (resp) lines.push(`Redis protocol: redis-cli -h ${dialHost} -p ${resp.address.port}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }),
+};
+
+/**
+ * The embedded replica dials its own process over loopback. The certificate names the
+ * public host, not 127.0.0.1, so hostname verification would always fail; the peer is
+ * this very process, so it is skipped. The certificate doubles as the client certificate
+ * for a router that requires one.
+ */
+function embeddedReplicaTls(server: TlsMaterial): TlsMaterial {
+  return { cert: server.cert, key: server.key, ca: server.ca, rejectUnauthorized: false };
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdirSync can spin forever on paths
+ * under pseudo file systems such as /proc, and a typo in --data must fail, not hang.
+ */
+function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  let current = dir;
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing) mkdirSync(level);
+}
