@@ -280,7 +280,10 @@ export class ReplicaSession {
     }
     this.senders.get(resyncId)?.abort('replaced by a new request with the same id');
     let snapshot;
+    let expectedKeys: number;
     try {
+      // Counted at the same instant as the snapshot, so it is the snapshot's size: the router's ETA.
+      expectedKeys = this.store.count();
       snapshot = this.store.snapshot();
     } catch (err) {
       const e = toKvndbError(err);
@@ -288,7 +291,7 @@ export class ReplicaSession {
       this.conn.send([Op.SNAPSHOT_ABORT, resyncId, `source failed: ${e.message}`]);
       return;
     }
-    const sender = new SnapshotSender(this.conn, snapshot, resyncId, window, this.logger, this.onSenderFinished);
+    const sender = new SnapshotSender(this.conn, snapshot, resyncId, window, this.logger, this.onSenderFinished, expectedKeys);
     this.senders.set(resyncId, sender);
     sender.start();
   }

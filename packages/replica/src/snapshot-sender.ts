@@ -28,6 +28,8 @@ export class SnapshotSender {
     window: number,
     private readonly logger: Logger,
     private readonly onFinish: (sender: SnapshotSender) => void,
+    /** The snapshot's key count, sent with the first chunk so the router can estimate an ETA. */
+    private readonly expectedKeys?: number,
   ) {
     this.resyncId = resyncId;
     this.credits = window;
@@ -75,7 +77,11 @@ export class SnapshotSender {
         this.finish();
         return;
       }
-      this.conn.send([Op.SNAPSHOT_CHUNK, this.resyncId, chunk]);
+      if (this.keysSent === 0 && this.expectedKeys !== undefined) {
+        this.conn.send([Op.SNAPSHOT_CHUNK, this.resyncId, chunk, this.expectedKeys]);
+      } else {
+        this.conn.send([Op.SNAPSHOT_CHUNK, this.resyncId, chunk]);
+      }
       this.keysSent += chunk.length;
       for (let i = 0; i < chunk.length; i++) this.bytesSent += chunk[i][0].length + chunk[i][1].length;
       this.credits--;

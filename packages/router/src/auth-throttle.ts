@@ -6,13 +6,38 @@
  */
 export class AuthThrottle {
   private readonly failures = new Map<string, { count: number; last: number }>();
+  /**
+   * Failed handshakes per address still waiting out their delay. The delay alone only slows
+   * a guesser who waits for each answer; one who opens many connections at once would get
+   * many guesses per delay. Past `maxPendingPerAddress` such connections, new ones from that
+   * address are turned away before any proof is checked.
+   */
+  private readonly pending = new Map<string, number>();
 
   constructor(
     private readonly baseDelayMs = 200,
     private readonly maxDelayMs = 5000,
     private readonly forgetAfterMs = 60_000,
     private readonly maxEntries = 10_000,
+    readonly maxPendingPerAddress = 16,
   ) {}
+
+  /** Whether `address` already has the most failed handshakes allowed waiting for their answer. */
+  blocked(address: string): boolean {
+    return (this.pending.get(address) ?? 0) >= this.maxPendingPerAddress;
+  }
+
+  /** A failed handshake from `address` starts waiting out its delay... */
+  pendingStart(address: string): void {
+    this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
+  }
+
+  /** ...and is answered (or its connection went away). */
+  pendingEnd(address: string): void {
+    const n = (this.pending.get(address) ?? 0) - 1;
+    if (n > 0) this.pending.set(address, n);
+    else this.pending.delete(address);
+  }
 
   /** Record a failure from `address`; returns how long to wait before answering. */
   fail(address: string, now = Date.now()): number {

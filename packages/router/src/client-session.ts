@@ -15,12 +15,25 @@ export interface ClientSessionOptions {
   highWaterBytes: number;
   /** ...until they are back below this. */
   lowWaterBytes: number;
+  /**
+   * Hard cap on unsent answers. Pausing stops new requests, but answers to requests already
+   * in flight still arrive (up to maxInflight large values): past this the client is cut off,
+   * as Redis does with client-output-buffer-limit.
+   */
+  outputLimitBytes: number;
+  /** Close a client that sent no request for this long with none in flight; 0 = never. */
+  idleTimeoutMs: number;
+  /** Close a client whose started frame is not complete after this long; 0 = never. */
+  frameTimeoutMs: number;
 }
 
 export const DEFAULT_SESSION_OPTIONS: ClientSessionOptions = {
   maxInflight: 10_000,
   highWaterBytes: 16 * 1024 * 1024,
   lowWaterBytes: 4 * 1024 * 1024,
+  outputLimitBytes: 256 * 1024 * 1024,
+  idleTimeoutMs: 0,
+  frameTimeoutMs: 30_000,
 };
 
 /**
@@ -32,6 +45,15 @@ export const DEFAULT_SESSION_OPTIONS: ClientSessionOptions = {
 export class ClientSession implements ReplySink {
   inflight = 0;
   private paused = false;
+  /** Complete messages received; a counter (not a clock read) keeps the hot path cheap. */
+  private frames = 0;
+  /** `frames` when the last socket chunk had been decoded. */
+  private framesAtChunk = 0;
+  /** Date.now() when bytes of a not yet complete frame first arrived (0: none pending). */
+  private partialSince = 0;
+  /** `frames` at the last idle check, and when it last moved. */
+  private framesAtCheck = 0;
+  private activeAt = Date.now();
 
   constructor(
     readonly id: number,
@@ -43,6 +65,42 @@ export class ClientSession implements ReplySink {
   ) {
     conn.onMessage = (msg) => this.onMessage(msg);
     conn.on('drain', () => this.maybeResume());
+    // Registered after the connection's own 'data' listener, so the chunk is decoded by now:
+    // a chunk that completed no frame means a frame is still being received.
+    conn.socket.on('data', () => {
+      if (this.frames !== this.framesAtChunk) {
+        this.framesAtChunk = this.frames;
+        this.partialSince = 0;
+      } else if (this.partialSince === 0) {
+        this.partialSince = Date.now();
+      }
+    });
+  }
+
+  /**
+   * Called about once a second by the router: closes the connection if a frame has been
+   * dribbling in for longer than the frame timeout (slowloris) or the client has been idle
+   * past the idle timeout. Returns whether it closed.
+   */
+  checkTimeouts(now: number): boolean {
+    if (this.conn.isClosed) return false;
+    if (this.frames !== this.framesAtCheck) {
+      this.framesAtCheck = this.frames;
+      this.activeAt = now;
+    }
+    const o = this.options;
+    // While paused the router is not reading: a frame cut in half is the router's doing.
+    if (o.frameTimeoutMs > 0 && this.partialSince !== 0 && !this.paused && now - this.partialSince > o.frameTimeoutMs) {
+      this.logger.warn(`client ${this.conn.address} took more than ${o.frameTimeoutMs} ms to send one frame: closing it`);
+      this.conn.sendErrorAndClose(KvndbError.timeout(`a frame took more than ${o.frameTimeoutMs} ms to arrive`));
+      return true;
+    }
+    if (o.idleTimeoutMs > 0 && this.inflight === 0 && now - this.activeAt > o.idleTimeoutMs) {
+      this.logger.info(`client ${this.conn.address} idle for more than ${o.idleTimeoutMs} ms: closing it`);
+      this.conn.sendErrorAndClose(KvndbError.timeout(`connection idle for more than ${o.idleTimeoutMs} ms`));
+      return true;
+    }
+    return false;
   }
 
   get isPaused(): boolean {
@@ -50,6 +108,7 @@ export class ClientSession implements ReplySink {
   }
 
   private onMessage(msg: unknown): void {
+    this.frames++;
     try {
       if (!Array.isArray(msg) || msg.length < 2) return this.protocolError('a request is [opcode, id, ...args]');
       const op = msg[0];
@@ -85,9 +144,19 @@ export class ClientSession implements ReplySink {
       // The answer itself does not fit in a frame (e.g. MGET of many large values).
       this.conn.send(toKvndbError(e).toWire(tag));
     }
-    if (!this.paused && this.conn.bufferedBytes > this.options.highWaterBytes) {
-      this.paused = true;
-      this.conn.pause();
+    const buffered = this.conn.bufferedBytes;
+    if (buffered > this.options.highWaterBytes) {
+      if (buffered > this.options.outputLimitBytes) {
+        this.logger.warn(
+          `client ${this.conn.address} is not reading its answers (${buffered} bytes unsent, limit ${this.options.outputLimitBytes}): closing it`,
+        );
+        this.conn.close(new KvndbError(ErrorCode.TOO_LARGE, `more than ${this.options.outputLimitBytes} bytes of answers unread`));
+        return;
+      }
+      if (!this.paused) {
+        this.paused = true;
+        this.conn.pause();
+      }
     }
   }
 

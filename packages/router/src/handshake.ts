@@ -48,6 +48,8 @@ export class ServerHandshake {
   private hello: HandshakeResult | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failTimer: NodeJS.Timeout | undefined;
+  /** Counted in the throttle's pending failures until answered or closed. */
+  private pendingFailure = false;
   private readonly ip: string;
 
   constructor(
@@ -70,6 +72,10 @@ export class ServerHandshake {
     if (this.timer) clearTimeout(this.timer);
     if (this.failTimer) clearTimeout(this.failTimer);
     this.timer = this.failTimer = undefined;
+    if (this.pendingFailure) {
+      this.pendingFailure = false;
+      this.options.throttle.pendingEnd(this.ip);
+    }
   }
 
   /** Router stopping: refuse a handshake in progress with `err`. */
@@ -123,6 +129,8 @@ export class ServerHandshake {
       this.options.logger.warn(
         `authentication failed for ${this.role} from ${this.conn.address} (${this.options.throttle.count(this.ip)} recent failures; answering in ${delay} ms)`,
       );
+      this.options.throttle.pendingStart(this.ip);
+      this.pendingFailure = true;
       this.failTimer = setTimeout(() => {
         this.failTimer = undefined;
         this.cancel();

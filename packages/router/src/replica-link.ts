@@ -62,6 +62,8 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
   private closing = false;
   /** Date.now() when the buffer went above the high-water mark (0: it is not). */
   private overSince = 0;
+  /** Highest WRITE_ACK seq received on this connection. */
+  private lastAck = -1;
 
   constructor(
     readonly id: number,
@@ -206,8 +208,19 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
       }
       case Op.WRITE_ACK: {
         const seq = msg[1];
-        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || !Array.isArray(msg[2])) {
+        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || !Array.isArray(msg[2])) {
           throw KvndbError.protocol('WRITE_ACK is [WRITE_ACK, seq, results]');
+        }
+        // A replica applies writes in order and acknowledges each once: a repeated ack
+        // must not count twice towards a write's acknowledgements.
+        if (seq <= this.lastAck) throw KvndbError.protocol(`WRITE_ACK ${seq} repeats or goes back (last was ${this.lastAck})`);
+        this.lastAck = seq;
+        const results = msg[2] as unknown[];
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i];
+          if (typeof r === 'boolean') continue;
+          if (Array.isArray(r) && r.length === 2 && typeof r[0] === 'boolean' && (r[1] === null || r[1] instanceof Uint8Array)) continue;
+          throw KvndbError.protocol(`WRITE_ACK ${seq}: result ${i} is not a write result`);
         }
         if (seq > this.ackedSeq || this.state === 'syncing' || this.state === 'joining') this.ackedSeq = seq;
         this.owner.writeAcked(this, seq, msg[2] as WriteResult[]);

@@ -139,6 +139,8 @@ export class ResyncCoordinator {
         for (const e of entries) {
           if (Array.isArray(e)) bytes += (typeof e[0] === 'string' ? e[0].length : 0) + (e[1] instanceof Uint8Array ? e[1].length : 0);
         }
+        // The first chunk may carry the snapshot's key count: with it, progress has an ETA.
+        if (typeof msg[3] === 'number' && r.totalKeys === undefined) r.totalKeys = msg[3];
         r.keysDone += entries.length;
         r.bytesDone += bytes;
         r.chunks++;

@@ -70,8 +70,18 @@ export interface RouterOptions {
   handshakeTimeoutMs?: number;
   /** A read not answered by its replica within this fails with TIMEOUT; default writeTimeoutMs. */
   readTimeoutMs?: number;
-  /** Requests in flight per client connection, default 10000. */
+  /** Requests in flight per client connection, default 10000; more are answered TOO_MANY_REQUESTS. */
   maxInflightPerClient?: number;
+  /** Open connections (clients, replicas and handshakes together), default 10000. */
+  maxConnections?: number;
+  /** Close a client that sent nothing for this long with no request in flight; 0 (default) = never. */
+  idleTimeoutMs?: number;
+  /** Close a client whose frame has been arriving for longer than this (slowloris); default 30000, 0 = never. */
+  frameTimeoutMs?: number;
+  /** Unsent answers one client may accumulate before it is disconnected, default 256 MiB. */
+  clientOutputLimitBytes?: number;
+  /** Failed handshakes per address waiting for their delayed answer before new ones are refused, default 16. */
+  maxPendingAuthFailures?: number;
   /** Replica outgoing-buffer thresholds (lagging / in sync again / disconnect). */
   replicaWatermarks?: Partial<Watermarks>;
   /** Snapshot chunks in flight per resync, default 8. */
@@ -117,7 +127,10 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   private readonly coordinator: ResyncCoordinator;
   private readonly joinWindow: JoinWindow<ReplicaLink>;
   private readonly meter = new OpsMeter();
-  private readonly throttle = new AuthThrottle();
+  private readonly throttle: AuthThrottle;
+  private readonly maxConnections: number;
+  /** Date.now() of the last "connection refused" warning, so a flood logs once a second. */
+  private refusedLoggedAt = 0;
 
   private readonly links = new Map<number, ReplicaLink>();
   private readonly sessions = new Set<ClientSession>();
@@ -143,6 +156,10 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     super();
     this.logger = options.logger ?? silentLogger();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    for (const name of ['maxKeyBytes', 'maxValueBytes', 'maxFrameBytes'] as const) {
+      const v = this.limits[name];
+      if (!Number.isSafeInteger(v) || v <= 0) throw KvndbError.badRequest(`${name} must be a positive integer, got ${String(v)}`);
+    }
     this.type = options.type ?? 'tcp';
     this.host = options.host ?? defaultHost(this.type);
     this.port = options.port ?? DEFAULT_PORT;
@@ -159,9 +176,22 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     const writeTimeoutMs = positive('writeTimeoutMs', options.writeTimeoutMs, 10_000);
     this.readTimeoutMs = positive('readTimeoutMs', options.readTimeoutMs, writeTimeoutMs);
     this.handshakeTimeoutMs = positive('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS);
-    if (options.maxInflightPerClient !== undefined) {
-      this.sessionOptions.maxInflight = positive('maxInflightPerClient', options.maxInflightPerClient, 10_000);
-    }
+    const so = this.sessionOptions;
+    so.maxInflight = positive('maxInflightPerClient', options.maxInflightPerClient, so.maxInflight);
+    so.idleTimeoutMs = nonNegative('idleTimeoutMs', options.idleTimeoutMs, so.idleTimeoutMs);
+    so.frameTimeoutMs = nonNegative('frameTimeoutMs', options.frameTimeoutMs, so.frameTimeoutMs);
+    so.outputLimitBytes = positive('clientOutputLimitBytes', options.clientOutputLimitBytes, so.outputLimitBytes);
+    // Pausing must start before the hard limit, or a client would be cut off instead of slowed.
+    so.highWaterBytes = Math.min(so.highWaterBytes, Math.floor(so.outputLimitBytes / 2));
+    so.lowWaterBytes = Math.min(so.lowWaterBytes, Math.floor(so.highWaterBytes / 4));
+    this.maxConnections = positive('maxConnections', options.maxConnections, 10_000);
+    this.throttle = new AuthThrottle(
+      200,
+      5000,
+      60_000,
+      10_000,
+      positive('maxPendingAuthFailures', options.maxPendingAuthFailures, 16),
+    );
     const backlogBytes = positive('backlogBytes', options.backlogBytes, DEFAULT_BACKLOG_BYTES);
     const wm = { ...DEFAULT_WATERMARKS, ...options.replicaWatermarks };
     // A resync's tail is replayed from the backlog in one go: that alone must not trip the hard limit.
@@ -202,6 +232,15 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       throw err;
     }
     this.server.on('error', (err) => this.logger.error(`listener error: ${err.message}`));
+    // Backstop at the TCP level: past this the kernel-accepted socket is dropped at once
+    // (below it, onSocket refuses with a TOO_MANY_REQUESTS frame that says why).
+    this.server.maxConnections = this.maxConnections + 64;
+    if (this.type === 'tls') {
+      // Node gives a TLS handshake 120 s; a peer that never finishes it gets ours instead.
+      // onSocket clears this once the TLS session is up and ServerHandshake's timer takes over.
+      const ms = this.handshakeTimeoutMs;
+      this.server.on('connection', (raw: net.Socket) => raw.setTimeout(ms, () => raw.destroy()));
+    }
     const addr = this.server.address() as net.AddressInfo;
     this.bound = { host: addr.address, port: addr.port };
     this.startedAt = Date.now();
@@ -356,7 +395,21 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       socket.destroy();
       return;
     }
+    // TLS: `socket` wraps the raw TCP socket whose TLS-handshake timeout start() set.
+    (socket as net.Socket & { _parent?: net.Socket })._parent?.setTimeout(0);
     const conn = new FramedConnection(socket, { maxFrameBytes: this.limits.maxFrameBytes });
+    const open = this.handshakes.size + this.sessions.size + this.links.size;
+    if (open >= this.maxConnections) {
+      this.refuse(conn, new KvndbError(ErrorCode.TOO_MANY_REQUESTS, `too many connections (the limit is ${this.maxConnections})`));
+      return;
+    }
+    if (this.throttle.blocked(socket.remoteAddress ?? conn.address)) {
+      this.refuse(
+        conn,
+        new KvndbError(ErrorCode.TOO_MANY_REQUESTS, 'too many failed authentications from this address; try again later'),
+      );
+      return;
+    }
     const hs = new ServerHandshake(conn, {
       clientSecret: this.clientSecret,
       replicaSecret: this.replicaSecret,
@@ -379,6 +432,16 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     });
     this.handshakes.set(conn, hs);
     conn.once('close', () => this.handshakes.delete(conn));
+  }
+
+  /** Turn a new connection away before its handshake, with a reason (logged at most once a second). */
+  private refuse(conn: FramedConnection, err: KvndbError): void {
+    const now = Date.now();
+    if (now - this.refusedLoggedAt >= 1000) {
+      this.refusedLoggedAt = now;
+      this.logger.warn(`refused connection from ${conn.address}: ${err.message}`);
+    }
+    conn.sendErrorAndClose(err);
   }
 
   private addClient(conn: FramedConnection, name: string | undefined): void {
@@ -549,6 +612,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   }
 
   writeAcked(link: ReplicaLink, seq: number, results: WriteResult[]): void {
+    if (seq > this.sequencer.seq) throw KvndbError.protocol(`WRITE_ACK for write ${seq}, which was never sent (the last is ${this.sequencer.seq})`);
     this.sequencer.ack(link.id, seq, results);
   }
 
@@ -597,6 +661,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       l.expireReads(now);
       l.checkPressure();
     }
+    for (const s of this.sessions) s.checkTimeouts(now);
   };
 
   // ---- shutdown -------------------------------------------------------------------------
@@ -626,6 +691,14 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     this.phase = 'stopped';
     this.logger.info('router stopped');
   }
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw KvndbError.badRequest(`${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

@@ -1,3 +1,4 @@
+import { limitOptions, withLimits, type LimitArgs } from '../limit-options';
 import type { Argv, CommandModule } from 'yargs';
 import { RespServer, Router } from '@kvndb/router';
 import type { Logger } from '@kvndb/shared';
@@ -20,7 +21,7 @@ import { loggerFor, stopOnSignals } from '../server-lifecycle';
 
 const GROUP_REPLICATION = 'Replication:';
 
-export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs {
+export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs, LimitArgs {
   writeAck: 'one' | 'majority' | 'all';
   writeTimeout?: number;
   backlogSize?: number;
@@ -33,7 +34,7 @@ export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs
 
 /** The router's own options; standalone uses them too. */
 export function withRouterOptions(y: Argv): Argv {
-  return withLogging(
+  return withLimits(withLogging(
     withTls(
       withAuth(
         withHostPortPositionals(y, 'bind')
@@ -89,7 +90,7 @@ export function withRouterOptions(y: Argv): Argv {
       ),
       'server',
     ),
-  );
+  ));
 }
 
 /** Builds a Router from parsed options (the caller checked bind safety). */
@@ -108,6 +109,7 @@ export function createRouter(args: RouterArgs, logger: Logger, overrides: { expe
     joinWindowMs: args.joinWindow,
     expectReplicas: args.expectReplicas ?? overrides.expectReplicas,
     resyncRateBytesPerSec: args.resyncRate,
+    ...limitOptions(args),
     logger,
   });
 }
