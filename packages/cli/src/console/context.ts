@@ -38,6 +38,11 @@ export interface ConsoleContext {
   /** A person at a terminal: page long listings, show hints. */
   interactive: boolean;
   json: boolean;
+  /**
+   * Terminal width in columns when output goes to a terminal, so listings can be laid out
+   * in columns; null (a pipe, a file, --json) means one item per line.
+   */
+  width: number | null;
   /** Text output as it happens (long listings stream instead of building one reply). */
   print(line: string): void;
   /** Resolves once printed output has been taken by the terminal or pipe. */
@@ -58,5 +63,7 @@ export interface ConsoleCommand {
   help: string;
   minArgs: number;
   maxArgs: number;
+  /** Which arguments are keys, for tab completion: the first one, or every one. */
+  completesKeys?: 'first' | 'all';
   run(ctx: ConsoleContext, args: Buffer[]): Promise<Reply>;
 }

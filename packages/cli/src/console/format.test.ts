@@ -11,6 +11,7 @@ import {
   jsonValue,
   table,
 } from './format';
+import { progressBar } from './format';
 import { tokenize } from './tokenizer';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
@@ -155,7 +156,7 @@ describe('formatStatus', () => {
     expect(mem.trim().split(/\s+/)).toEqual(['mem-1', '127.0.0.1:40001', 'in-sync', '4321', '0', '2', '-']);
     const disk = lines.find((l) => l.includes('disk-2'))!;
     expect(disk).toContain('syncing');
-    expect(disk).toContain('full 25% 250/1000 keys 2.0 KiB 1.0 KiB/s ETA 8s from mem-1');
+    expect(disk).toContain('full [#####...............] 25% 250/1000 keys 2.0 KiB 1.0 KiB/s ETA 8s from mem-1');
     // Columns line up: every replica row starts its STATE column at the same place.
     expect(mem.indexOf('in-sync')).toBe(disk.indexOf('syncing'));
   });
@@ -164,5 +165,16 @@ describe('formatStatus', () => {
     const text = formatStatus({ ...status, replicas: [] }).join('\n');
     expect(text).toMatch(/^replicas\s+0 \(0 in sync\)$/m);
     expect(text).not.toContain('NAME');
+  });
+});
+
+describe('progressBar', () => {
+  it('fills in proportion and stays inside its brackets', () => {
+    expect(progressBar(0)).toBe('[....................]');
+    expect(progressBar(0.5)).toBe('[##########..........]');
+    expect(progressBar(1)).toBe('[####################]');
+    expect(progressBar(2)).toBe('[####################]');
+    expect(progressBar(-1)).toBe('[....................]');
+    expect(progressBar(NaN, 4)).toBe('[....]');
   });
 });

@@ -134,13 +134,23 @@ function rate(n: number): string {
   return Number.isFinite(n) ? (n >= 100 ? Math.round(n).toString() : n.toFixed(1)) : '-';
 }
 
-/** The resync column: percent, keys, bytes, speed and ETA of a running resync. */
+export const PROGRESS_BAR_WIDTH = 20;
+
+/** `[#####...............]`: plain ASCII, so it survives any terminal, log or pipe. */
+export function progressBar(fraction: number, width = PROGRESS_BAR_WIDTH): string {
+  const clamped = Number.isFinite(fraction) ? Math.max(0, Math.min(1, fraction)) : 0;
+  const filled = Math.floor(clamped * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+/** The resync column: a bar, percent, keys, bytes, speed and ETA of a running resync. */
 export function formatProgress(replica: ReplicaStatus): string {
   const r = replica.resync;
   if (!r) return '-';
   const parts: string[] = [r.mode];
   if (r.totalKeys !== undefined && r.totalKeys !== null && r.totalKeys > 0) {
-    parts.push(`${Math.min(100, Math.floor((r.keysDone / r.totalKeys) * 100))}%`, `${r.keysDone}/${r.totalKeys} keys`);
+    const fraction = Math.min(1, r.keysDone / r.totalKeys);
+    parts.push(progressBar(fraction), `${Math.floor(fraction * 100)}%`, `${r.keysDone}/${r.totalKeys} keys`);
   } else {
     parts.push(`${r.keysDone} keys`);
   }

@@ -1,6 +1,8 @@
 import readline from 'node:readline';
 import type { EventEmitter } from 'node:events';
-import { commandRegistry } from './index';
+import { NO_COLORS, palette, type Palette } from './colors';
+import { createCompleter } from './completion';
+import { HISTORY_SIZE, type HistoryFile } from './history';
 import type { ConsoleSession } from './session';
 
 export interface ReplOptions {
@@ -11,27 +13,17 @@ export interface ReplOptions {
   label: string;
   /** The client's connection events: the prompt says when it is reconnecting. */
   events?: EventEmitter;
+  /** Where history persists between runs (see history.ts); none keeps it for this run only. */
+  history?: HistoryFile | null;
+  /** Colour the prompt and notices (a terminal without NO_COLOR; see colors.ts). */
+  color?: boolean;
 }
 
-export function promptFor(label: string, connected: boolean): string {
-  return connected ? `kvndb ${label}> ` : `kvndb ${label} (disconnected)> `;
+export function promptFor(label: string, connected: boolean, colors: Palette = NO_COLORS): string {
+  return `${colors.prompt(`kvndb ${label}`)}${connected ? '' : ' ' + colors.warn('(disconnected)')}> `;
 }
 
-/** Tab completion: command names first, then command names again after `help`. */
-export function complete(line: string): [string[], string] {
-  const match = /^(\s*)(\S*)$/.exec(line);
-  if (match) {
-    const word = match[2].toLowerCase();
-    const hits = commandRegistry.names().filter((name) => name.startsWith(word));
-    return [hits.map((name) => name + ' '), match[2]];
-  }
-  const help = /^\s*(?:help|\?)\s+(\S*)$/i.exec(line);
-  if (help) {
-    const word = help[1].toLowerCase();
-    return [commandRegistry.names().filter((name) => name.startsWith(word)), help[1]];
-  }
-  return [[], line];
-}
+export { complete } from './completion';
 
 /**
  * The interactive console. Lines are run one at a time in order (a pasted block does
@@ -40,6 +32,8 @@ export function complete(line: string): [string[], string] {
  */
 export async function runRepl(options: ReplOptions): Promise<void> {
   const { session, output, label } = options;
+  const colors = palette(options.color === true);
+  const history = options.history ?? null;
   let connected = true;
   let running = false;
   let atLineStart = false;
@@ -47,10 +41,16 @@ export async function runRepl(options: ReplOptions): Promise<void> {
     input: options.input,
     output,
     terminal: true,
-    completer: complete,
-    historySize: 1000,
+    completer: createCompleter(session.ctx.client),
+    history: history ? history.load() : [], // newest first, as readline wants it
+    historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
-    prompt: promptFor(label, true),
+    prompt: promptFor(label, true, colors),
+  });
+  // readline tells us each line it adds to its history; that is the moment to save it.
+  rl.on('history', (lines: string[]) => {
+    if (lines.length && lines[0].startsWith(' ')) lines.shift(); // `ignorespace`: not even in memory
+    else if (history && lines.length) history.add(lines[0], lines);
   });
 
   // Connection changes are shown between the last output and a fresh prompt, keeping
@@ -58,14 +58,14 @@ export async function runRepl(options: ReplOptions): Promise<void> {
   const notify = (message: string, nowConnected: boolean) => {
     if (connected === nowConnected) return;
     connected = nowConnected;
-    rl.setPrompt(promptFor(label, connected));
+    rl.setPrompt(promptFor(label, connected, colors));
     if (running) {
-      output.write(message + '\n');
+      output.write(colors.warn(message) + '\n');
       return;
     }
     readline.clearLine(output, 0);
     readline.cursorTo(output, 0);
-    output.write(message + '\n');
+    output.write(colors.warn(message) + '\n');
     rl.prompt(true);
   };
   const onDisconnect = () => notify(`(disconnected from ${label}; reconnecting)`, false);

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { KvndbError, compareKeys } from '@kvndb/shared';
 import type { KeysPage, RouterStatus, WriteResult } from '@kvndb/shared';
@@ -5,6 +8,7 @@ import type { ConsoleBatchOp, ConsoleClient } from './context';
 import { complete, promptFor } from './repl';
 import { ConsoleSession, runLines } from './session';
 import { MORE_HINT } from './commands/keys';
+import { NO_REPLICAS_HINT } from './format';
 
 /** An in-process stand-in for the client: a sorted map with the client's paging contract. */
 class FakeClient implements ConsoleClient {
@@ -73,7 +77,7 @@ class FakeClient implements ConsoleClient {
   }
 }
 
-function setup(options: { interactive?: boolean; json?: boolean } = {}) {
+function setup(options: { interactive?: boolean; json?: boolean; width?: number; color?: boolean } = {}) {
   const client = new FakeClient();
   const out = new PassThrough();
   const err = new PassThrough();
@@ -87,6 +91,8 @@ function setup(options: { interactive?: boolean; json?: boolean } = {}) {
     json: options.json ?? false,
     output: out,
     errorOutput: err,
+    columns: options.width === undefined ? undefined : () => options.width!,
+    color: options.color,
   });
   return {
     client,
@@ -148,7 +154,7 @@ describe('console session (script mode)', () => {
     expect(ok).toBe(false);
     expect(t.lines()).toEqual(['OK']);
     expect(t.err().trim().split('\n')).toEqual([
-      '(error) BAD_REQUEST: usage: get KEY',
+      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
       '(error) BAD_REQUEST: unknown command "frobnicate"; type help for the list',
       '(error) BAD_REQUEST: usage: mset KEY VALUE [KEY VALUE...]',
       '(error) BAD_REQUEST: mset needs KEY VALUE pairs; the last key has no value',
@@ -291,5 +297,129 @@ describe('console completion and prompt', () => {
   it('says when it is disconnected', () => {
     expect(promptFor('127.0.0.1:54565', true)).toBe('kvndb 127.0.0.1:54565> ');
     expect(promptFor('127.0.0.1:54565', false)).toBe('kvndb 127.0.0.1:54565 (disconnected)> ');
+  });
+});
+
+describe('console values from and to files', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvndb-console-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('set KEY @FILE stores the file bytes exactly', async () => {
+    const t = setup();
+    const bytes = Buffer.from([0, 0xff, 0x0a, 0x41, 0x0d]);
+    fs.writeFileSync(path.join(dir, 'in.bin'), bytes);
+    expect(await t.session.execute(`set blob @${path.join(dir, 'in.bin')}`)).toBe(true);
+    expect(t.client.data.get('blob')).toEqual(bytes);
+    expect(t.lines()).toEqual(['OK']);
+  });
+
+  it('@@ stores a literal value starting with @, and mset reads files too', async () => {
+    const t = setup();
+    fs.writeFileSync(path.join(dir, 'v'), 'from file');
+    expect(await runLines(t.session, ['set handle @@ann', 'set at @@', `mset a "@${path.join(dir, 'v')}" b @@x`])).toBe(true);
+    expect(t.client.data.get('handle')?.toString()).toBe('@ann');
+    expect(t.client.data.get('at')?.toString()).toBe('@');
+    // A lone @ is a file name left out, not a guess.
+    expect(await t.session.execute('set at2 @')).toBe(false);
+    expect(t.err()).toBe('(error) BAD_REQUEST: a file name is missing; usage: set KEY @FILE\n');
+    expect(t.client.data.get('a')?.toString()).toBe('from file');
+    expect(t.client.data.get('b')?.toString()).toBe('@x');
+  });
+
+  it('says clearly when the file cannot be read, and stores nothing', async () => {
+    const t = setup();
+    const missing = path.join(dir, 'nope.txt');
+    expect(await t.session.execute(`set k @${missing}`)).toBe(false);
+    expect(await t.session.execute(`set k @${dir}`)).toBe(false);
+    expect(t.client.data.has('k')).toBe(false);
+    const errors = t.err().trim().split('\n');
+    expect(errors[0]).toBe(`(error) BAD_REQUEST: cannot read ${missing}: no such file or directory`);
+    expect(errors[1]).toMatch(/^\(error\) BAD_REQUEST: cannot read .*: illegal operation on a directory/);
+  });
+
+  it('get KEY > FILE writes the raw bytes and says how many', async () => {
+    const t = setup();
+    const bytes = Buffer.from([0xde, 0xad, 0, 0xbe, 0xef]);
+    t.client.data.set('blob', bytes);
+    const out1 = path.join(dir, 'out1');
+    const out2 = path.join(dir, 'out2');
+    expect(await runLines(t.session, [`get blob > ${out1}`, `get blob >${out2}`])).toBe(true);
+    expect(fs.readFileSync(out1)).toEqual(bytes);
+    expect(fs.readFileSync(out2)).toEqual(bytes);
+    expect(t.lines()).toEqual([`(wrote 5 bytes to ${out1})`, `(wrote 5 bytes to ${out2})`]);
+  });
+
+  it('get of a missing key into a file prints (nil) and writes no file', async () => {
+    const t = setup({ json: true });
+    const out = path.join(dir, 'out');
+    t.client.data.set('a', Buffer.from('xyz'));
+    expect(await runLines(t.session, [`get missing > ${out}`, `get a > ${out}`])).toBe(true);
+    expect(t.lines().map((l) => JSON.parse(l))).toEqual([null, { wrote: 3, file: out }]);
+    expect(fs.readFileSync(out, 'utf8')).toBe('xyz');
+  });
+
+  it('refuses a malformed redirection and an unwritable file', async () => {
+    const t = setup();
+    t.client.data.set('a', Buffer.from('1'));
+    expect(await runLines(t.session, ['get a >', 'get a b', 'get a >> f', `get a > ${path.join(dir, 'no', 'f')}`])).toBe(false);
+    expect(t.err().trim().split('\n')).toEqual([
+      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
+      `(error) BAD_REQUEST: cannot write ${path.join(dir, 'no', 'f')}: no such file or directory`,
+    ]);
+    expect(await t.session.execute('get a >>f')).toBe(false);
+    expect(t.err()).toContain('>> (append) is not supported');
+  });
+});
+
+describe('console layout and colour', () => {
+  it('lists keys in columns across a terminal', async () => {
+    const t = setup({ interactive: true, width: 30 });
+    for (const k of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8']) t.client.data.set(k, Buffer.from('v'));
+    await t.session.execute('keys');
+    // cell 4 wide, (30 + 2) / 4 = 8 per line
+    expect(t.lines()).toEqual(['a1  a2  a3  a4  a5  a6  a7  a8']);
+    await t.session.execute('keys --all a');
+    expect(t.lines()[1]).toBe('a1  a2  a3  a4  a5  a6  a7  a8');
+  });
+
+  it('wraps columns and keeps the more hint on its own line', async () => {
+    const t = setup({ interactive: true, width: 20 });
+    for (let i = 0; i < 1005; i++) t.client.data.set(`k${String(i).padStart(4, '0')}`, Buffer.from('v'));
+    await t.session.execute('keys');
+    const lines = t.lines();
+    // 7-wide cells, 3 per line, 1000 keys: 334 lines plus the hint
+    expect(lines).toHaveLength(335);
+    expect(lines[0]).toBe('k0000  k0334  k0668');
+    expect(lines[334]).toBe(MORE_HINT);
+  });
+
+  it('keeps one key per line for --json and without a terminal width', async () => {
+    const t = setup({ interactive: true, json: true, width: 80 });
+    t.client.data.set('a', Buffer.from('v'));
+    t.client.data.set('b', Buffer.from('v'));
+    await t.session.execute('keys');
+    expect(JSON.parse(t.lines()[0])).toEqual(['a', 'b']);
+  });
+
+  it('colours errors red and hints yellow only when asked', async () => {
+    const coloured = setup({ interactive: true, color: true });
+    coloured.client.failWith = KvndbError.noReplicas();
+    await coloured.session.execute('get a');
+    expect(coloured.out()).toBe(
+      '\x1b[31m(error) NO_REPLICAS: no in-sync replica is available\x1b[39m\n\x1b[33m' + NO_REPLICAS_HINT + '\x1b[39m\n',
+    );
+    const plain = setup({ interactive: true });
+    await plain.session.execute('nope');
+    expect(plain.out()).not.toContain('\x1b');
+    const json = setup({ json: true, color: true });
+    await json.session.execute('nope');
+    expect(json.out()).not.toContain('\x1b');
   });
 });

@@ -1,4 +1,5 @@
 import { toKvndbError } from '@kvndb/shared';
+import { palette, type Palette } from './colors';
 import type { ConsoleClient, ConsoleContext } from './context';
 import { formatError, jsonError } from './format';
 import { resolveCommand } from './index';
@@ -11,6 +12,10 @@ export interface SessionOptions {
   output: NodeJS.WritableStream;
   /** Where errors go in text mode when not interactive, so results and errors can be split. */
   errorOutput: NodeJS.WritableStream;
+  /** The terminal's current width (it can be resized), or null when output is not a terminal. */
+  columns?: () => number | null;
+  /** Colour errors (only on a terminal without NO_COLOR; see colors.ts). */
+  color?: boolean;
 }
 
 /**
@@ -22,15 +27,21 @@ export class ConsoleSession {
   readonly ctx: ConsoleContext;
   private readonly output: NodeJS.WritableStream;
   private readonly errorOutput: NodeJS.WritableStream;
+  private readonly colors: Palette;
 
   constructor(options: SessionOptions) {
     this.output = options.output;
+    this.colors = palette(options.color === true && !options.json);
+    const columns = options.columns;
     this.errorOutput = options.interactive || options.json ? options.output : options.errorOutput;
     const output = this.output;
     this.ctx = {
       client: options.client,
       interactive: options.interactive,
       json: options.json,
+      get width() {
+        return columns && !options.json ? columns() : null;
+      },
       aborted: false,
       pager: null,
       quitting: false,
@@ -76,7 +87,11 @@ export class ConsoleSession {
   private printError(err: unknown): void {
     const error = toKvndbError(err);
     if (this.ctx.json) this.errorOutput.write(JSON.stringify(jsonError(error)) + '\n');
-    else for (const line of formatError(error)) this.errorOutput.write(line + '\n');
+    else {
+      const [first, ...hints] = formatError(error);
+      this.errorOutput.write(this.colors.error(first) + '\n');
+      for (const hint of hints) this.errorOutput.write(this.colors.warn(hint) + '\n');
+    }
   }
 }
 

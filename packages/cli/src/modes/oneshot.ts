@@ -80,10 +80,11 @@ export const setOneShot = oneShot(
     examples: [
       ['$0 set greeting hello', 'store "hello"'],
       ['$0 set -H 10.0.0.5 -p 6000 greeting -- -1', 'a value that starts with "-" goes after --'],
+      ['$0 set photo @photo.jpg', 'store the bytes of a file (@@x stores "@x")'],
     ],
   },
   (y) =>
-    y.positional('key', { type: 'string', describe: 'the key' }).positional('value', { type: 'string', describe: 'the value (UTF-8)' }),
+    y.positional('key', { type: 'string', describe: 'the key' }).positional('value', { type: 'string', describe: 'the value (UTF-8), or @FILE for the bytes of FILE' }),
   (a) => [String(a.key), String(a.value)],
 );
 

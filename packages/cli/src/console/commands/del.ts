@@ -8,6 +8,7 @@ export const delCommand: ConsoleCommand = {
   help: 'delete keys (several at once, atomically) and show how many existed',
   minArgs: 1,
   maxArgs: Infinity,
+  completesKeys: 'all',
   async run(ctx, args) {
     const keys = keyArgs(args);
     let deleted: number;

@@ -1,16 +1,37 @@
+import { KvndbError } from '@kvndb/shared';
 import type { ConsoleCommand } from '../context';
-import { formatValue, jsonValue } from '../format';
+import { formatText, formatValue, jsonValue } from '../format';
 import { keyArg } from './args';
+import { fileArg, writeValueFile } from './value-files';
+
+const USAGE = 'get KEY [> FILE]';
 
 export const getCommand: ConsoleCommand = {
   name: 'get',
   aliases: ['show', 'view', 'print'],
-  usage: 'get KEY',
-  help: 'show the value of KEY, or (nil) when it does not exist',
+  usage: USAGE,
+  help: 'show the value of KEY, or (nil) when it does not exist; > FILE writes its raw bytes to FILE',
   minArgs: 1,
-  maxArgs: 1,
+  maxArgs: 3,
+  completesKeys: 'first',
   async run(ctx, args) {
+    const file = redirection(args);
     const value = await ctx.client.getBuffer(keyArg(args[0]));
-    return { json: jsonValue(value), text: [formatValue(value)] };
+    if (file === null || value === null) return { json: jsonValue(value), text: [formatValue(value)] };
+    // A missing key writes no file: an empty file would read back as an empty value.
+    await writeValueFile(file, value);
+    return { json: { wrote: value.length, file }, text: [`(wrote ${value.length} bytes to ${formatText(file)})`] };
   },
 };
+
+/** `get KEY > FILE` or `get KEY >FILE`: the file to write, or null to print. */
+function redirection(args: Buffer[]): string | null {
+  if (args.length === 1) return null;
+  const op = args[1].toString('utf8');
+  let target: Buffer;
+  if (args.length === 3 && op === '>') target = args[2];
+  else if (args.length === 2 && op.startsWith('>') && op.length > 1) target = args[1].subarray(1);
+  else throw KvndbError.badRequest(`usage: ${USAGE}`);
+  if (target[0] === 0x3e) throw KvndbError.badRequest('>> (append) is not supported; use > FILE');
+  return fileArg(target, USAGE);
+}

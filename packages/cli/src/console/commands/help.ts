@@ -29,6 +29,7 @@ export function createHelpCommand(lookup: {
         '',
         "Quote arguments with '...' or \"...\" (\"\\n\", \"\\xHH\" and \"\\u{HHHH}\" escapes work in double quotes).",
         'Values that are not UTF-8 show as <hex:...>; a missing key shows as (nil).',
+        'set KEY @FILE stores a file, get KEY > FILE saves a value; Tab completes commands and keys.',
       ];
       return {
         json: commands.map((c) => ({ name: c.name, usage: c.usage, help: c.help, aliases: c.aliases })),

@@ -1,5 +1,6 @@
 import { KvndbError } from '@kvndb/shared';
 import type { ConsoleCommand, ConsoleContext, Reply } from '../context';
+import { layoutColumns } from '../columns';
 import { formatText } from '../format';
 import { keyArg } from './args';
 
@@ -15,6 +16,7 @@ export const keysCommand: ConsoleCommand = {
   help: `list keys starting with PREFIX in key order; interactively ${KEYS_PAGE_SIZE} at a time (see more), --all for every one`,
   minArgs: 0,
   maxArgs: 2,
+  completesKeys: 'first',
   async run(ctx, args) {
     let all = false;
     const rest: Buffer[] = [];
@@ -45,6 +47,13 @@ export const moreCommand: ConsoleCommand = {
   },
 };
 
+/** Keys as shown: in columns across a terminal, one per line anywhere else. */
+function layout(ctx: ConsoleContext, keys: string[]): string[] {
+  const shown = keys.map(formatText);
+  const width = ctx.width;
+  return width ? layoutColumns(shown, width) : shown;
+}
+
 function keyArgOrEmpty(arg: Buffer): string {
   return arg.length === 0 ? '' : keyArg(arg);
 }
@@ -53,7 +62,7 @@ function keyArgOrEmpty(arg: Buffer): string {
 async function listPage(ctx: ConsoleContext, prefix: string, cursor: string | null): Promise<Reply> {
   const page = await ctx.client.keys(prefix, { limit: KEYS_PAGE_SIZE, cursor });
   ctx.pager = page.cursor ? { prefix, cursor: page.cursor } : null;
-  const text = page.keys.map(formatText);
+  const text = layout(ctx, page.keys);
   if (page.keys.length === 0) text.push(cursor ? '(no more keys)' : '(no keys)');
   if (page.cursor) text.push(MORE_HINT);
   return { json: page.keys, text };
@@ -74,7 +83,7 @@ async function listAll(ctx: ConsoleContext, prefix: string): Promise<Reply> {
     count += page.keys.length;
     if (ctx.json) collected.push(...page.keys);
     else {
-      for (const key of page.keys) ctx.print(formatText(key));
+      for (const line of layout(ctx, page.keys)) ctx.print(line);
       await ctx.flush();
     }
     cursor = page.cursor;

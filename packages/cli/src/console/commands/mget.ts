@@ -9,6 +9,7 @@ export const mgetCommand: ConsoleCommand = {
   help: 'show the values of several keys, one per line, in the order given',
   minArgs: 1,
   maxArgs: Infinity,
+  completesKeys: 'all',
   async run(ctx, args) {
     const values = await ctx.client.mgetBuffer(keyArgs(args));
     return {
