@@ -7,7 +7,7 @@
  * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
  */
 const { spawnSync } = require('node:child_process');
-const { startProcess, kvndb, waitFor, stop, freePort, has, saveResults, sleep } = require('./lib');
+const { startProcess, startCluster, waitFor, stop, freePort, has, saveResults } = require('./lib');
 
 const LOADS = [
   { name: '-c 50 -P 1', args: ['-c', '50', '-P', '1'], n: 200000 },
@@ -32,21 +32,10 @@ function redisBenchmark(port, load) {
 }
 
 async function startKvndb(replicas) {
-  const port = await freePort();
   const respPort = await freePort();
-  const router = kvndb(['router', '127.0.0.1', String(port), '--resp-port', String(respPort), '--join-window', '200', '--write-ack', 'majority']);
-  await waitFor(router, /RESP .*listening/);
-  const reps = [];
-  for (let i = 0; i < replicas; i++) reps.push(kvndb(['memory', '127.0.0.1', String(port), '--name', `m${i + 1}`]));
-  const { connect } = require('@kvndb/client');
-  const db = await connect({ host: '127.0.0.1', port });
-  for (;;) {
-    const s = await db.status();
-    if (s.replicas.filter((r) => r.state === 'in-sync').length >= replicas) break;
-    await sleep(50);
-  }
-  await db.close();
-  return { respPort, async stop() { await Promise.all(reps.map(stop)); await stop(router); } };
+  const cluster = await startCluster({ replicas, routerArgs: ['--resp-port', String(respPort), '--write-ack', 'majority'] });
+  await waitFor(cluster.router, /RESP .*listening/);
+  return { respPort, stop: () => cluster.stop() };
 }
 
 async function main() {
