@@ -27,8 +27,15 @@ function startProcess(cmd, args, options = {}) {
   return child;
 }
 
+/**
+ * Extra node flags for the kvndb processes, e.g. KVNDB_BENCH_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" to profile router and replicas under load (node refuses
+ * --cpu-prof in NODE_OPTIONS).
+ */
+const NODE_ARGS = (process.env.KVNDB_BENCH_NODE_ARGS || '').split(/\s+/).filter(Boolean);
+
 function kvndb(args, options) {
-  return startProcess(process.execPath, [KVNDB_BIN, ...args], options);
+  return startProcess(process.execPath, [...NODE_ARGS, KVNDB_BIN, ...args], options);
 }
 
 async function waitFor(child, pattern, timeoutMs = 30000) {

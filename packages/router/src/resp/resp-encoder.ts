@@ -23,13 +23,38 @@ export function integer(n: number): Buffer {
 export function bulk(value: Uint8Array | string | null | undefined): Buffer {
   if (value === null || value === undefined) return NULL_BULK;
   const body = typeof value === 'string' ? Buffer.from(value) : value;
-  const head = Buffer.from(`$${body.length}${CRLF}`);
-  const out = Buffer.allocUnsafe(head.length + body.length + 2);
-  head.copy(out, 0);
-  out.set(body, head.length);
-  out[out.length - 2] = 13;
-  out[out.length - 1] = 10;
+  const out = Buffer.allocUnsafe(bulkSize(body.length));
+  writeBulk(out, 0, body);
   return out;
+}
+
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/** Bytes of `$<len>\r\n<body>\r\n`. */
+export function bulkSize(len: number): number {
+  return len + digits(len) + 5;
+}
+
+/** Writes `$<len>\r\n<body>\r\n` at `at` (room checked by the caller); returns the end offset. */
+export function writeBulk(out: Buffer, at: number, body: Uint8Array): number {
+  const len = body.length;
+  out[at] = 36; // '$'
+  const end = at + 1 + digits(len);
+  for (let i = end - 1, n = len; i > at; i--, n = Math.floor(n / 10)) out[i] = 48 + (n % 10);
+  out[end] = 13;
+  out[end + 1] = 10;
+  out.set(body, end + 2);
+  const tail = end + 2 + len;
+  out[tail] = 13;
+  out[tail + 1] = 10;
+  return tail + 2;
 }
 
 export type Reply = Buffer | string | number | null | Uint8Array | Reply[];

@@ -15,6 +15,7 @@ import {
   type RouterStatus,
 } from '@kvndb/shared';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { ReplySink } from '../reply-sink';
 import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
 import { globToRegExp, literalPrefix } from './glob';
@@ -22,6 +23,8 @@ import { globToRegExp, literalPrefix } from './glob';
 /** What the RESP front door needs from the router: the same dispatch native clients use. */
 export interface RespBackend {
   dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void;
+  /** The same, answering through a sink: `args` are msg[base...], the answer goes to sink.reply(tag, ...). */
+  execute(op: number, msg: unknown[], base: number, sink: ReplySink, tag: number): void;
   status(): RouterStatus;
 }
 
@@ -98,14 +101,32 @@ export class RespServer {
   }
 }
 
-class RespSession {
+/** How reply() turns a router result into RESP for a fast-path command. */
+const SHAPE_DONE = 0; // answered through a handler's Done callback instead
+const SHAPE_BULK = 1; // GET: the value or nil
+const SHAPE_SET = 2; // plain SET: +OK
+
+const OUT_INITIAL_BYTES = 16 * 1024;
+
+/**
+ * One RESP connection. Replies leave in request order even when the router answers out of
+ * order (reads on different replicas); everything answered in one event-loop turn leaves in
+ * one socket write. GET and SET, the commands every benchmark and cache hammers, skip the
+ * generic handler table: the session is itself the router's ReplySink (the slot number is
+ * the tag), so a request allocates no callbacks, and an in-order GET reply is encoded
+ * straight into the output buffer.
+ */
+class RespSession implements ReplySink {
   authed: boolean;
   private readonly parser: RespParser;
-  /** Replies in request order; undefined = still being worked on. */
-  private replies: Array<Buffer | undefined> = [];
+  /** Slot number of replies[0], the oldest command whose reply is not written yet. */
   private head = 0;
-  private out: Buffer[] = [];
-  private outBytes = 0;
+  /** Replies from `head` on, in request order; undefined = still being worked on. */
+  private replies: Array<Buffer | undefined> = [];
+  /** Per slot, how reply() encodes the router's answer (SHAPE_*). */
+  private shapes: number[] = [];
+  private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
+  private outLen = 0;
   private flushScheduled = false;
   private closing = false;
   readonly address: string;
@@ -119,7 +140,7 @@ class RespSession {
       maxInlineBytes: 64 * 1024,
       onCommand: (args) => this.command(args),
       onError: (message) => {
-        this.queue(R.error(message));
+        this.append(R.error(message));
         this.closing = true;
         this.flush();
         socket.end();
@@ -132,10 +153,15 @@ class RespSession {
 
   private command(args: Buffer[]): void {
     if (this.closing || args.length === 0) return;
-    const name = args[0].toString('latin1').toLowerCase();
-    const slot = this.head + this.replies.length;
-    this.replies.push(undefined);
-    if (this.replies.length > MAX_PENDING_PER_CONNECTION) this.socket.pause();
+    const a0 = args[0];
+    // GET and SET without options, in any letter case, without building the command name.
+    if (a0.length === 3 && this.authed && (a0[1] | 0x20) === 0x65 && (a0[2] | 0x20) === 0x74) {
+      const c0 = a0[0] | 0x20;
+      if (c0 === 0x67 && args.length === 2) return this.get(args[1]);
+      if (c0 === 0x73 && args.length === 3) return this.set(args[1], args[2]);
+    }
+    const name = a0.toString('latin1').toLowerCase();
+    const slot = this.reserve(SHAPE_DONE);
     const done: Done = (reply) => this.fill(slot, reply);
     // QUIT: answer it, then close once every earlier reply has been written.
     if (name === 'quit') this.closing = true;
@@ -149,7 +175,7 @@ class RespSession {
         .slice(1, 4)
         .map((a) => `'${a.toString('utf8').slice(0, 64)}'`)
         .join(' ');
-      done(R.error(`ERR unknown command '${args[0].toString('utf8').slice(0, 128)}', with args beginning with: ${shown}`));
+      done(R.error(`ERR unknown command '${a0.toString('utf8').slice(0, 128)}', with args beginning with: ${shown}`));
       return;
     }
     try {
@@ -159,40 +185,115 @@ class RespSession {
     }
   }
 
+  private get(keyArg: Buffer): void {
+    const slot = this.reserve(SHAPE_BULK);
+    let k: string;
+    try {
+      k = key(keyArg);
+    } catch (err) {
+      this.fill(slot, errorReply(err));
+      return;
+    }
+    this.server.backend.execute(Op.GET, [k], 0, this, slot);
+  }
+
+  private set(keyArg: Buffer, value: Buffer): void {
+    const slot = this.reserve(SHAPE_SET);
+    let k: string;
+    try {
+      k = key(keyArg);
+    } catch (err) {
+      this.fill(slot, errorReply(err));
+      return;
+    }
+    this.server.backend.execute(Op.SET, [k, value], 0, this, slot);
+  }
+
+  /** Take the next reply slot. */
+  private reserve(shape: number): number {
+    const slot = this.head + this.replies.length;
+    this.replies.push(undefined);
+    this.shapes.push(shape);
+    if (this.replies.length > MAX_PENDING_PER_CONNECTION) this.socket.pause();
+    return slot;
+  }
+
+  /** ReplySink: the router's answer to a fast-path command; `tag` is its slot. */
+  reply(tag: number, err: KvndbError | null, value?: unknown): void {
+    const i = tag - this.head;
+    if (i < 0 || i >= this.replies.length) return;
+    if (err) {
+      this.fill(tag, errorReply(err));
+    } else if (this.shapes[i] === SHAPE_BULK) {
+      const body = value as Uint8Array | null;
+      if (i !== 0 || body === null) {
+        this.fill(tag, R.bulk(body));
+        return;
+      }
+      this.reserveOut(R.bulkSize(body.length));
+      this.outLen = R.writeBulk(this.out, this.outLen, body);
+      this.advance();
+    } else {
+      this.fill(tag, value === false ? R.NULL_BULK : R.OK);
+    }
+  }
+
   private fill(slot: number, reply: Buffer): void {
     const i = slot - this.head;
     if (i < 0 || i >= this.replies.length) return;
-    this.replies[i] = reply;
-    if (i !== 0) return;
-    let n = 0;
-    while (n < this.replies.length && this.replies[n] !== undefined) {
-      this.queue(this.replies[n] as Buffer);
-      n++;
+    if (i !== 0) {
+      this.replies[i] = reply;
+      return;
     }
-    this.replies.splice(0, n);
-    this.head += n;
-    if (this.replies.length <= MAX_PENDING_PER_CONNECTION && !this.socket.writableNeedDrain) this.socket.resume();
-    if (this.closing && this.replies.length === 0) {
+    this.append(reply);
+    this.advance();
+  }
+
+  /** The head reply was written: write every reply after it that is ready too. */
+  private advance(): void {
+    const replies = this.replies;
+    replies.shift();
+    this.shapes.shift();
+    this.head++;
+    while (replies.length > 0 && replies[0] !== undefined) {
+      this.append(replies.shift() as Buffer);
+      this.shapes.shift();
+      this.head++;
+    }
+    if (replies.length <= MAX_PENDING_PER_CONNECTION && !this.socket.writableNeedDrain) this.socket.resume();
+    if (this.closing && replies.length === 0) {
       this.flush();
       this.socket.end();
     }
   }
 
-  private queue(buf: Buffer): void {
-    this.out.push(buf);
-    this.outBytes += buf.length;
+  private reserveOut(bytes: number): void {
+    const need = this.outLen + bytes;
+    if (need > this.out.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+      this.out.copy(bigger, 0, 0, this.outLen);
+      this.out = bigger;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(this.flush);
     }
   }
 
+  private append(buf: Uint8Array): void {
+    this.reserveOut(buf.length);
+    this.out.set(buf, this.outLen);
+    this.outLen += buf.length;
+  }
+
   private flush = (): void => {
     this.flushScheduled = false;
-    if (this.out.length === 0 || this.socket.destroyed) return;
-    const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes);
-    this.out = [];
-    this.outBytes = 0;
+    if (this.outLen === 0 || this.socket.destroyed) return;
+    // The socket keeps what it is given until written: hand it a copy and keep the buffer.
+    const data = Buffer.allocUnsafe(this.outLen);
+    this.out.copy(data, 0, 0, this.outLen);
+    this.outLen = 0;
+    if (this.out.length > 4 * OUT_INITIAL_BYTES) this.out = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
     // A client that does not read its replies stops being read from: bounded buffering.
     if (!this.socket.write(data) || this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
   };
