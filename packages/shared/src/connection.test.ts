@@ -60,11 +60,20 @@ test('many sends in one tick leave in one socket write, and arrive in order', as
   await until(() => got.length === 500);
   got.forEach((m, i) => expect(m).toEqual([Op.GET, i + 1, `key-${i}`]));
 
-  // The next tick's sends are a new batch.
+  // A small turn waits for the end of the event-loop iteration, so several small turns
+  // (one per client request at pipeline depth 1) share one write.
   a.send([Op.PING, 1000]);
+  await new Promise((r) => process.nextTick(r));
   a.send([Op.PING, 1001]);
   await new Promise((r) => process.nextTick(r));
+  expect(write).toHaveBeenCalledTimes(1);
+  await new Promise((r) => setImmediate(r));
   expect(write).toHaveBeenCalledTimes(2);
+  await until(() => got.length === 502);
+  expect(got.slice(500)).toEqual([
+    [Op.PING, 1000],
+    [Op.PING, 1001],
+  ]);
   write.mockRestore();
 });
 
