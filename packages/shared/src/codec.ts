@@ -1,6 +1,7 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { KvndbError } from './errors';
 import { DEFAULT_MAX_FRAME_BYTES } from './limits';
+import { encodeSmallFrame } from './small-frame';
 
 /**
  * Plain MessagePack only: no records, no msgpackr extensions, so any language's
@@ -19,19 +20,26 @@ export function decodeBody(body: Uint8Array): unknown {
   return unpackr.unpack(body);
 }
 
-/** One frame: 4-byte big-endian body length, then the MessagePack body. */
+/**
+ * One frame: 4-byte big-endian body length, then the MessagePack body. Small flat messages
+ * (the hot path) are written directly by encodeSmallFrame; the rest go through msgpackr.
+ */
 export function encodeFrame(msg: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
-  const body = packr.pack(msg);
-  if (body.length > maxFrameBytes) {
-    throw KvndbError.tooLarge(`message is ${body.length} bytes, the frame limit is ${maxFrameBytes}`, {
-      size: body.length,
-      limit: maxFrameBytes,
-    });
+  const small = encodeSmallFrame(msg);
+  if (small !== null) {
+    if (small.length - FRAME_HEADER_BYTES > maxFrameBytes) throw frameTooLarge(small.length - FRAME_HEADER_BYTES, maxFrameBytes);
+    return small;
   }
+  const body = packr.pack(msg);
+  if (body.length > maxFrameBytes) throw frameTooLarge(body.length, maxFrameBytes);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
   frame.writeUInt32BE(body.length, 0);
   body.copy(frame, FRAME_HEADER_BYTES);
   return frame;
+}
+
+function frameTooLarge(size: number, limit: number): KvndbError {
+  return KvndbError.tooLarge(`message is ${size} bytes, the frame limit is ${limit}`, { size, limit });
 }
 
 const MAX_DEPTH = 32;
