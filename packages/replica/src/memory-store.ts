@@ -116,10 +116,12 @@ export class MemoryStore implements Store, KvPrimitives {
   }
 
   put(key: string, value: Uint8Array): void {
-    const prev = this.map.get(key);
-    if (this.snapshots.size > 0) this.preserve(key, prev);
-    this.map.set(key, Buffer.from(value));
-    if (prev === undefined) this.index.set(key, undefined);
+    const map = this.map;
+    if (this.snapshots.size > 0) this.preserve(key, map.get(key));
+    // One hash lookup instead of get-then-set: a new key is one that grew the map.
+    const before = map.size;
+    map.set(key, Buffer.from(value));
+    if (map.size !== before) this.index.set(key, undefined);
   }
 
   remove(key: string): boolean {
