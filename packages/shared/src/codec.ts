@@ -44,6 +44,9 @@ function frameTooLarge(size: number, limit: number): KvndbError {
 
 const MAX_DEPTH = 32;
 
+/** Reused {start, end} for unpackr.unpack (read synchronously at the start of each call). */
+const bodyRange = { start: 0, end: 0 };
+
 /**
  * msgpackr decodes some things plain MessagePack does not have (the timestamp extension
  * as a Date, the never-used 0xc1 byte as an object): refuse anything but nil, booleans,
@@ -133,11 +136,13 @@ export class FrameDecoder {
         return;
       }
       if (end - off - FRAME_HEADER_BYTES < len) break;
-      const body = data.subarray(off + FRAME_HEADER_BYTES, off + FRAME_HEADER_BYTES + len);
+      // Decode in place: a subarray per frame would also cost msgpackr a new DataView each.
+      bodyRange.start = off + FRAME_HEADER_BYTES;
+      bodyRange.end = off + FRAME_HEADER_BYTES + len;
       off += FRAME_HEADER_BYTES + len;
       let msg: unknown;
       try {
-        msg = unpackr.unpack(body);
+        msg = unpackr.unpack(data, bodyRange);
       } catch (err) {
         this.fail(KvndbError.protocol(`malformed MessagePack frame: ${(err as Error).message}`, err));
         return;
