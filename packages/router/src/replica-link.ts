@@ -9,6 +9,7 @@ import {
   type WriteResult,
 } from '@kvndb/shared';
 import type { ReadRequest } from './read-request';
+import { ReadWindow } from './read-window';
 import type { ReadTarget } from './read-balancer';
 import type { WriteTarget } from './write-sequencer';
 
@@ -57,8 +58,7 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
   epoch: number;
   /** Highest write the replica is known to have applied. */
   ackedSeq: number;
-  private readonly outstanding = new Map<number, ReadRequest>();
-  private nextReadId = 0;
+  private readonly outstanding = new ReadWindow();
   private closing = false;
   /** Date.now() when the buffer went above the high-water mark (0: it is not). */
   private overSince = 0;
@@ -119,29 +119,22 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
   }
 
   sendRead(req: ReadRequest): void {
-    const id = ++this.nextReadId;
-    req.msg[1] = id;
-    this.outstanding.set(id, req);
+    req.msg[1] = this.outstanding.add(req);
     this.conn.send(req.msg);
   }
 
   /** Reads still waiting for this replica's answer (taken away: the link is gone). */
   takeOutstanding(): ReadRequest[] {
-    const reqs = [...this.outstanding.values()];
-    this.outstanding.clear();
-    return reqs;
+    return this.outstanding.takeAll();
   }
 
   /** Answer TIMEOUT to reads past their deadline; returns how many. */
   expireReads(now: number): number {
-    let expired = 0;
-    for (const [id, req] of this.outstanding) {
-      if (req.deadline > now) continue;
-      this.outstanding.delete(id);
-      expired++;
+    const expired = this.outstanding.takeWhere((req) => req.deadline <= now);
+    for (const req of expired) {
       req.sink.reply(req.tag, KvndbError.timeout(`replica ${this.name} did not answer the read in time`, { replica: this.name }));
     }
-    return expired;
+    return expired.length;
   }
 
   /**
@@ -187,9 +180,8 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
     if (!Array.isArray(msg)) throw KvndbError.protocol('message is not an array');
     switch (msg[0]) {
       case Op.RESULT: {
-        const req = this.outstanding.get(msg[1] as number);
+        const req = this.outstanding.take(msg[1] as number);
         if (!req) return; // answered already (timed out)
-        this.outstanding.delete(msg[1] as number);
         req.sink.reply(req.tag, null, msg[2] ?? null);
         return;
       }
@@ -200,9 +192,8 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
           this.conn.close(err);
           return;
         }
-        const req = this.outstanding.get(msg[1] as number);
+        const req = this.outstanding.take(msg[1] as number);
         if (!req) return;
-        this.outstanding.delete(msg[1] as number);
         req.sink.reply(req.tag, err);
         return;
       }

@@ -39,6 +39,9 @@ export function readMessage(op: number, msg: readonly unknown[], base: number, l
     case Op.HAS: {
       const key = msg[base];
       checkKey(key, limits);
+      // A message that is already [op, id, key] (native GET, or the RESP front door's) is
+      // reused as the replica-bound one: the caller keeps its id, the link writes its own.
+      if (base === 2 && msg.length === 3 && msg[0] === op) return msg as unknown[];
       return [op, 0, key];
     }
     case Op.MGET: {

@@ -194,7 +194,7 @@ class RespSession implements ReplySink {
       this.fill(slot, errorReply(err));
       return;
     }
-    this.server.backend.execute(Op.GET, [k], 0, this, slot);
+    this.server.backend.execute(Op.GET, [Op.GET, 0, k], 2, this, slot);
   }
 
   private set(keyArg: Buffer, value: Buffer): void {
