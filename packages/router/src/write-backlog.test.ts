@@ -76,3 +76,55 @@ describe('WriteBacklog', () => {
     expect(() => b.append(6, frame(6))).toThrow(/out of order/);
   });
 });
+
+describe('WriteBacklog slabs', () => {
+  test('frames come back byte for byte across slab boundaries, with oversized frames in slabs of their own', () => {
+    const b = new WriteBacklog(3 * 1024 * 1024);
+    b.reset(0);
+    const sizes: number[] = [];
+    let seq = 0;
+    // ~70k-byte frames fill 64 KiB..1 MiB slabs unevenly; every 7th is bigger than a slab.
+    for (let i = 0; i < 60; i++) {
+      const size = i % 7 === 6 ? 1_200_000 : 70_000 + i;
+      sizes.push(size);
+      b.append(++seq, Buffer.alloc(size, seq % 256));
+    }
+    for (let s = b.firstSeq; s <= b.lastSeq; s++) {
+      const f = b.get(s) as Buffer;
+      expect(f.length).toBe(sizes[s - 1]);
+      expect(f[0]).toBe(s % 256);
+      expect(f[f.length - 1]).toBe(s % 256);
+    }
+    expect(b.bytes).toBeLessThanOrEqual(3 * 1024 * 1024);
+    const slabs = (b as unknown as { slabs: Buffer[] }).slabs;
+    const held = slabs.reduce((n, s) => n + s.length, 0);
+    // Slabs held are the frames' bytes plus at most one partly filled slab at each end.
+    expect(held).toBeLessThanOrEqual(b.bytes + 2 * 1_200_000);
+  });
+
+  test('memory held stays near the bound over a long run of small frames', () => {
+    const b = new WriteBacklog(256 * 1024);
+    b.reset(0);
+    for (let s = 1; s <= 200_000; s++) b.append(s, frame(s, 130));
+    expect(b.bytes).toBeLessThanOrEqual(256 * 1024);
+    expect(b.get(b.lastSeq)?.[0]).toBe(200_000 % 256);
+    expect(b.get(b.firstSeq)?.[0]).toBe(b.firstSeq % 256);
+    const slabs = (b as unknown as { slabs: Buffer[] }).slabs;
+    expect(slabs.length * 64 * 1024).toBeLessThanOrEqual(256 * 1024 + 2 * 64 * 1024);
+    const got: number[] = [];
+    b.forEachAfter(b.lastSeq - 4, (f) => got.push(f[0]));
+    expect(got).toEqual([199_997, 199_998, 199_999, 200_000].map((n) => n % 256));
+  });
+
+  test('a frame appended after a reset starts a fresh slab and old views stay intact', () => {
+    const b = new WriteBacklog(1000);
+    b.reset(0);
+    b.append(1, frame(1));
+    const view = b.get(1) as Buffer;
+    b.reset(10);
+    b.append(11, frame(99));
+    expect(view[0]).toBe(1);
+    expect(b.get(11)?.[0]).toBe(99);
+    expect(b.has(1)).toBe(false);
+  });
+});

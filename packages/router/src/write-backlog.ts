@@ -1,15 +1,33 @@
+/** Largest slab; smaller backlogs use slabs of a sixteenth of their size (at least 64 KiB). */
+const MAX_SLAB_BYTES = 1024 * 1024;
+const MIN_SLAB_BYTES = 64 * 1024;
+
 /**
  * The last writes, as the encoded WRITE frames that were sent, bounded by bytes.
  * Incremental catch-up and the tail of a full resync replay frames from here, so a
  * returning replica receives byte-for-byte what the others received.
  *
- * A ring buffer: sequence numbers are contiguous, so the frame for `seq` sits at a fixed
- * offset from the oldest one and lookup is O(1) without a Map.
+ * Frames are copied into append-only slabs of up to 1 MiB and indexed by three typed-array
+ * rings (slab, offset, length). Holding half a million small frames as Buffer objects cost
+ * the router four to six times the configured size in heap and kept the garbage collector
+ * busy; slabs hold the bytes at their size and give the collector nothing per frame to trace.
+ * A slab is dropped once no frame in it is held. Sequence numbers are contiguous, so the
+ * entry for `seq` sits at a fixed offset from the oldest one.
  */
 export class WriteBacklog {
   readonly maxBytes: number;
-  private ring: Buffer[] = new Array<Buffer>(1024);
-  private head = 0; // ring index of the oldest frame
+  private readonly slabBytes: number;
+  /** Slabs still holding at least one frame; slabs[0] is slab number `firstSlab`. */
+  private slabs: Buffer[] = [];
+  private firstSlab = 0;
+  /** Bytes used in the newest slab. */
+  private tailUsed = 0;
+  // Entry rings: capacity `cap`, oldest entry at ring index `head`.
+  private cap = 1024;
+  private entrySlab = new Float64Array(this.cap);
+  private entryOffset = new Float64Array(this.cap);
+  private entryLength = new Float64Array(this.cap);
+  private head = 0;
   private count = 0;
   private first = 1; // seq of the oldest frame (when count > 0)
   private totalBytes = 0;
@@ -17,11 +35,14 @@ export class WriteBacklog {
   constructor(maxBytes: number) {
     if (!(maxBytes > 0)) throw new RangeError(`backlog size must be positive, got ${maxBytes}`);
     this.maxBytes = maxBytes;
+    this.slabBytes = Math.min(MAX_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, Math.floor(maxBytes / 16)));
   }
 
   /** Forget everything; the next append must be `afterSeq + 1`. */
   reset(afterSeq: number): void {
-    this.ring = new Array<Buffer>(1024);
+    this.slabs = [];
+    this.firstSlab = 0;
+    this.tailUsed = 0;
     this.head = 0;
     this.count = 0;
     this.first = afterSeq + 1;
@@ -47,14 +68,26 @@ export class WriteBacklog {
   }
 
   /** Append the frame of write `seq` (must be lastSeq + 1), evicting the oldest to stay in bounds. */
-  append(seq: number, frame: Buffer): void {
+  append(seq: number, frame: Uint8Array): void {
     if (seq !== this.lastSeq + 1) {
       throw new RangeError(`backlog append out of order: got seq ${seq}, expected ${this.lastSeq + 1}`);
     }
-    if (this.count === this.ring.length) this.grow();
-    this.ring[(this.head + this.count) % this.ring.length] = frame;
+    const len = frame.length;
+    let slab = this.slabs.length > 0 ? this.slabs[this.slabs.length - 1] : undefined;
+    if (slab === undefined || slab.length - this.tailUsed < len) {
+      slab = Buffer.allocUnsafeSlow(Math.max(this.slabBytes, len));
+      this.slabs.push(slab);
+      this.tailUsed = 0;
+    }
+    slab.set(frame, this.tailUsed);
+    if (this.count === this.cap) this.grow();
+    const at = (this.head + this.count) % this.cap;
+    this.entrySlab[at] = this.firstSlab + this.slabs.length - 1;
+    this.entryOffset[at] = this.tailUsed;
+    this.entryLength[at] = len;
+    this.tailUsed += len;
     this.count++;
-    this.totalBytes += frame.length;
+    this.totalBytes += len;
     // Keep at least the newest frame even if it alone is over the limit.
     while (this.totalBytes > this.maxBytes && this.count > 1) this.evictOldest();
   }
@@ -65,7 +98,7 @@ export class WriteBacklog {
 
   get(seq: number): Buffer | undefined {
     if (!this.has(seq)) return undefined;
-    return this.ring[(this.head + (seq - this.first)) % this.ring.length];
+    return this.frameAt((this.head + (seq - this.first)) % this.cap);
   }
 
   /**
@@ -80,25 +113,49 @@ export class WriteBacklog {
   forEachAfter(seq: number, send: (frame: Buffer) => void): number {
     let sent = 0;
     for (let s = Math.max(seq + 1, this.first); s <= this.lastSeq; s++) {
-      send(this.ring[(this.head + (s - this.first)) % this.ring.length]);
+      send(this.frameAt((this.head + (s - this.first)) % this.cap));
       sent++;
     }
     return sent;
   }
 
+  /** A view of the entry at ring index `at` (slabs are append-only, so the bytes never change). */
+  private frameAt(at: number): Buffer {
+    const slab = this.slabs[this.entrySlab[at] - this.firstSlab];
+    const offset = this.entryOffset[at];
+    return slab.subarray(offset, offset + this.entryLength[at]);
+  }
+
   private evictOldest(): void {
-    const frame = this.ring[this.head];
-    this.totalBytes -= frame.length;
-    this.ring[this.head] = undefined as unknown as Buffer;
-    this.head = (this.head + 1) % this.ring.length;
+    const slabNo = this.entrySlab[this.head];
+    this.totalBytes -= this.entryLength[this.head];
+    this.head = (this.head + 1) % this.cap;
     this.count--;
     this.first++;
+    // Drop the slabs no remaining frame lives in (count > 0: the newest frame stays).
+    const oldest = this.entrySlab[this.head];
+    if (oldest !== slabNo) {
+      const drop = oldest - this.firstSlab;
+      this.slabs.splice(0, drop);
+      this.firstSlab = oldest;
+    }
   }
 
   private grow(): void {
-    const bigger = new Array<Buffer>(this.ring.length * 2);
-    for (let i = 0; i < this.count; i++) bigger[i] = this.ring[(this.head + i) % this.ring.length];
-    this.ring = bigger;
+    const cap = this.cap * 2;
+    const slabs = new Float64Array(cap);
+    const offsets = new Float64Array(cap);
+    const lengths = new Float64Array(cap);
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) % this.cap;
+      slabs[i] = this.entrySlab[from];
+      offsets[i] = this.entryOffset[from];
+      lengths[i] = this.entryLength[from];
+    }
+    this.entrySlab = slabs;
+    this.entryOffset = offsets;
+    this.entryLength = lengths;
+    this.cap = cap;
     this.head = 0;
   }
 }

@@ -51,7 +51,7 @@ describe('WriteSequencer', () => {
       ]);
     }
     expect(reps[0].frames[0]).toBe(reps[1].frames[0]); // one encode, shared
-    expect(backlog.get(101)).toBe(reps[0].frames[0]);
+    expect(backlog.get(101)).toEqual(reps[0].frames[0]); // a copy, byte for byte
     expect(backlog.lastSeq).toBe(102);
   });
 
