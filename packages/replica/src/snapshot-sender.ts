@@ -1,10 +1,9 @@
-import { Op, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
+import { Op, SNAPSHOT_CHUNK_BYTES, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
 import type { StoreSnapshot } from './store';
 
-/** A chunk holds at most this many entries... */
+/** A chunk holds at most this many entries, and about SNAPSHOT_CHUNK_BYTES (shared). */
 export const SNAPSHOT_CHUNK_ENTRIES = 2000;
-/** ...and about this many bytes of keys and values (PROTOCOL.md: about 256 KiB). */
-export const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+export { SNAPSHOT_CHUNK_BYTES };
 
 /**
  * Source side of a full resync: streams one consistent snapshot as SNAPSHOT_CHUNKs with

@@ -1,4 +1,4 @@
-import { KvndbError, Op, type Logger, type ResyncProgress } from '@kvndb/shared';
+import { KvndbError, Op, SNAPSHOT_CHUNK_BYTES, type Logger, type ResyncProgress } from '@kvndb/shared';
 import type { ReplicaLink } from './replica-link';
 
 /** What a full resync needs from the router. */
@@ -112,7 +112,7 @@ export class ResyncCoordinator {
     joiner.ackedSeq = 0;
     joiner.send([Op.SYNC_START, 'full', r.epoch, r.x, { resyncId: r.id, source: source.name }]);
     // Sent now, so it follows WRITE x in the source's stream: the snapshot is taken exactly at x.
-    source.send([Op.SNAPSHOT_REQUEST, r.id, r.epoch, r.x, this.options.window]);
+    source.send([Op.SNAPSHOT_REQUEST, r.id, r.epoch, r.x, this.initialWindow()]);
     this.options.logger.info(`full resync ${r.id} of ${joiner.name} from ${source.name} at seq ${r.x} (${reason})`);
     this.ensureProgressTimer();
   }
@@ -244,6 +244,18 @@ export class ResyncCoordinator {
       clearInterval(this.progressTimer);
       this.progressTimer = undefined;
     }
+  }
+
+  /**
+   * Chunks the source may send before the first credit. With a rate limit, no more than
+   * about a second's worth (at least one chunk): the credits that follow are paced, but a
+   * full window granted up front would go out at once and a small resync would run far
+   * above the limit (a 200 KiB/s resync was seen at ~450 KiB/s).
+   */
+  private initialWindow(): number {
+    const rate = this.options.rateBytesPerSec;
+    if (!rate) return this.options.window;
+    return Math.max(1, Math.min(this.options.window, Math.floor(rate / SNAPSHOT_CHUNK_BYTES)));
   }
 
   /** Pass the joiner's acks to the source as credits, late enough to respect the rate limit. */

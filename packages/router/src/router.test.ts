@@ -251,12 +251,15 @@ class FakeReplica {
     }
   }
 
+  /** The credit window of every SNAPSHOT_REQUEST this replica got as a source. */
+  readonly snapshotWindows: number[] = [];
   private source: { id: number; entries: Array<[string, Buffer]>; next: number; credits: number } | undefined;
 
   /** As a source: snapshot exactly at (epoch, seq), one entry per chunk, within the credit window. */
   private streamSnapshot([, id, , seq, window]: [number, number, number, number, number]): void {
     if (seq !== this.seq) this.violations.push(`snapshot asked at ${seq}, source is at ${this.seq}`);
     const entries = [...this.data.entries()].sort((x, y) => compareKeys(x[0], y[0])).map(([k, v]) => [k, Buffer.from(v)] as [string, Buffer]);
+    this.snapshotWindows.push(window);
     this.source = { id, entries, next: 0, credits: window };
     this.pump();
   }
@@ -765,7 +768,7 @@ describe('joining and resync', () => {
   });
 
   test('the resync rate limit slows the stream down', async () => {
-    const router = await startRouter({ resyncWindow: 1, writeAck: 'one', resyncRateBytesPerSec: 20 * 1024 });
+    const router = await startRouter({ resyncWindow: 8, writeAck: 'one', resyncRateBytesPerSec: 20 * 1024 });
     const data: Record<string, string> = {};
     for (let i = 0; i < 10; i++) data[`k${i}`] = 'x'.repeat(1024);
     const a = new FakeReplica('a', { epoch: 1, seq: 1, data });
@@ -778,6 +781,9 @@ describe('joining and resync', () => {
     // ~10 KiB at 20 KiB/s: credits are held back so the stream takes about half a second.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
     expect(bb.data.size).toBe(10);
+    // Under a limit of less than a chunk per second the source starts with one chunk of
+    // credit, not the whole window of 8 (which would leave at once, far above the limit).
+    expect(a.snapshotWindows).toEqual([1]);
   });
 
   test('startup join window: the highest (epoch, seq) is adopted, others resync from it, requests are held', async () => {
