@@ -38,7 +38,9 @@ interface Resync {
   startedAt: number;
   keysDone: number;
   bytesDone: number;
+  /** Chunks forwarded to the joiner, and how many of them it acknowledged. */
   chunks: number;
+  acked: number;
   totalKeys: number | undefined;
   /** Credits owed to the source, held back by the rate limit. */
   heldCredits: number;
@@ -102,6 +104,7 @@ export class ResyncCoordinator {
       keysDone: 0,
       bytesDone: 0,
       chunks: 0,
+      acked: 0,
       totalKeys: undefined,
       heldCredits: 0,
       creditTimer: undefined,
@@ -157,7 +160,12 @@ export class ResyncCoordinator {
       case Op.SNAPSHOT_ACK: {
         if (!r || r.joiner !== link) return;
         const n = msg[2];
-        const chunks = typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? Math.min(n, this.options.window) : 1;
+        const asked = typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1;
+        // Only chunks that were forwarded and not yet acknowledged can be acknowledged: a
+        // joiner repeating acks must not hand the source credit beyond the window.
+        const chunks = Math.min(asked, r.chunks - r.acked);
+        if (chunks <= 0) return;
+        r.acked += chunks;
         this.credit(r, chunks);
         return;
       }

@@ -241,6 +241,7 @@ class FakeReplica {
       case Op.SNAPSHOT_CREDIT: {
         const s = this.source;
         if (s && s.id === m[1]) {
+          this.creditsReceived += m[2] as number;
           s.credits += m[2] as number;
           this.pump();
         }
@@ -253,6 +254,8 @@ class FakeReplica {
 
   /** The credit window of every SNAPSHOT_REQUEST this replica got as a source. */
   readonly snapshotWindows: number[] = [];
+  /** Credits granted by SNAPSHOT_CREDIT after the initial window. */
+  creditsReceived = 0;
   private source: { id: number; entries: Array<[string, Buffer]>; next: number; credits: number } | undefined;
 
   /** As a source: snapshot exactly at (epoch, seq), one entry per chunk, within the credit window. */
@@ -765,6 +768,32 @@ describe('joining and resync', () => {
     expect(cc.syncStarts.length).toBe(2);
     expect(cc.data.size).toBe(3);
     expect(cc.violations).toEqual([]);
+  });
+
+  test('a joiner repeating SNAPSHOT_ACKs cannot grant the source credit beyond the window', async () => {
+    const router = await startRouter({ resyncWindow: 2, writeAck: 'one' });
+    const data: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) data[`k${i}`] = `v${i}`;
+    const a = new FakeReplica('a', { epoch: 1, seq: 1, data });
+    await a.join(router);
+    await waitFor('a adopted', () => inSync(router, 'a'));
+    const bb = new FakeReplica('b', { reset: true });
+    bb.holdSnapshotAcks = true;
+    await bb.join(router);
+    await waitFor('b got the first window', () => bb.chunksReceived === 2);
+    const resyncId = bb.syncStarts[0][4] as { resyncId: number };
+    // Hostile: 500 acks (of up to 1,000 chunks each) for the 2 chunks it received.
+    for (let i = 0; i < 500; i++) bb.conn.send([Op.SNAPSHOT_ACK, resyncId.resyncId, 1000]);
+    await delay(100);
+    // Two chunks forwarded, two acknowledged: two more credits, so at most four chunks.
+    expect(a.creditsReceived).toBe(2);
+    expect(bb.chunksReceived).toBe(4);
+    // The resync still completes, and over all of it no more credit than chunks forwarded.
+    bb.release();
+    await waitFor('b in sync', () => inSync(router, 'b'));
+    expect(bb.data.size).toBe(10);
+    expect(a.creditsReceived).toBeLessThanOrEqual(10);
+    expect([a, bb].flatMap((r) => r.violations)).toEqual([]);
   });
 
   test('the resync rate limit slows the stream down', async () => {
