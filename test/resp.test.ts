@@ -115,6 +115,24 @@ describe('ioredis', () => {
     await expect(r.call('SET', 'k', 'v', 'EX', '10')).rejects.toThrow(/expiry/);
   });
 
+  test('keys: ASCII, multi-byte UTF-8 and long keys work in any command letter case; invalid UTF-8 is refused, nothing lost', async () => {
+    await startCluster();
+    const r = ioredis();
+    await r.connect();
+    const keys = ['plain', 'clé-ünïcödé-😀', 'k'.repeat(65) + 'é', 'x'.repeat(64)];
+    for (const k of keys) expect(await r.call('sEt', k, `v:${k}`)).toBe('OK');
+    for (const k of keys) expect(await r.call('GeT', k)).toBe(`v:${k}`);
+    // GET and SET with the wrong arity take the generic path and fail as Redis words it.
+    await expect(r.call('get', 'a', 'b')).rejects.toThrow(/wrong number of arguments for 'get'/);
+    const bad = Buffer.from([0x6b, 0xff, 0xfe]);
+    await expect(r.set(bad, 'v')).rejects.toThrow(/BAD_REQUEST .*not valid UTF-8/);
+    await expect(r.get(bad)).rejects.toThrow(/BAD_REQUEST .*not valid UTF-8/);
+    await expect(r.get(Buffer.concat([Buffer.from('k'.repeat(70)), bad]))).rejects.toThrow(/not valid UTF-8/);
+    // The connection still works and nothing was written for the bad key.
+    expect(await r.get('plain')).toBe('v:plain');
+    expect(await r.dbsize()).toBe(keys.length);
+  });
+
   test('AUTH: the router password is required, wrong ones are refused', async () => {
     await startCluster(['--password', 'pw']);
     expect(redisCli(['GET', 'x']).stdout).toMatch(/NOAUTH/);

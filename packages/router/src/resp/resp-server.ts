@@ -329,6 +329,13 @@ function errorReply(err: unknown): Buffer {
 class RespArgError extends Error {}
 
 function key(buf: Buffer): string {
+  // Short ASCII keys (the usual case) are checked in JS: cheaper than a native isUtf8 call.
+  const n = buf.length;
+  if (n <= 64) {
+    let i = 0;
+    while (i < n && buf[i] < 0x80) i++;
+    if (i === n) return buf.toString();
+  }
   if (!isUtf8(buf)) throw new KvndbError(ErrorCode.BAD_REQUEST, 'kvndb keys are UTF-8 strings; this key is not valid UTF-8');
   return buf.toString('utf8');
 }
