@@ -260,8 +260,10 @@ test('a fake replica with the right password sending a malformed snapshot / writ
         const n = next++;
         let conn: FramedConnection | undefined;
         try {
-          // Epoch 0: never the router's, so the fake gets a full resync and is not in sync
-          // (an in-sync replica is trusted with the data; that trust is the replica password's).
+          // Epoch 0: never the router's, so the fake gets a full resync. It is in sync only
+          // after acknowledging every chunk, which the fuzzed acks almost never do (an in-sync
+          // replica is trusted with the data; that trust is the replica password's). If one
+          // does and then vanishes, reads retried from it go to a replica proven by answers.
           ({ conn } = await authedConn(router.port, 'replica', REPLICA_PASSWORD, { name: `fake-${n}`, epoch: 0, seq: 0, reset: false }));
           let resyncId = 0;
           conn.onMessage = (msg) => {

@@ -5,6 +5,7 @@ import type { ReplySink } from './reply-sink';
 
 class FakeTarget implements ReadTarget {
   inflightReads = 0;
+  answeredReads = 0;
   readonly got: ReadRequest[] = [];
   constructor(
     readonly id: number,
@@ -95,5 +96,28 @@ describe('ReadBalancer', () => {
     expect(t.got).toHaveLength(0);
     expect(s.answers[1]).toMatchObject({ tag: 5 });
     expect(s.answers[1].err?.code).toBe('REPLICA_ERROR');
+  });
+
+  test('a retried read goes to a replica that has answered reads before, even when a new one is idler', () => {
+    const b = new ReadBalancer<FakeTarget>();
+    const [proven, fresh1, fresh2] = [new FakeTarget(1), new FakeTarget(2), new FakeTarget(3)];
+    proven.answeredReads = 100;
+    proven.inflightReads = 7;
+    [proven, fresh1, fresh2].forEach((t) => b.add(t));
+    const s = sink();
+    b.reroute([req(s, 1), req(s, 2)], 'gone');
+    expect(proven.got.map((r) => r.tag)).toEqual([1, 2]);
+    expect(fresh1.got.length + fresh2.got.length).toBe(0);
+    // A first attempt still goes by load alone.
+    b.route(req(s, 3));
+    expect(fresh1.got.length + fresh2.got.length).toBe(1);
+    // With no proven replica, a retry goes by load.
+    const c = new ReadBalancer<FakeTarget>();
+    const [x, y] = [new FakeTarget(4), new FakeTarget(5)];
+    x.inflightReads = 3;
+    [x, y].forEach((t) => c.add(t));
+    c.reroute([req(s, 4)], 'gone');
+    expect(y.got.map((r) => r.tag)).toEqual([4]);
+    expect(s.answers).toEqual([]);
   });
 });

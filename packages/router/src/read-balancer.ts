@@ -7,6 +7,8 @@ export interface ReadTarget {
   readonly name: string;
   /** Reads sent to this replica and not yet answered. */
   readonly inflightReads: number;
+  /** Reads this replica has answered since it connected: non-zero means it is proven. */
+  readonly answeredReads: number;
   sendRead(req: ReadRequest): void;
 }
 
@@ -61,9 +63,22 @@ export class ReadBalancer<T extends ReadTarget = ReadTarget> {
     return best;
   }
 
+  /**
+   * Like pick(), but among targets that have answered reads before when there are any: a
+   * read retried because its replica went away goes to a proven one, not to a replica that
+   * just came in sync (and, having nothing outstanding, would otherwise win).
+   */
+  pickProven(): T | undefined {
+    let best: T | undefined;
+    for (const t of this.targets) {
+      if (t.answeredReads > 0 && (best === undefined || t.inflightReads < best.inflightReads)) best = t;
+    }
+    return best ?? this.pick();
+  }
+
   /** Send a read to the best target, or answer NO_REPLICAS when there is none. */
-  route(req: ReadRequest): void {
-    const target = this.pick();
+  route(req: ReadRequest, retry = false): void {
+    const target = retry ? this.pickProven() : this.pick();
     if (!target) {
       req.sink.reply(req.tag, KvndbError.noReplicas());
       return;
@@ -73,7 +88,8 @@ export class ReadBalancer<T extends ReadTarget = ReadTarget> {
   }
 
   /**
-   * Reads that were outstanding on a replica that went away: try each on another one. A
+   * Reads that were outstanding on a replica that went away: try each on another one,
+   * preferring replicas that have answered reads before (pickProven). A
    * read that has already been through MAX_READ_ATTEMPTS replicas (it may be what kills
    * them) fails with REPLICA_ERROR instead of going round forever.
    */
@@ -87,7 +103,7 @@ export class ReadBalancer<T extends ReadTarget = ReadTarget> {
           }),
         );
       } else {
-        this.route(req);
+        this.route(req, true);
       }
     }
   }

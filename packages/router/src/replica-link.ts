@@ -85,6 +85,9 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
     return this.outstanding.size;
   }
 
+  /** Reads this replica answered (RESULT or ERROR) on this connection. */
+  answeredReads = 0;
+
   get bufferedBytes(): number {
     return this.conn.bufferedBytes;
   }
@@ -182,6 +185,7 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
       case Op.RESULT: {
         const req = this.outstanding.take(msg[1] as number);
         if (!req) return; // answered already (timed out)
+        this.answeredReads++;
         req.sink.reply(req.tag, null, msg[2] ?? null);
         return;
       }
@@ -194,6 +198,7 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
         }
         const req = this.outstanding.take(msg[1] as number);
         if (!req) return;
+        this.answeredReads++;
         req.sink.reply(req.tag, err);
         return;
       }

@@ -41,6 +41,8 @@ interface Resync {
   /** Chunks forwarded to the joiner, and how many of them it acknowledged. */
   chunks: number;
   acked: number;
+  /** The source sent SNAPSHOT_END: waiting for the joiner's last acks, the source is done. */
+  ended: boolean;
   totalKeys: number | undefined;
   /** Credits owed to the source, held back by the rate limit. */
   heldCredits: number;
@@ -105,6 +107,7 @@ export class ResyncCoordinator {
       bytesDone: 0,
       chunks: 0,
       acked: 0,
+      ended: false,
       totalKeys: undefined,
       heldCredits: 0,
       creditTimer: undefined,
@@ -151,22 +154,31 @@ export class ResyncCoordinator {
         return;
       }
       case Op.SNAPSHOT_END: {
-        if (!r || r.source !== link) return;
+        if (!r || r.source !== link || r.ended) return;
         r.totalKeys = typeof msg[2] === 'number' ? msg[2] : r.keysDone;
+        r.ended = true;
         r.joiner.send(msg);
-        this.finish(r);
+        // In sync only once the joiner has acknowledged every chunk (see SNAPSHOT_ACK).
+        if (r.acked === r.chunks) this.finish(r);
         return;
       }
       case Op.SNAPSHOT_ACK: {
         if (!r || r.joiner !== link) return;
         const n = msg[2];
-        const asked = typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1;
-        // Only chunks that were forwarded and not yet acknowledged can be acknowledged: a
-        // joiner repeating acks must not hand the source credit beyond the window.
-        const chunks = Math.min(asked, r.chunks - r.acked);
-        if (chunks <= 0) return;
-        r.acked += chunks;
-        this.credit(r, chunks);
+        // A joiner acknowledges chunks it was sent and has applied, one or more at a time.
+        // Anything else (repeats, more than was forwarded) would hand the source credit
+        // beyond the window or mark an unloaded joiner in sync: a protocol violation.
+        if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > r.chunks - r.acked) {
+          throw KvndbError.protocol(
+            `SNAPSHOT_ACK of ${describeCount(n)} chunks for resync ${r.id}, but ${r.chunks - r.acked} were forwarded and not yet acknowledged`,
+          );
+        }
+        r.acked += n;
+        if (r.ended) {
+          if (r.acked === r.chunks) this.finish(r);
+        } else {
+          this.credit(r, n);
+        }
         return;
       }
       case Op.SNAPSHOT_ABORT: {
@@ -195,7 +207,8 @@ export class ResyncCoordinator {
     const mine = this.byJoiner.get(link);
     if (mine) this.abort(mine, `joiner ${link.name} disconnected`, 'joiner');
     for (const r of [...this.active.values()]) {
-      if (r.source !== link) continue;
+      // A source that already sent SNAPSHOT_END is no longer needed.
+      if (r.source !== link || r.ended) continue;
       this.abort(r, `source ${link.name} disconnected`, 'source');
       this.start(r.joiner, `source ${link.name} disconnected`);
     }
@@ -225,7 +238,7 @@ export class ResyncCoordinator {
     this.drop(r);
     this.options.logger.warn(`full resync ${r.id} of ${r.joiner.name} from ${r.source.name} aborted: ${reason}`);
     if (gone !== 'joiner' && !r.joiner.isClosed) r.joiner.send([Op.SNAPSHOT_ABORT, r.id, reason]);
-    if (gone !== 'source' && !r.source.isClosed) r.source.send([Op.SNAPSHOT_ABORT, r.id, reason]);
+    if (gone !== 'source' && !r.ended && !r.source.isClosed) r.source.send([Op.SNAPSHOT_ABORT, r.id, reason]);
   }
 
   private finish(r: Resync): void {
@@ -340,4 +353,8 @@ function describeProgress(r: Resync, now: number): ResyncProgress {
     p.etaMs = keysPerSec > 0 ? Math.max(0, ((r.totalKeys - r.keysDone) / keysPerSec) * 1000) : 0;
   }
   return p;
+}
+
+function describeCount(n: unknown): string {
+  return typeof n === 'number' ? String(n) : typeof n;
 }

@@ -770,7 +770,7 @@ describe('joining and resync', () => {
     expect(cc.violations).toEqual([]);
   });
 
-  test('a joiner repeating SNAPSHOT_ACKs cannot grant the source credit beyond the window', async () => {
+  test('a joiner acknowledging chunks it was never sent is disconnected; the source gets no credit for it', async () => {
     const router = await startRouter({ resyncWindow: 2, writeAck: 'one' });
     const data: Record<string, string> = {};
     for (let i = 0; i < 10; i++) data[`k${i}`] = `v${i}`;
@@ -781,19 +781,37 @@ describe('joining and resync', () => {
     bb.holdSnapshotAcks = true;
     await bb.join(router);
     await waitFor('b got the first window', () => bb.chunksReceived === 2);
-    const resyncId = bb.syncStarts[0][4] as { resyncId: number };
-    // Hostile: 500 acks (of up to 1,000 chunks each) for the 2 chunks it received.
-    for (let i = 0; i < 500; i++) bb.conn.send([Op.SNAPSHOT_ACK, resyncId.resyncId, 1000]);
-    await delay(100);
-    // Two chunks forwarded, two acknowledged: two more credits, so at most four chunks.
-    expect(a.creditsReceived).toBe(2);
-    expect(bb.chunksReceived).toBe(4);
-    // The resync still completes, and over all of it no more credit than chunks forwarded.
+    const { resyncId } = bb.syncStarts[0][4] as { resyncId: number };
+    // Hostile: acks 1,000 chunks for the 2 it received (and repeats it).
+    for (let i = 0; i < 5; i++) bb.conn.send([Op.SNAPSHOT_ACK, resyncId, 1000]);
+    await closed(bb.conn);
+    expect(a.creditsReceived).toBe(0);
+    expect(replicaStatus(router, 'b')).toBeUndefined();
+    // An honest joiner after it still gets the whole snapshot.
+    const cc = new FakeReplica('c', { reset: true });
+    await cc.join(router);
+    await waitFor('c in sync', () => inSync(router, 'c'));
+    expect(cc.data.size).toBe(10);
+    expect([a, cc].flatMap((r) => r.violations)).toEqual([]);
+  });
+
+  test('a joiner is in sync only after acknowledging every chunk, not when the source ends', async () => {
+    const router = await startRouter({ writeAck: 'one' });
+    const a = new FakeReplica('a', { epoch: 1, seq: 1, data: { k1: 'v1', k2: 'v2', k3: 'v3' } });
+    await a.join(router);
+    await waitFor('a adopted', () => inSync(router, 'a'));
+    const bb = new FakeReplica('b', { reset: true });
+    bb.holdSnapshotAcks = true;
+    await bb.join(router);
+    // The whole snapshot fits in the window: the source sends every chunk and SNAPSHOT_END.
+    await waitFor('b got all chunks', () => bb.chunksReceived === 3);
+    await delay(50);
+    expect(replicaStatus(router, 'b')?.state).toBe('syncing');
+    expect(bb.syncDone).toBeUndefined();
     bb.release();
     await waitFor('b in sync', () => inSync(router, 'b'));
-    expect(bb.data.size).toBe(10);
-    expect(a.creditsReceived).toBeLessThanOrEqual(10);
-    expect([a, bb].flatMap((r) => r.violations)).toEqual([]);
+    expect(bb.syncDone).toBeDefined();
+    expect(bb.violations).toEqual([]);
   });
 
   test('the resync rate limit slows the stream down', async () => {
