@@ -3,7 +3,8 @@
 /**
  * Side by side with Redis: the same redis-benchmark loads, in the same run, against a
  * redis-server on loopback and against kvndb's RESP front door with 1 and with 2 memory
- * replicas. Prints ops/s and p50 for each, and the kvndb/Redis ratio; saves JSON.
+ * replicas. Prints ops/s and p50 for each (median over --rounds, default 3), and the
+ * kvndb/Redis ratio; saves JSON.
  * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
  */
 const { spawnSync } = require('node:child_process');
@@ -38,44 +39,66 @@ async function startKvndb(replicas) {
   return { respPort, stop: () => cluster.stop() };
 }
 
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor((v.length - 1) / 2)];
+}
+
+function roundsArg() {
+  const i = process.argv.indexOf('--rounds');
+  const n = i >= 0 ? Number(process.argv[i + 1]) : 3;
+  if (!Number.isInteger(n) || n < 1) throw new Error('--rounds needs a positive integer');
+  return n;
+}
+
 async function main() {
   if (!has('redis-server') || !has('redis-benchmark')) {
     console.log('redis-compare: skipped: redis-server and redis-benchmark are not installed (Debian: apt-get install redis-server redis-tools, or bash scripts/install-system-deps.sh)');
     return;
   }
-  const results = {};
+  const rounds = roundsArg();
+  // All three targets run at once (idle ones cost nothing) and every load is run against
+  // each of them back to back, round after round: the machine drifting during the run
+  // then affects Redis and kvndb alike. Each figure is the median over the rounds.
   const redisPort = await freePort();
   const redis = startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no']);
-  await waitFor(redis, /Ready to accept connections/i);
+  const clusters = [];
+  const samples = {};
   try {
-    for (const load of LOADS) results[`redis ${load.name}`] = redisBenchmark(redisPort, load);
+    await waitFor(redis, /Ready to accept connections/i);
+    for (const replicas of [1, 2]) clusters.push({ replicas, ...(await startKvndb(replicas)) });
+    const targets = [{ name: 'redis', port: redisPort }, ...clusters.map((c) => ({ name: `kvndb-${c.replicas}`, port: c.respPort }))];
+    for (let round = 1; round <= rounds; round++) {
+      for (const load of LOADS) {
+        for (const t of targets) {
+          const r = redisBenchmark(t.port, load);
+          for (const [test, v] of Object.entries(r)) (samples[`${t.name} ${load.name} ${test}`] ??= []).push(v);
+        }
+      }
+      console.log(`round ${round}/${rounds} done`);
+    }
   } finally {
     await stop(redis);
+    for (const c of clusters) await c.stop();
   }
-  for (const replicas of [1, 2]) {
-    const k = await startKvndb(replicas);
-    try {
-      for (const load of LOADS) results[`kvndb-${replicas} ${load.name}`] = redisBenchmark(k.respPort, load);
-    } finally {
-      await k.stop();
-    }
-  }
+  const pick = (key) => ({ rps: median(samples[key].map((v) => v.rps)), p50: median(samples[key].map((v) => v.p50)) });
   const rows = [];
   for (const load of LOADS) {
     for (const test of ['SET', 'GET']) {
-      const r = results[`redis ${load.name}`][test];
+      const r = pick(`redis ${load.name} ${test}`);
       for (const replicas of [1, 2]) {
-        const k = results[`kvndb-${replicas} ${load.name}`][test];
+        const k = pick(`kvndb-${replicas} ${load.name} ${test}`);
         rows.push({ load: load.name, test, replicas, redisRps: r.rps, kvndbRps: k.rps, ratio: +(k.rps / r.rps).toFixed(2), redisP50: r.p50, kvndbP50: k.p50, p50Ratio: +(k.p50 / r.p50).toFixed(2) });
       }
     }
   }
-  console.log('| load | test | replicas | Redis ops/s | kvndb ops/s | kvndb/Redis | Redis p50 ms | kvndb p50 ms |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`median of ${rounds} round(s):`);
+  console.log('| load | test | replicas | Redis ops/s | kvndb ops/s | kvndb/Redis | Redis p50 ms | kvndb p50 ms | p50 ratio |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.load} | ${r.test} | ${r.replicas} | ${Math.round(r.redisRps)} | ${Math.round(r.kvndbRps)} | ${r.ratio} | ${r.redisP50} | ${r.kvndbP50} |`);
+    console.log(`| ${r.load} | ${r.test} | ${r.replicas} | ${Math.round(r.redisRps)} | ${Math.round(r.kvndbRps)} | ${r.ratio} | ${r.redisP50} | ${r.kvndbP50} | ${r.p50Ratio} |`);
   }
-  console.log(`results: ${saveResults('redis-compare', { rows, raw: results })}`);
+  console.log(`results: ${saveResults('redis-compare', { rounds, rows, samples })}`);
 }
 
 main().catch((err) => {
