@@ -133,6 +133,34 @@ describe('ioredis', () => {
     expect(await r.dbsize()).toBe(keys.length);
   });
 
+  test("the router's --max-value and --max-connections apply to the RESP port too", async () => {
+    await startCluster(['--max-value', '1k', '--max-connections', '3']);
+    const r = ioredis();
+    await r.connect();
+    expect(await r.set('small', 'x'.repeat(1000))).toBe('OK');
+    // Too big: refused before it is buffered, with Redis's wording, and that connection is closed.
+    const big = redisCli(['-x', 'SET', 'big'], 'x'.repeat(2000));
+    expect(big.stdout + big.stderr).toMatch(/ERR Protocol error: bulk of 20\d\d bytes exceeds the limit of 1024/);
+    const extra: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const s = net.connect(respPort, '127.0.0.1');
+        await new Promise((resolve) => s.once('connect', resolve));
+        extra.push(s);
+      }
+      const refused = net.connect(respPort, '127.0.0.1');
+      extra.push(refused);
+      const reply = await new Promise<string>((resolve) => refused.once('data', (d) => resolve(d.toString())));
+      expect(reply).toBe('-ERR max number of clients reached\r\n');
+    } finally {
+      for (const s of extra) s.destroy();
+    }
+    const again = ioredis();
+    await again.connect();
+    expect(await again.get('small')).toBe('x'.repeat(1000));
+    expect(await again.exists('big')).toBe(0);
+  });
+
   test('AUTH: the router password is required, wrong ones are refused', async () => {
     await startCluster(['--password', 'pw']);
     expect(redisCli(['GET', 'x']).stdout).toMatch(/NOAUTH/);

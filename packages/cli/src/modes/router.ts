@@ -130,12 +130,16 @@ export async function startRouter(router: Router, host: string, port: number): P
 export async function startResp(router: Router, args: RouterArgs, logger: Logger): Promise<RespServer | null> {
   if (args.respPort === undefined) return null;
   const host = resolveHost(args);
+  // The same key/value size and connection limits as the native listener.
+  const { limits, maxConnections } = limitOptions(args);
   const resp = new RespServer(router, {
     host,
     port: args.respPort,
     type: args.type,
     tls: loadTls(args, 'server'),
     password: routerSecrets(args).password,
+    limits,
+    maxConnections: maxConnections ?? 10_000,
     logger,
   });
   try {

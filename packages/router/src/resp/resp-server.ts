@@ -140,7 +140,7 @@ class RespSession implements ReplySink {
       maxInlineBytes: 64 * 1024,
       onCommand: (args) => this.command(args),
       onError: (message) => {
-        this.append(R.error(message));
+        this.append(R.error(`ERR ${message}`));
         this.closing = true;
         this.flush();
         socket.end();
