@@ -116,6 +116,34 @@ test('TLS with the wrong CA: the client refuses the router', async () => {
   expect(String(err?.message)).toMatch(/certificate|self.signed|verify/i);
 });
 
+test('mutual TLS: given --tls-ca, the router admits only clients and replicas with a certificate that CA signed', async () => {
+  const server = makeCert('router');
+  const member = makeCert('member'); // self-signed: it is its own CA
+  const stranger = makeCert('stranger');
+  const router = await startRouter(['--type', 'tls', '--tls-cert', server.cert, '--tls-key', server.key, '--tls-ca', member.cert]);
+  startReplica('memory', router.port, {
+    name: 'mtls-replica',
+    args: ['--type', 'tls', '--tls-ca', server.cert, '--tls-cert', member.cert, '--tls-key', member.key],
+  });
+  const ca = fs.readFileSync(server.cert);
+  const db = await client(router.port, { tls: { ca, cert: fs.readFileSync(member.cert), key: fs.readFileSync(member.key) } });
+  await waitInSync(db, 1);
+  await db.set('mtls', 'ok');
+  expect(await db.get('mtls')).toBe('ok');
+  await db.close();
+  const refused = async (tls: { ca: Buffer; cert?: Buffer; key?: Buffer }) =>
+    client(router.port, { tls, reconnect: false, requestTimeoutMs: 5000, connectTimeoutMs: 5000 })
+      .then((c) => c.ping().finally(() => c.close()))
+      .then(
+        () => null,
+        (e: Error) => e,
+      );
+  // No certificate, and a certificate the CA did not sign: both turned away during TLS.
+  expect(await refused({ ca })).not.toBeNull();
+  expect(await refused({ ca, cert: fs.readFileSync(stranger.cert), key: fs.readFileSync(stranger.key) })).not.toBeNull();
+  expect(router.proc.running).toBe(true);
+});
+
 const hasIpv6Loopback = Object.values(os.networkInterfaces())
   .flat()
   .some((i) => i?.family === 'IPv6' && i.address === '::1');
