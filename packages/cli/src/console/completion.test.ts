@@ -47,6 +47,11 @@ describe('key completion', () => {
     for (const hit of hits) expect(tokenize(hit)).toHaveLength(1);
     expect(tokenize(hits[1])[0].toString()).toBe('my key');
     expect(keyCompletionTarget('get my\\ k')).toEqual({ word: 'my\\ k', prefix: 'my k' });
+    // keys takes --all / -a before (or after) its prefix: the prefix is still completed.
+    expect(keyCompletionTarget('keys --all us')).toEqual({ word: 'us', prefix: 'us' });
+    expect(keyCompletionTarget('keys -a ')).toEqual({ word: '', prefix: '' });
+    expect(keyCompletionTarget('keys --all us er')).toBeNull();
+    expect(keyCompletionTarget('get --all x')).toBeNull(); // get has no flags: x is its second argument
     expect((await completeWithKeys(client, "get 'my "))[0]).toEqual(["'my key' "]);
     expect((await completeWithKeys(client, 'get it'))[0]).toEqual(['"it\'s" ']);
   });

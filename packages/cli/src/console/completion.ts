@@ -62,7 +62,9 @@ export function keyCompletionTarget(line: string): { word: string; prefix: strin
   }
   if (head.length === 0) return null;
   const command = commandRegistry.find(head[0].toString('utf8'));
-  const argIndex = head.length - 1;
+  // Option words (`keys --all`) are not arguments: the key position comes after them.
+  const flags = command?.flags ?? [];
+  const argIndex = head.slice(1).filter((t) => !flags.includes(t.toString('utf8'))).length;
   if (!command?.completesKeys || (command.completesKeys === 'first' && argIndex !== 0)) return null;
   const word = line.slice(start);
   const prefix = decodePartial(word);

@@ -65,5 +65,7 @@ export interface ConsoleCommand {
   maxArgs: number;
   /** Which arguments are keys, for tab completion: the first one, or every one. */
   completesKeys?: 'first' | 'all';
+  /** Option words it accepts anywhere (`keys --all`): not counted as arguments for completion. */
+  flags?: readonly string[];
   run(ctx: ConsoleContext, args: Buffer[]): Promise<Reply>;
 }

@@ -17,12 +17,13 @@ export const keysCommand: ConsoleCommand = {
   minArgs: 0,
   maxArgs: 2,
   completesKeys: 'first',
+  flags: ['--all', '-a'],
   async run(ctx, args) {
     let all = false;
     const rest: Buffer[] = [];
     for (const arg of args) {
       const text = arg.toString('utf8');
-      if (text === '--all' || text === '-a') all = true;
+      if (keysCommand.flags?.includes(text)) all = true;
       else rest.push(arg);
     }
     if (rest.length > 1) throw KvndbError.badRequest('usage: keys [--all] [PREFIX]');
