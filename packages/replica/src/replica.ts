@@ -4,6 +4,7 @@ import {
   peerHandshake,
   DEFAULT_HOST,
   DEFAULT_PORT,
+  HEARTBEAT_MISSES,
   ErrorCode,
   FramedConnection,
   KvndbError,
@@ -186,6 +187,7 @@ export class Replica extends EventEmitter {
         `joined router at ${this.routerAddress} as ${this.name} with position epoch ${pos.epoch}, seq ${pos.seq}${info.reset ? ' (reset)' : ''}; router at epoch ${welcome.epoch}, seq ${welcome.seq}`,
       );
       this.emit('connected', welcome);
+      this.watchRouter(conn, welcome.heartbeatMs);
       // Installing the session's handler delivers what arrived right behind WELCOME.
       new ReplicaSession(conn, this.store, this.logger, { onInSync: this.onInSync });
       return conn;
@@ -194,6 +196,26 @@ export class Replica extends EventEmitter {
       conn.close();
       throw toKvndbError(err);
     }
+  }
+
+  /**
+   * The router PINGs an idle replica every `heartbeatMs` (it says so in WELCOME). Silence
+   * for HEARTBEAT_MISSES of them means the router or the path to it is gone without a FIN
+   * (a frozen router, a dropped network): hang up and reconnect rather than wait forever.
+   */
+  private watchRouter(conn: FramedConnection, heartbeatMs: unknown): void {
+    if (typeof heartbeatMs !== 'number' || !(heartbeatMs > 0)) return;
+    const limit = HEARTBEAT_MISSES * heartbeatMs;
+    const timer = setInterval(() => {
+      const silentFor = Date.now() - conn.lastReceivedAt;
+      if (silentFor <= limit || conn.isClosed) return;
+      this.logger.warn(
+        `router at ${this.routerAddress} sent nothing for ${silentFor} ms (heartbeat ${heartbeatMs} ms): reconnecting`,
+      );
+      conn.close(KvndbError.timeout(`router silent for ${silentFor} ms`));
+    }, Math.max(10, Math.floor(heartbeatMs / 2)));
+    timer.unref();
+    conn.once('close', () => clearInterval(timer));
   }
 
   private logFailedAttempt(err: KvndbError & { attemptNumber: number }): void {

@@ -232,6 +232,9 @@ class FakeReplica {
       case Op.SYNC_DONE:
         this.syncDone = m;
         return;
+      case Op.PING: // heartbeat
+        this.conn.send([Op.RESULT, m[1], 'PONG']);
+        return;
       case Op.SNAPSHOT_REQUEST:
         this.streamSnapshot(m as [number, number, number, number, number]);
         return;

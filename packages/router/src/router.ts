@@ -4,6 +4,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_PORT,
   ErrorCode,
+  HEARTBEAT_MISSES,
   FramedConnection,
   KVNDB_VERSION,
   KvndbError,
@@ -88,10 +89,17 @@ export interface RouterOptions {
   resyncWindow?: number;
   /** Progress log interval during resyncs, default 5000. */
   resyncProgressIntervalMs?: number;
+  /**
+   * Replica liveness, default 5000; 0 = off. The router PINGs a replica it has sent nothing
+   * for this long and drops one that sent nothing for HEARTBEAT_MISSES intervals; replicas
+   * (told the interval in WELCOME) reconnect when the router is silent that long.
+   */
+  heartbeatMs?: number;
 }
 
 const DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024;
 const TICK_MS = 1000;
+const DEFAULT_HEARTBEAT_MS = 5000;
 
 type Held =
   | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
@@ -148,6 +156,8 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   private server: net.Server | undefined;
   private bound: { host: string; port: number } | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
   private startedAt = Date.now();
   private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
@@ -185,6 +195,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     so.highWaterBytes = Math.min(so.highWaterBytes, Math.floor(so.outputLimitBytes / 2));
     so.lowWaterBytes = Math.min(so.lowWaterBytes, Math.floor(so.highWaterBytes / 4));
     this.maxConnections = positive('maxConnections', options.maxConnections, 10_000);
+    this.heartbeatMs = nonNegative('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS);
     this.throttle = new AuthThrottle(
       200,
       5000,
@@ -246,6 +257,10 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     this.startedAt = Date.now();
     this.tickTimer = setInterval(this.tick, TICK_MS);
     this.tickTimer.unref();
+    if (this.heartbeatMs > 0) {
+      this.heartbeatTimer = setInterval(this.heartbeat, Math.max(10, Math.floor(this.heartbeatMs / 2)));
+      this.heartbeatTimer.unref();
+    }
     this.phase = 'running';
     this.logger.info(`listening on ${this.bound.host}:${this.bound.port}`);
     this.joinWindow.open();
@@ -423,6 +438,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
         maxFrameBytes: this.limits.maxFrameBytes,
         maxKeyBytes: this.limits.maxKeyBytes,
         maxValueBytes: this.limits.maxValueBytes,
+        heartbeatMs: this.heartbeatMs,
       }),
       onReady: (result) => {
         this.handshakes.delete(conn);
@@ -664,6 +680,25 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     for (const s of this.sessions) s.checkTimeouts(now);
   };
 
+  /** PING replicas this router has been quiet towards; drop the ones that went silent. */
+  private heartbeat = (): void => {
+    const now = Date.now();
+    const silentLimit = HEARTBEAT_MISSES * this.heartbeatMs;
+    for (const l of this.links.values()) {
+      if (l.isClosed) continue;
+      const silentFor = now - l.conn.lastReceivedAt;
+      if (silentFor > silentLimit) {
+        this.logger.warn(
+          `replica ${l.name} (${l.address}) sent nothing for ${silentFor} ms (heartbeat ${this.heartbeatMs} ms): dropping it; it resyncs when it reconnects`,
+        );
+        l.close(KvndbError.timeout(`replica ${l.name} sent nothing for ${silentFor} ms`));
+        continue;
+      }
+      // The replica answers [PING, 0] with [RESULT, 0, 'PONG'], which matches no read.
+      if (now - l.conn.lastSentAt >= this.heartbeatMs) l.send([Op.PING, 0]);
+    }
+  };
+
   // ---- shutdown -------------------------------------------------------------------------
 
   private async shutdown(): Promise<void> {
@@ -672,6 +707,8 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     this.joinWindow.stop();
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = undefined;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
     const err = new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down');
     const held = this.held;
     this.held = [];

@@ -41,6 +41,9 @@ export class FramedConnection extends EventEmitter {
   private immediateScheduled = false;
   private closed = false;
   private closeError: KvndbError | undefined;
+  /** Date.now() when bytes last arrived / were last handed to the socket (heartbeats). */
+  lastReceivedAt = Date.now();
+  lastSentAt = Date.now();
 
   constructor(socket: net.Socket, options: FramedConnectionOptions = {}) {
     super();
@@ -57,7 +60,10 @@ export class FramedConnection extends EventEmitter {
       // The stream can no longer be trusted: tell the peer why (PROTOCOL.md), then hang up.
       onError: (err) => this.sendErrorAndClose(err),
     });
-    socket.on('data', (chunk: Buffer) => this.decoder.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.lastReceivedAt = Date.now();
+      this.decoder.write(chunk);
+    });
     socket.on('drain', () => this.emit('drain'));
     socket.on('error', (err) => {
       if (!this.closeError) this.closeError = KvndbError.connectionClosed(`connection to ${this.address} failed: ${err.message}`, err);
@@ -160,6 +166,7 @@ export class FramedConnection extends EventEmitter {
     if (this.queue.length === 0 || this.closed) return;
     const queue = this.queue;
     const bytes = this.queuedBytes;
+    this.lastSentAt = Date.now();
     this.queue = [];
     this.queuedBytes = 0;
     if (queue.length === 1) {

@@ -25,6 +25,7 @@ export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs
   writeAck: 'one' | 'majority' | 'all';
   writeTimeout?: number;
   backlogSize?: number;
+  heartbeat?: number;
   joinWindow?: number;
   expectReplicas?: number;
   resyncRate?: number;
@@ -73,6 +74,13 @@ export function withRouterOptions(y: Argv): Argv {
             defaultDescription: 'none',
             coerce: integerOption('expect-replicas'),
           })
+          .option('heartbeat', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'ms between liveness pings to idle replicas; a replica silent for 3 of them is dropped, and replicas reconnect when the router is silent that long; 0 = off',
+            defaultDescription: '5000',
+            coerce: integerOption('heartbeat'),
+          })
           .option('resync-rate', {
             type: 'string',
             group: GROUP_REPLICATION,
@@ -109,6 +117,7 @@ export function createRouter(args: RouterArgs, logger: Logger, overrides: { expe
     joinWindowMs: args.joinWindow,
     expectReplicas: args.expectReplicas ?? overrides.expectReplicas,
     resyncRateBytesPerSec: args.resyncRate,
+    heartbeatMs: args.heartbeat,
     ...limitOptions(args),
     logger,
   });
