@@ -133,6 +133,22 @@ describe('ioredis', () => {
     expect(await r.dbsize()).toBe(keys.length);
   });
 
+  test('a protocol error in a pipeline is answered after the replies to the commands before it, then the connection closes', async () => {
+    await startCluster();
+    const r = ioredis();
+    await r.connect();
+    await r.set('a', 'first');
+    const s = net.connect(respPort, '127.0.0.1');
+    let got = '';
+    s.on('data', (d) => (got += d.toString()));
+    const closed = new Promise((resolve) => s.once('close', resolve));
+    s.write('GET a\r\nSET b x\r\n*1\r\n$abc\r\nSET c never\r\n');
+    await closed;
+    expect(got).toBe('$5\r\nfirst\r\n+OK\r\n-ERR Protocol error: invalid bulk length\r\n');
+    expect(await r.get('b')).toBe('x');
+    expect(await r.exists('c')).toBe(0);
+  });
+
   test("the router's --max-value and --max-connections apply to the RESP port too", async () => {
     await startCluster(['--max-value', '1k', '--max-connections', '3']);
     const r = ioredis();

@@ -87,6 +87,10 @@ export class ReplicaSession {
         return this.onSnapshotCredit(msg);
       case Op.SYNC_DONE:
         return this.onSyncDone(msg);
+      case Op.RESULT:
+        // The router's PONG to our heartbeat PING (id 0); we send no other requests.
+        if (msg[1] === 0) return;
+        return this.fail(`unexpected RESULT ${String(msg[1])} from the router`);
       case Op.ERROR:
         // The router reports a connection-level problem and closes; say what it was.
         this.logger.warn(`router reported ${String(msg[2])}: ${String(msg[3])}`);

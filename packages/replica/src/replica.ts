@@ -5,6 +5,9 @@ import {
   DEFAULT_HOST,
   DEFAULT_PORT,
   HEARTBEAT_MISSES,
+  Op,
+  startHeartbeat,
+  validHeartbeat,
   ErrorCode,
   FramedConnection,
   KvndbError,
@@ -199,22 +202,29 @@ export class Replica extends EventEmitter {
   }
 
   /**
-   * The router PINGs an idle replica every `heartbeatMs` (it says so in WELCOME). Silence
-   * for HEARTBEAT_MISSES of them means the router or the path to it is gone without a FIN
-   * (a frozen router, a dropped network): hang up and reconnect rather than wait forever.
+   * Router and replica each PING the other when they have sent nothing for `heartbeatMs`
+   * (the router says it in WELCOME). Silence for HEARTBEAT_MISSES of them means the router
+   * or the path to it is gone without a FIN (a frozen router, a dropped network): hang up
+   * and reconnect rather than wait forever.
    */
   private watchRouter(conn: FramedConnection, heartbeatMs: unknown): void {
-    if (typeof heartbeatMs !== 'number' || !(heartbeatMs > 0)) return;
+    // A value no router of ours sends (too small to tell from jitter, or overflowing a timer) is ignored.
+    if (!validHeartbeat(heartbeatMs)) return;
     const limit = HEARTBEAT_MISSES * heartbeatMs;
-    const timer = setInterval(() => {
-      const silentFor = Date.now() - conn.lastReceivedAt;
-      if (silentFor <= limit || conn.isClosed) return;
-      this.logger.warn(
-        `router at ${this.routerAddress} sent nothing for ${silentFor} ms (heartbeat ${heartbeatMs} ms): reconnecting`,
-      );
-      conn.close(KvndbError.timeout(`router silent for ${silentFor} ms`));
-    }, Math.max(10, Math.floor(heartbeatMs / 2)));
-    timer.unref();
+    const timer = startHeartbeat(heartbeatMs, (now) => {
+      if (conn.isClosed) return;
+      const silentFor = Math.round(now - conn.lastReceivedAt);
+      if (silentFor > limit) {
+        this.logger.warn(
+          `router at ${this.routerAddress} sent nothing for ${silentFor} ms (heartbeat ${heartbeatMs} ms): reconnecting`,
+        );
+        conn.close(KvndbError.timeout(`router silent for ${silentFor} ms`));
+        return;
+      }
+      // Say we are alive when we have been quiet: the router may be sending us one large
+      // frame that takes longer than its patience to arrive. Its [RESULT, 0, PONG] is ignored.
+      if (now - conn.lastSentAt >= heartbeatMs) conn.send([Op.PING, 0]);
+    });
     conn.once('close', () => clearInterval(timer));
   }
 

@@ -5,6 +5,10 @@ import {
   DEFAULT_PORT,
   ErrorCode,
   HEARTBEAT_MISSES,
+  MAX_HEARTBEAT_MS,
+  MIN_HEARTBEAT_MS,
+  startHeartbeat,
+  validHeartbeat,
   FramedConnection,
   KVNDB_VERSION,
   KvndbError,
@@ -195,7 +199,12 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     so.highWaterBytes = Math.min(so.highWaterBytes, Math.floor(so.outputLimitBytes / 2));
     so.lowWaterBytes = Math.min(so.lowWaterBytes, Math.floor(so.highWaterBytes / 4));
     this.maxConnections = positive('maxConnections', options.maxConnections, 10_000);
-    this.heartbeatMs = nonNegative('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS);
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    if (this.heartbeatMs !== 0 && !validHeartbeat(this.heartbeatMs)) {
+      throw KvndbError.badRequest(
+        `heartbeatMs must be 0 (off) or a whole number of ms from ${MIN_HEARTBEAT_MS} to ${MAX_HEARTBEAT_MS}, got ${String(options.heartbeatMs)}`,
+      );
+    }
     this.throttle = new AuthThrottle(
       200,
       5000,
@@ -257,10 +266,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     this.startedAt = Date.now();
     this.tickTimer = setInterval(this.tick, TICK_MS);
     this.tickTimer.unref();
-    if (this.heartbeatMs > 0) {
-      this.heartbeatTimer = setInterval(this.heartbeat, Math.max(10, Math.floor(this.heartbeatMs / 2)));
-      this.heartbeatTimer.unref();
-    }
+    if (this.heartbeatMs > 0) this.heartbeatTimer = startHeartbeat(this.heartbeatMs, this.heartbeat);
     this.phase = 'running';
     this.logger.info(`listening on ${this.bound.host}:${this.bound.port}`);
     this.joinWindow.open();
@@ -680,13 +686,16 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     for (const s of this.sessions) s.checkTimeouts(now);
   };
 
-  /** PING replicas this router has been quiet towards; drop the ones that went silent. */
-  private heartbeat = (): void => {
-    const now = Date.now();
+  /**
+   * PING replicas this router has been quiet towards; drop the ones it heard nothing from for
+   * HEARTBEAT_MISSES intervals (replicas PING too when quiet, even while receiving one large
+   * frame for a long time, so silence means a frozen process or a dead path).
+   */
+  private heartbeat = (now: number): void => {
     const silentLimit = HEARTBEAT_MISSES * this.heartbeatMs;
     for (const l of this.links.values()) {
       if (l.isClosed) continue;
-      const silentFor = now - l.conn.lastReceivedAt;
+      const silentFor = Math.round(now - l.conn.lastReceivedAt);
       if (silentFor > silentLimit) {
         this.logger.warn(
           `replica ${l.name} (${l.address}) sent nothing for ${silentFor} ms (heartbeat ${this.heartbeatMs} ms): dropping it; it resyncs when it reconnects`,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { FrameDecoder, encodeFrame } from './codec';
 import { KvndbError } from './errors';
+import { monotonicMs } from './heartbeat';
 import { DEFAULT_MAX_FRAME_BYTES } from './limits';
 import { describeAddress } from './transport';
 
@@ -41,9 +42,9 @@ export class FramedConnection extends EventEmitter {
   private immediateScheduled = false;
   private closed = false;
   private closeError: KvndbError | undefined;
-  /** Date.now() when bytes last arrived / were last handed to the socket (heartbeats). */
-  lastReceivedAt = Date.now();
-  lastSentAt = Date.now();
+  /** Monotonic ms (heartbeat.ts) when bytes last arrived / were last handed to the socket. */
+  lastReceivedAt = monotonicMs();
+  lastSentAt = monotonicMs();
 
   constructor(socket: net.Socket, options: FramedConnectionOptions = {}) {
     super();
@@ -61,7 +62,7 @@ export class FramedConnection extends EventEmitter {
       onError: (err) => this.sendErrorAndClose(err),
     });
     socket.on('data', (chunk: Buffer) => {
-      this.lastReceivedAt = Date.now();
+      this.lastReceivedAt = monotonicMs();
       this.decoder.write(chunk);
     });
     socket.on('drain', () => this.emit('drain'));
@@ -166,7 +167,7 @@ export class FramedConnection extends EventEmitter {
     if (this.queue.length === 0 || this.closed) return;
     const queue = this.queue;
     const bytes = this.queuedBytes;
-    this.lastSentAt = Date.now();
+    this.lastSentAt = monotonicMs();
     this.queue = [];
     this.queuedBytes = 0;
     if (queue.length === 1) {

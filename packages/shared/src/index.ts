@@ -7,6 +7,7 @@ export * from './auth';
 export * from './types';
 export * from './transport';
 export * from './connection';
+export * from './heartbeat';
 export * from './logging';
 
 /** The kvndb release this build belongs to. */

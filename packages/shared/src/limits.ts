@@ -9,8 +9,6 @@ export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_FRAME_BYTES = DEFAULT_MAX_VALUE_BYTES + 1024 * 1024;
 export const DEFAULT_KEYS_LIMIT = 1000;
 export const MAX_KEYS_LIMIT = 10000;
-/** A peer that sent nothing for this many heartbeat intervals is taken for dead (router and replica). */
-export const HEARTBEAT_MISSES = 3;
 /** A snapshot chunk holds about this many bytes of keys and values (PROTOCOL.md). */
 export const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
 

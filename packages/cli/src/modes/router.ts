@@ -1,7 +1,7 @@
 import { limitOptions, withLimits, type LimitArgs } from '../limit-options';
 import type { Argv, CommandModule } from 'yargs';
 import { RespServer, Router } from '@kvndb/router';
-import type { Logger } from '@kvndb/shared';
+import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, validHeartbeat, type Logger } from '@kvndb/shared';
 import { checkBindSafety, formatAddress, loadTls, resolveHost } from '../endpoint';
 import { describeError } from '../exit';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../options';
 import type { AuthArgs, HostPortArgs, LoggingArgs, TlsArgs } from '../options';
 import { guarded } from '../run-handler';
+import { UsageError } from '../usage-error';
 import { routerSecrets } from '../secrets';
 import { loggerFor, stopOnSignals } from '../server-lifecycle';
 
@@ -79,7 +80,13 @@ export function withRouterOptions(y: Argv): Argv {
             group: GROUP_REPLICATION,
             describe: 'ms between liveness pings to idle replicas; a replica silent for 3 of them is dropped, and replicas reconnect when the router is silent that long; 0 = off',
             defaultDescription: '5000',
-            coerce: integerOption('heartbeat'),
+            coerce: (value: unknown) => {
+              const ms = integerOption('heartbeat')(value);
+              if (ms !== undefined && ms !== 0 && !validHeartbeat(ms)) {
+                throw new UsageError(`--heartbeat must be 0 (off) or from ${MIN_HEARTBEAT_MS} to ${MAX_HEARTBEAT_MS} ms, got "${String(value)}"`);
+              }
+              return ms;
+            },
           })
           .option('resync-rate', {
             type: 'string',

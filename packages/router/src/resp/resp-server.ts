@@ -139,11 +139,13 @@ class RespSession implements ReplySink {
       maxArgs: 1024 * 1024,
       maxInlineBytes: 64 * 1024,
       onCommand: (args) => this.command(args),
+      // The stream can no longer be trusted: answer in turn, after every earlier reply (as
+      // Redis does), then close; nothing after the error is read (the parser has stopped).
       onError: (message) => {
-        this.append(R.error(`ERR ${message}`));
+        if (this.closing) return; // after QUIT nothing more is answered
+        const slot = this.reserve(SHAPE_DONE);
         this.closing = true;
-        this.flush();
-        socket.end();
+        this.fill(slot, R.error(`ERR ${message}`));
       },
     });
     socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
