@@ -159,8 +159,8 @@ class RespSession implements ReplySink {
     // GET and SET without options, in any letter case, without building the command name.
     if (a0.length === 3 && this.authed && (a0[1] | 0x20) === 0x65 && (a0[2] | 0x20) === 0x74) {
       const c0 = a0[0] | 0x20;
-      if (c0 === 0x67 && args.length === 2) return this.get(args[1]);
-      if (c0 === 0x73 && args.length === 3) return this.set(args[1], args[2]);
+      if (c0 === 0x67 && args.length === 2) return this.getOrSet(args[1]);
+      if (c0 === 0x73 && args.length === 3) return this.getOrSet(args[1], args[2]);
     }
     const name = a0.toString('latin1').toLowerCase();
     const slot = this.reserve(SHAPE_DONE);
@@ -187,8 +187,9 @@ class RespSession implements ReplySink {
     }
   }
 
-  private get(keyArg: Buffer): void {
-    const slot = this.reserve(SHAPE_BULK);
+  /** GET KEY (no value) or SET KEY VALUE: the key is checked here, the rest by the router. */
+  private getOrSet(keyArg: Buffer, value?: Buffer): void {
+    const slot = this.reserve(value === undefined ? SHAPE_BULK : SHAPE_SET);
     let k: string;
     try {
       k = key(keyArg);
@@ -196,19 +197,8 @@ class RespSession implements ReplySink {
       this.fill(slot, errorReply(err));
       return;
     }
-    this.server.backend.execute(Op.GET, [Op.GET, 0, k], 2, this, slot);
-  }
-
-  private set(keyArg: Buffer, value: Buffer): void {
-    const slot = this.reserve(SHAPE_SET);
-    let k: string;
-    try {
-      k = key(keyArg);
-    } catch (err) {
-      this.fill(slot, errorReply(err));
-      return;
-    }
-    this.server.backend.execute(Op.SET, [k, value], 0, this, slot);
+    if (value === undefined) this.server.backend.execute(Op.GET, [Op.GET, 0, k], 2, this, slot);
+    else this.server.backend.execute(Op.SET, [k, value], 0, this, slot);
   }
 
   /** Take the next reply slot. */
