@@ -4,8 +4,6 @@ import {
   peerHandshake,
   DEFAULT_HOST,
   DEFAULT_PORT,
-  HEARTBEAT_MISSES,
-  Op,
   startHeartbeat,
   validHeartbeat,
   ErrorCode,
@@ -210,20 +208,16 @@ export class Replica extends EventEmitter {
   private watchRouter(conn: FramedConnection, heartbeatMs: unknown): void {
     // A value no router of ours sends (too small to tell from jitter, or overflowing a timer) is ignored.
     if (!validHeartbeat(heartbeatMs)) return;
-    const limit = HEARTBEAT_MISSES * heartbeatMs;
+    // Our own PINGs when quiet matter: the router may be sending us one large frame that
+    // takes longer than its patience to arrive. Its [RESULT, 0, PONG] is ignored.
     const timer = startHeartbeat(heartbeatMs, (now) => {
       if (conn.isClosed) return;
-      const silentFor = Math.round(now - conn.lastReceivedAt);
-      if (silentFor > limit) {
-        this.logger.warn(
-          `router at ${this.routerAddress} sent nothing for ${silentFor} ms (heartbeat ${heartbeatMs} ms): reconnecting`,
-        );
-        conn.close(KvndbError.timeout(`router silent for ${silentFor} ms`));
-        return;
-      }
-      // Say we are alive when we have been quiet: the router may be sending us one large
-      // frame that takes longer than its patience to arrive. Its [RESULT, 0, PONG] is ignored.
-      if (now - conn.lastSentAt >= heartbeatMs) conn.send([Op.PING, 0]);
+      const silentFor = conn.heartbeat(now, heartbeatMs);
+      if (silentFor === null) return;
+      this.logger.warn(
+        `router at ${this.routerAddress} sent nothing for ${silentFor} ms (heartbeat ${heartbeatMs} ms): reconnecting`,
+      );
+      conn.close(KvndbError.timeout(`router silent for ${silentFor} ms`));
     });
     conn.once('close', () => clearInterval(timer));
   }

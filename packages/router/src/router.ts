@@ -4,7 +4,6 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_PORT,
   ErrorCode,
-  HEARTBEAT_MISSES,
   MAX_HEARTBEAT_MS,
   MIN_HEARTBEAT_MS,
   startHeartbeat,
@@ -692,19 +691,14 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
    * frame for a long time, so silence means a frozen process or a dead path).
    */
   private heartbeat = (now: number): void => {
-    const silentLimit = HEARTBEAT_MISSES * this.heartbeatMs;
     for (const l of this.links.values()) {
       if (l.isClosed) continue;
-      const silentFor = Math.round(now - l.conn.lastReceivedAt);
-      if (silentFor > silentLimit) {
-        this.logger.warn(
-          `replica ${l.name} (${l.address}) sent nothing for ${silentFor} ms (heartbeat ${this.heartbeatMs} ms): dropping it; it resyncs when it reconnects`,
-        );
-        l.close(KvndbError.timeout(`replica ${l.name} sent nothing for ${silentFor} ms`));
-        continue;
-      }
-      // The replica answers [PING, 0] with [RESULT, 0, 'PONG'], which matches no read.
-      if (now - l.conn.lastSentAt >= this.heartbeatMs) l.send([Op.PING, 0]);
+      const silentFor = l.conn.heartbeat(now, this.heartbeatMs);
+      if (silentFor === null) continue;
+      this.logger.warn(
+        `replica ${l.name} (${l.address}) sent nothing for ${silentFor} ms (heartbeat ${this.heartbeatMs} ms): dropping it; it resyncs when it reconnects`,
+      );
+      l.close(KvndbError.timeout(`replica ${l.name} sent nothing for ${silentFor} ms`));
     }
   };
 

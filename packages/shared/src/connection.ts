@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { FrameDecoder, encodeFrame } from './codec';
 import { KvndbError } from './errors';
-import { monotonicMs } from './heartbeat';
+import { HEARTBEAT_MISSES, monotonicMs } from './heartbeat';
 import { DEFAULT_MAX_FRAME_BYTES } from './limits';
+import { Op } from './opcodes';
 import { describeAddress } from './transport';
 
 /** Coalesced writes are concatenated up to this size; bigger batches are written corked. */
@@ -146,6 +147,19 @@ export class FramedConnection extends EventEmitter {
     this.socket.end();
     // A peer that never reads must not keep the socket open.
     setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /**
+   * One heartbeat round (heartbeat.ts), the same on both ends of a router-replica link.
+   * Returns how long the peer has been silent when that is over HEARTBEAT_MISSES intervals
+   * (the caller hangs up); otherwise null, after sending [PING, 0] if this side has been
+   * quiet for an interval. The answer, [RESULT, 0, "PONG"], matches no request.
+   */
+  heartbeat(now: number, intervalMs: number): number | null {
+    const silentFor = Math.round(now - this.lastReceivedAt);
+    if (silentFor > HEARTBEAT_MISSES * intervalMs) return silentFor;
+    if (now - this.lastSentAt >= intervalMs) this.send([Op.PING, 0]);
+    return null;
   }
 
   pause(): void {
