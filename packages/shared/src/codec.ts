@@ -1,7 +1,7 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { KvndbError } from './errors';
 import { DEFAULT_MAX_FRAME_BYTES } from './limits';
-import { encodeSmallFrame } from './small-frame';
+import { NOT_SMALL, decodeSmallBody, encodeSmallFrame } from './small-frame';
 
 /**
  * Plain MessagePack only: no records, no msgpackr extensions, so any language's
@@ -136,20 +136,24 @@ export class FrameDecoder {
         return;
       }
       if (end - off - FRAME_HEADER_BYTES < len) break;
-      // Decode in place: a subarray per frame would also cost msgpackr a new DataView each.
-      bodyRange.start = off + FRAME_HEADER_BYTES;
-      bodyRange.end = off + FRAME_HEADER_BYTES + len;
-      off += FRAME_HEADER_BYTES + len;
-      let msg: unknown;
-      try {
-        msg = unpackr.unpack(data, bodyRange);
-      } catch (err) {
-        this.fail(KvndbError.protocol(`malformed MessagePack frame: ${(err as Error).message}`, err));
-        return;
-      }
-      if (!isPlain(msg, 0)) {
-        this.fail(KvndbError.protocol('malformed MessagePack frame: only plain MessagePack types are allowed (no extensions)'));
-        return;
+      const start = off + FRAME_HEADER_BYTES;
+      off = start + len;
+      // Small flat messages (nearly all traffic) are read directly; the rest by msgpackr.
+      let msg = decodeSmallBody(data, start, off);
+      if (msg === NOT_SMALL) {
+        // Decode in place: a subarray per frame would also cost msgpackr a new DataView each.
+        bodyRange.start = start;
+        bodyRange.end = off;
+        try {
+          msg = unpackr.unpack(data, bodyRange);
+        } catch (err) {
+          this.fail(KvndbError.protocol(`malformed MessagePack frame: ${(err as Error).message}`, err));
+          return;
+        }
+        if (!isPlain(msg, 0)) {
+          this.fail(KvndbError.protocol('malformed MessagePack frame: only plain MessagePack types are allowed (no extensions)'));
+          return;
+        }
       }
       this.onFrame(msg);
       if (this.failed) return;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { FRAME_HEADER_BYTES, decodeBody, encodeFrame } from './codec';
 import { Op } from './opcodes';
-import { encodeSmallFrame } from './small-frame';
+import { NOT_SMALL, decodeSmallBody, encodeSmallFrame } from './small-frame';
 
 const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, variableMapSize: true });
 
@@ -51,4 +51,68 @@ test('maps, floats, big arrays and unsafe integers fall back to msgpackr, and en
 
 test('the frame limit applies to directly written frames too', () => {
   expect(() => encodeFrame([Op.RESULT, 1, Buffer.alloc(1000)], 500)).toThrow(/frame limit is 500/);
+});
+
+/** msgpackr's answer for a body, or the error it throws. */
+function msgpackrDecode(body: Buffer): { value?: unknown; error?: unknown } {
+  try {
+    return { value: decodeBody(body) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const asciiLeaf = fc.oneof(
+  fc.integer({ min: -0x80000000, max: 0xffffffff }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength: 300 }),
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  fc.boolean(),
+  fc.constant(null),
+);
+const asciiMessage = fc.array(fc.oneof(asciiLeaf, fc.array(fc.oneof(asciiLeaf, fc.array(asciiLeaf, { maxLength: 4 })), { maxLength: 20 })), {
+  maxLength: 6,
+});
+
+test('the direct reader decodes small ASCII messages itself, to exactly what msgpackr returns', () => {
+  fc.assert(
+    fc.property(asciiMessage, fc.boolean(), (msg, viaMsgpackr) => {
+      // Both writers' output: they choose different integer widths for some values.
+      const body = viaMsgpackr ? packr.pack(msg) : (encodeSmallFrame(msg) as Buffer).subarray(FRAME_HEADER_BYTES);
+      const data = Buffer.concat([Buffer.from('junk'), body, Buffer.from('more')]);
+      const got = decodeSmallBody(data, 4, 4 + body.length);
+      expect(got).not.toBe(NOT_SMALL);
+      expect(got).toEqual(decodeBody(body));
+    }),
+    { numRuns: 2000, seed: 7 },
+  );
+});
+
+test('the direct reader leaves everything else to msgpackr and never disagrees with it, even on damaged bytes', () => {
+  const anyMessage = fc.oneof(message, fc.array(fc.oneof(leaf, fc.double(), fc.dictionary(fc.string(), leaf)), { maxLength: 5 }), fc.anything());
+  fc.assert(
+    fc.property(anyMessage, fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 3 }), fc.nat(), (msg, flips, cut) => {
+      const body = Buffer.from(packr.pack(msg));
+      for (const [at, byte] of flips) if (body.length > 0) body[at % body.length] = byte;
+      const damaged = cut % 3 === 0 ? body.subarray(0, cut % (body.length + 1)) : body;
+      const got = decodeSmallBody(damaged, 0, damaged.length);
+      if (got === NOT_SMALL) return;
+      const expected = msgpackrDecode(damaged);
+      expect(expected.error).toBeUndefined();
+      expect(got).toEqual(expected.value);
+    }),
+    { numRuns: 3000, seed: 8 },
+  );
+});
+
+test('non-ASCII strings, floats, maps, 64-bit integers, truncation and trailing bytes are not read directly', () => {
+  const cases = [[Op.GET, 1, 'caf\u00e9'], [1.5], [{ a: 1 }], [2 ** 40], [Op.GET, 1, 'key']];
+  for (const msg of cases.slice(0, 4)) {
+    const body = packr.pack(msg);
+    expect(decodeSmallBody(body, 0, body.length)).toBe(NOT_SMALL);
+  }
+  const body = packr.pack(cases[4]);
+  expect(decodeSmallBody(body, 0, body.length - 1)).toBe(NOT_SMALL);
+  const longer = Buffer.concat([body, Buffer.from([0xc0])]);
+  expect(decodeSmallBody(longer, 0, longer.length)).toBe(NOT_SMALL);
+  expect(decodeSmallBody(body, 0, body.length)).toEqual(cases[4]);
 });

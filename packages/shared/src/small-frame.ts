@@ -217,3 +217,119 @@ export function encodeSmallFrame(msg: unknown): Buffer | null {
   writeValue(frame, 4, msg);
   return frame;
 }
+
+/** What decodeSmallBody returns for anything it leaves to msgpackr. */
+export const NOT_SMALL: unique symbol = Symbol('not a small frame');
+
+// Reader state of decodeSmallBody, reset on every call (decoding is synchronous).
+let src: Buffer = Buffer.alloc(0);
+let pos = 0;
+let lim = 0;
+let bail = false;
+
+/**
+ * The reading half: decodes the body `data[start, end)` when it is an array of the same
+ * small vocabulary encodeSmallFrame writes (integers up to 32 bits, ASCII strings, byte
+ * strings, booleans, nil, arrays nested a few levels), with exactly the values msgpackr
+ * would return (byte strings are views into `data`, as msgpackr gives them). Anything else
+ * (maps, floats, 64-bit integers, non-ASCII strings, extensions, truncated or trailing
+ * bytes) returns NOT_SMALL and the caller decodes the frame with msgpackr, so errors and
+ * edge cases stay msgpackr's.
+ */
+export function decodeSmallBody(data: Buffer, start: number, end: number): unknown {
+  if (start >= end || (data[start] & 0xf0) !== 0x90) return NOT_SMALL;
+  src = data;
+  pos = start;
+  lim = end;
+  bail = false;
+  const v = readValue(0);
+  if (bail || pos !== end) return NOT_SMALL;
+  return v;
+}
+
+function readValue(depth: number): unknown {
+  if (pos >= lim) return fail();
+  const b = src[pos++];
+  if (b < 0x80) return b;
+  if (b >= 0xe0) return b - 0x100;
+  if ((b & 0xf0) === 0x90) return readArray(b & 0x0f, depth);
+  if ((b & 0xe0) === 0xa0) return readAscii(b & 0x1f);
+  switch (b) {
+    case 0xc0:
+      return null;
+    case 0xc2:
+      return false;
+    case 0xc3:
+      return true;
+    case 0xc4:
+      return readBin(readLength(1));
+    case 0xc5:
+      return readBin(readLength(2));
+    case 0xc6:
+      return readBin(readLength(4));
+    case 0xcc:
+      return readLength(1);
+    case 0xcd:
+      return readLength(2);
+    case 0xce:
+      return readLength(4);
+    case 0xd0:
+      return pos + 1 <= lim ? src.readInt8(pos++) : fail();
+    case 0xd1:
+      if (pos + 2 > lim) return fail();
+      pos += 2;
+      return src.readInt16BE(pos - 2);
+    case 0xd2:
+      if (pos + 4 > lim) return fail();
+      pos += 4;
+      return src.readInt32BE(pos - 4);
+    case 0xd9:
+      return readAscii(readLength(1));
+    case 0xda:
+      return readAscii(readLength(2));
+    case 0xdc:
+      return readArray(readLength(2), depth);
+    default:
+      return fail();
+  }
+}
+
+function fail(): null {
+  bail = true;
+  pos = lim;
+  return null;
+}
+
+/** An unsigned big-endian integer of `bytes` bytes (1, 2 or 4). */
+function readLength(bytes: number): number {
+  if (pos + bytes > lim) {
+    fail();
+    return 0;
+  }
+  const at = pos;
+  pos += bytes;
+  if (bytes === 1) return src[at];
+  if (bytes === 2) return (src[at] << 8) | src[at + 1];
+  return src.readUInt32BE(at);
+}
+
+function readArray(n: number, depth: number): unknown[] | null {
+  if (depth >= MAX_DEPTH || n > lim - pos) return fail();
+  const arr = new Array<unknown>(n);
+  for (let i = 0; i < n && !bail; i++) arr[i] = readValue(depth + 1);
+  return arr;
+}
+
+function readBin(n: number): Buffer | null {
+  if (bail || pos + n > lim) return fail();
+  pos += n;
+  return src.subarray(pos - n, pos);
+}
+
+function readAscii(n: number): string | null {
+  if (bail || pos + n > lim) return fail();
+  const at = pos;
+  for (let i = at; i < at + n; i++) if (src[i] >= 0x80) return fail();
+  pos += n;
+  return src.toString('latin1', at, at + n);
+}
