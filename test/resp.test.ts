@@ -212,3 +212,52 @@ describe('ioredis', () => {
     await expect(r.get('x')).rejects.toThrow(/^NO_REPLICAS/);
   });
 });
+
+describe('timeouts on the RESP port', () => {
+  /** A raw connection: `send` writes, `closed` resolves with everything received and when it closed. */
+  function raw(): { sock: net.Socket; closed: Promise<{ text: string; afterMs: number }> } {
+    const sock = net.connect(respPort, '127.0.0.1');
+    const started = Date.now();
+    let text = '';
+    sock.on('data', (c) => (text += c.toString('latin1')));
+    sock.on('error', () => {});
+    const closed = new Promise<{ text: string; afterMs: number }>((resolve) => sock.on('close', () => resolve({ text, afterMs: Date.now() - started })));
+    return { sock, closed };
+  }
+
+  beforeEach(() => startCluster(['--password', 'pw', '--handshake-timeout', '600', '--frame-timeout', '600', '--idle-timeout', '1500']));
+
+  test('a connection that never authenticates is told why and closed after --handshake-timeout', async () => {
+    const { closed } = raw();
+    const { text, afterMs } = await closed;
+    expect(text).toBe('-ERR not authenticated within 600 ms\r\n');
+    expect(afterMs).toBeGreaterThanOrEqual(600);
+  });
+
+  test('a command dribbled in slower than --frame-timeout is refused after the replies before it, then closed', async () => {
+    const { sock, closed } = raw();
+    sock.write('*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nval');
+    const { text } = await closed;
+    expect(text).toBe('+OK\r\n-ERR a command took more than 600 ms to arrive\r\n');
+    const db = ioredis({ password: 'pw' });
+    await db.connect();
+    expect(await db.exists('k')).toBe(0); // the half-sent SET did nothing
+  });
+
+  test('an idle connection is closed after --idle-timeout, as Redis does; an active one stays open', async () => {
+    const idle = raw();
+    idle.sock.write('*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n');
+    const busy = raw();
+    busy.sock.write('*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n');
+    const pinger = setInterval(() => busy.sock.write('*1\r\n$4\r\nPING\r\n'), 300);
+    try {
+      const { text, afterMs } = await idle.closed;
+      expect(text).toBe('+OK\r\n');
+      expect(afterMs).toBeGreaterThanOrEqual(1500);
+      expect(busy.sock.destroyed).toBe(false);
+    } finally {
+      clearInterval(pinger);
+      busy.sock.destroy();
+    }
+  });
+});

@@ -146,8 +146,8 @@ export async function startRouter(router: Router, host: string, port: number): P
 export async function startResp(router: Router, args: RouterArgs, logger: Logger): Promise<RespServer | null> {
   if (args.respPort === undefined) return null;
   const host = resolveHost(args);
-  // The same key/value size and connection limits as the native listener.
-  const { limits, maxConnections } = limitOptions(args);
+  // The same key/value size, connection and timeout limits as the native listener.
+  const { limits, maxConnections, handshakeTimeoutMs, frameTimeoutMs, idleTimeoutMs } = limitOptions(args);
   const resp = new RespServer(router, {
     host,
     port: args.respPort,
@@ -156,6 +156,9 @@ export async function startResp(router: Router, args: RouterArgs, logger: Logger
     password: routerSecrets(args).password,
     limits,
     maxConnections: maxConnections ?? 10_000,
+    handshakeTimeoutMs,
+    frameTimeoutMs,
+    idleTimeoutMs,
     logger,
   });
   try {

@@ -35,6 +35,12 @@ export interface RespServerOptions extends Endpoint {
   /** KEYS refuses to build a reply larger than this many keys (use SCAN). */
   maxKeysReply?: number;
   maxConnections?: number;
+  /** With a password: ms a new connection has to AUTH before it is closed (default 10000). */
+  handshakeTimeoutMs?: number;
+  /** ms one command may take to arrive once it has started (slowloris); 0 = never (default 30000). */
+  frameTimeoutMs?: number;
+  /** ms a connection may send nothing, with no reply owed, before it is closed; 0 = never (default). */
+  idleTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -43,6 +49,14 @@ type Handler = (s: RespSession, args: Buffer[], done: Done) => void;
 
 const MAX_PENDING_PER_CONNECTION = 10000;
 const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/** How often connections are checked against the timeouts. */
+const TIMEOUT_CHECK_MS = 1000;
+
+interface RespTimeouts {
+  handshakeMs: number;
+  frameMs: number;
+  idleMs: number;
+}
 
 /**
  * The Redis protocol front door: redis-cli, redis-benchmark and Redis client libraries talk
@@ -55,15 +69,27 @@ export class RespServer {
   readonly logger: Logger;
   readonly limits: Limits;
   readonly maxKeysReply: number;
+  readonly timeouts: RespTimeouts;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(readonly backend: RespBackend, readonly options: RespServerOptions) {
     this.logger = options.logger ?? silentLogger();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.maxKeysReply = options.maxKeysReply ?? 100000;
+    this.timeouts = {
+      handshakeMs: options.handshakeTimeoutMs ?? 10_000,
+      frameMs: options.frameTimeoutMs ?? 30_000,
+      idleMs: options.idleTimeoutMs ?? 0,
+    };
   }
 
   async start(): Promise<void> {
     this.server = await listen(this.options, (socket) => this.accept(socket));
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const s of this.sessions) s.checkTimeouts(now);
+    }, TIMEOUT_CHECK_MS);
+    this.timer.unref();
     const a = this.address;
     this.logger.info(`RESP (Redis protocol) listening on ${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
   }
@@ -77,6 +103,8 @@ export class RespServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     for (const s of this.sessions) s.socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -130,6 +158,13 @@ class RespSession implements ReplySink {
   private flushScheduled = false;
   private closing = false;
   readonly address: string;
+  private readonly openedAt = Date.now();
+  /** Commands received, and the count and time at the last timeout check that saw it move. */
+  private commands = 0;
+  private commandsAtCheck = 0;
+  private activeAt = Date.now();
+  /** When the unfinished command now in the parser started arriving (0 = none). */
+  private partialSince = 0;
 
   constructor(readonly server: RespServer, readonly socket: net.Socket) {
     this.authed = !server.options.password;
@@ -148,12 +183,49 @@ class RespSession implements ReplySink {
         this.fill(slot, R.error(`ERR ${message}`));
       },
     });
-    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.parser.write(chunk);
+      if (this.parser.bufferedBytes === 0) this.partialSince = 0;
+      else if (this.partialSince === 0) this.partialSince = Date.now();
+    });
     socket.on('drain', () => socket.resume());
     socket.on('error', () => socket.destroy());
   }
 
+  /**
+   * Called about once a second: closes a connection that has not authenticated within the
+   * handshake timeout, has been sending one command for longer than the frame timeout
+   * (slowloris), or has been idle, owed nothing, past the idle timeout (Redis's `timeout`).
+   */
+  checkTimeouts(now: number): void {
+    if (this.closing || this.socket.destroyed) return;
+    const t = this.server.timeouts;
+    if (this.commands !== this.commandsAtCheck) {
+      this.commandsAtCheck = this.commands;
+      this.activeAt = now;
+    }
+    let reason: string | null = null;
+    if (!this.authed && t.handshakeMs > 0 && now - this.openedAt > t.handshakeMs) {
+      reason = `not authenticated within ${t.handshakeMs} ms`;
+    } else if (t.frameMs > 0 && this.partialSince !== 0 && !this.socket.isPaused() && now - this.partialSince > t.frameMs) {
+      reason = `a command took more than ${t.frameMs} ms to arrive`;
+    } else if (t.idleMs > 0 && this.replies.length === 0 && now - this.activeAt > t.idleMs) {
+      // Redis closes idle clients without a word; clients reconnect.
+      this.server.logger.debug(`RESP client ${this.address} idle for more than ${t.idleMs} ms: closing it`);
+      this.socket.destroy();
+      return;
+    }
+    if (reason === null) return;
+    this.server.logger.warn(`RESP client ${this.address}: ${reason}: closing it`);
+    // Answered in turn after any earlier replies, then closed (as a protocol error is).
+    const slot = this.reserve(SHAPE_DONE);
+    this.closing = true;
+    this.fill(slot, R.error(`ERR ${reason}`));
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
   private command(args: Buffer[]): void {
+    this.commands++;
     if (this.closing || args.length === 0) return;
     const a0 = args[0];
     // GET and SET without options, in any letter case, without building the command name.
