@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, KvndbError, OP_NAMES } from '@kvndb/shared';
+import { CommandTable } from './command-table';
 
 /** Where a command is: waiting for a connection, written to one, or finished. */
 export const CommandState = {
@@ -42,15 +43,16 @@ export interface CommandQueueOptions {
 
 /**
  * Every request the client has not finished, in one place (after node-redis's
- * commands-queue): `pending` maps ids to commands, in creation order; `waiting` lists the
- * commands that still have to be written because there was no connection.
+ * commands-queue): `pending` finds commands by id and keeps them in creation order
+ * (command-table.ts); `waiting` lists the commands that still have to be written because
+ * there was no connection.
  *
  * Every request has the same timeout, so creation order is deadline order: one timer armed
  * for the oldest deadline replaces a timer per request. When it fires it expires every
  * command that is due and re-arms for the next one.
  */
 export class CommandQueue {
-  private readonly pending = new Map<number, Command>();
+  private readonly pending = new CommandTable();
   private waiting: Command[] = [];
   private readonly timeoutMs: number;
   private readonly maxQueued: number;
@@ -75,7 +77,12 @@ export class CommandQueue {
   /** The next request id: a positive integer below 2^31, skipping ids still in use. */
   allocateId(): number {
     do {
-      this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+      if (this.nextId >= 0x7fffffff) {
+        this.nextId = 1;
+        this.pending.wrap();
+      } else {
+        this.nextId++;
+      }
     } while (this.pending.has(this.nextId));
     return this.nextId;
   }
@@ -117,7 +124,7 @@ export class CommandQueue {
     if (typeof id !== 'number') return undefined;
     const cmd = this.pending.get(id);
     if (cmd === undefined || cmd.state !== CommandState.SENT) return undefined;
-    this.pending.delete(id);
+    this.pending.delete(cmd);
     cmd.state = CommandState.DONE;
     return cmd;
   }
@@ -134,7 +141,7 @@ export class CommandQueue {
         cmd.state = CommandState.WAITING;
         resend.push(cmd);
       } else {
-        this.pending.delete(cmd.id);
+        this.pending.delete(cmd);
         cmd.state = CommandState.DONE;
         cmd.reject(
           KvndbError.connectionClosed(
@@ -151,7 +158,7 @@ export class CommandQueue {
   /** Fail every request, waiting or in flight, with one error. */
   flushAll(err: Error): void {
     this.clearTimer();
-    const all = [...this.pending.values()];
+    const all = this.pending.values();
     this.pending.clear();
     this.waiting = [];
     for (const cmd of all) {
@@ -161,7 +168,7 @@ export class CommandQueue {
   }
 
   private track(cmd: Command): void {
-    this.pending.set(cmd.id, cmd);
+    this.pending.add(cmd);
     if (this.timer === null) this.arm(this.timeoutMs);
   }
 
@@ -180,12 +187,13 @@ export class CommandQueue {
     this.timer = null;
     const now = performance.now();
     let expiredWaiting = false;
-    for (const cmd of this.pending.values()) {
+    let cmd: Command | undefined;
+    while ((cmd = this.pending.oldest()) !== undefined) {
       if (cmd.deadline > now) {
         this.arm(cmd.deadline - now);
         break;
       }
-      this.pending.delete(cmd.id);
+      this.pending.delete(cmd);
       const where = cmd.state === CommandState.WAITING ? ' while waiting for a connection' : '';
       if (cmd.state === CommandState.WAITING) expiredWaiting = true;
       cmd.state = CommandState.DONE;
