@@ -9,17 +9,23 @@ import { describeAddress } from './transport';
 
 /** Coalesced writes are concatenated up to this size; bigger batches are written corked. */
 const CONCAT_LIMIT = 256 * 1024;
+/**
+ * A turn that queued at least this many frames (or bytes) flushes at its end, so the peer
+ * can start on them while this process goes on; smaller amounts wait for the end of the
+ * event-loop iteration, so many small turns (one per client request at pipeline depth 1)
+ * share one socket write instead of paying a syscall each.
+ */
+const EAGER_FLUSH_FRAMES = 16;
+const EAGER_FLUSH_BYTES = 16 * 1024;
 
 export interface FramedConnectionOptions {
   maxFrameBytes?: number;
 }
 
 /**
- * A socket speaking kvndb frames. Outgoing frames queued in one event-loop iteration leave
- * in one socket write at its end (`setImmediate`): every socket read in the iteration's
- * poll phase (on the router, one per client with requests waiting) shares one write to
- * each peer (one syscall, one TCP segment where they fit). Incoming bytes are decoded by a
- * FrameDecoder. Owners set `onMessage` and listen for 'close' and 'drain'.
+ * A socket speaking kvndb frames. Outgoing frames queued in one event-loop turn leave in
+ * one socket write (one syscall, one TCP segment where they fit); incoming bytes are
+ * decoded by a FrameDecoder. Owners set `onMessage` and listen for 'close' and 'drain'.
  *
  * Events: 'close' (err: KvndbError | undefined), 'drain' ().
  */
@@ -33,7 +39,8 @@ export class FramedConnection extends EventEmitter {
   private readonly maxFrameBytes: number;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
-  private flushScheduled = false;
+  private tickScheduled = false;
+  private immediateScheduled = false;
   private closed = false;
   private closeError: KvndbError | undefined;
   /** Monotonic ms (heartbeat.ts) when bytes last arrived / were last handed to the socket. */
@@ -110,14 +117,24 @@ export class FramedConnection extends EventEmitter {
     if (this.closed) return;
     this.queue.push(frame);
     this.queuedBytes += frame.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.endOfIteration);
+    if (!this.tickScheduled) {
+      this.tickScheduled = true;
+      process.nextTick(this.endOfTurn);
     }
   }
 
+  private endOfTurn = (): void => {
+    this.tickScheduled = false;
+    if (this.queue.length >= EAGER_FLUSH_FRAMES || this.queuedBytes >= EAGER_FLUSH_BYTES) {
+      this.flush();
+    } else if (!this.immediateScheduled && this.queue.length > 0) {
+      this.immediateScheduled = true;
+      setImmediate(this.endOfIteration);
+    }
+  };
+
   private endOfIteration = (): void => {
-    this.flushScheduled = false;
+    this.immediateScheduled = false;
     this.flush();
   };
 
