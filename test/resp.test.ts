@@ -27,7 +27,7 @@ async function startCluster(extra: string[] = []): Promise<void> {
   respPort = await freePort();
   router = await startRouter(['--resp-port', String(respPort), ...extra]);
   await router.proc.waitFor(/RESP .*listening/);
-  const env = extra.includes('--password') ? { KVNDB_PASSWORD: extra[extra.indexOf('--password') + 1] } : {};
+  const env: Record<string, string> = extra.includes('--password') ? { KVNDB_PASSWORD: extra[extra.indexOf('--password') + 1] } : {};
   startReplica('memory', router.port, { name: 'm1', env });
   startReplica('memory', router.port, { name: 'm2', env });
   const db = await client(router.port, { password: env.KVNDB_PASSWORD });

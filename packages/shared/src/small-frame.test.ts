@@ -17,9 +17,13 @@ const leaf = fc.oneof(
   fc.boolean(),
   fc.constant(null),
 );
-const message = fc.array(fc.oneof(leaf, fc.array(fc.oneof(leaf, fc.array(leaf, { maxLength: 4 })), { maxLength: 20 })), {
-  maxLength: 6,
-});
+/** Messages of `leaf` values: up to 6 items, nested up to two arrays deep. */
+function messageOf(leafArb: fc.Arbitrary<unknown>): fc.Arbitrary<unknown[]> {
+  return fc.array(fc.oneof(leafArb, fc.array(fc.oneof(leafArb, fc.array(leafArb, { maxLength: 4 })), { maxLength: 20 })), {
+    maxLength: 6,
+  });
+}
+const message = messageOf(leaf);
 
 test('small frames decode to the same value as msgpackr would encode, with a correct length prefix', () => {
   fc.assert(
@@ -69,9 +73,7 @@ const asciiLeaf = fc.oneof(
   fc.boolean(),
   fc.constant(null),
 );
-const asciiMessage = fc.array(fc.oneof(asciiLeaf, fc.array(fc.oneof(asciiLeaf, fc.array(asciiLeaf, { maxLength: 4 })), { maxLength: 20 })), {
-  maxLength: 6,
-});
+const asciiMessage = messageOf(asciiLeaf);
 
 test('the direct reader decodes small ASCII messages itself, to exactly what msgpackr returns', () => {
   fc.assert(
