@@ -222,7 +222,8 @@ export function encodeSmallFrame(msg: unknown): Buffer | null {
 export const NOT_SMALL: unique symbol = Symbol('not a small frame');
 
 // Reader state of decodeSmallBody, reset on every call (decoding is synchronous).
-let src: Buffer = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
+let src: Buffer = EMPTY;
 let pos = 0;
 let lim = 0;
 let bail = false;
@@ -243,6 +244,8 @@ export function decodeSmallBody(data: Buffer, start: number, end: number): unkno
   lim = end;
   bail = false;
   const v = readValue(0);
+  // Do not keep the chunk alive after the call (it may be a 64 MiB frame).
+  src = EMPTY;
   if (bail || pos !== end) return NOT_SMALL;
   return v;
 }
