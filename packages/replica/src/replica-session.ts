@@ -3,7 +3,9 @@ import {
   ErrorCode,
   KvndbError,
   MAX_KEYS_LIMIT,
+  FRAME_HEADER_BYTES,
   Op,
+  encodeLatin1BinFrame,
   OP_NAMES,
   describe,
   toKvndbError,
@@ -159,13 +161,21 @@ export class ReplicaSession {
       this.conn.send([Op.ERROR, id, code, e.message, null]);
       return;
     }
+    // A GET of a value the store keeps as a byte string (getStored).
+    if (typeof value === 'string' && msg[0] === Op.GET) {
+      const frame = encodeLatin1BinFrame(Op.RESULT, id, value);
+      if (frame.length - FRAME_HEADER_BYTES <= this.conn.maxFrameBytes) return this.conn.sendFrame(frame);
+      value = Buffer.from(value, 'latin1');
+    }
     this.conn.send([Op.RESULT, id, value]);
   }
 
   private read(msg: unknown[]): unknown {
     switch (msg[0]) {
-      case Op.GET:
-        return this.store.get(key(msg[2])) ?? null;
+      case Op.GET: {
+        const k = key(msg[2]);
+        return (this.store.getStored ? this.store.getStored(k) : this.store.get(k)) ?? null;
+      }
       case Op.HAS:
         return this.store.has(key(msg[2]));
       case Op.MGET: {

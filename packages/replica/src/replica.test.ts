@@ -271,9 +271,11 @@ describe('Replica link', () => {
 
   test('store failures on reads are reported as REPLICA_ERROR', async () => {
     const store = new MemoryStore();
-    jest.spyOn(store, 'get').mockImplementation(() => {
+    const fail = () => {
       throw new Error('disk on fire');
-    });
+    };
+    jest.spyOn(store, 'get').mockImplementation(fail);
+    jest.spyOn(store, 'getStored').mockImplementation(fail);
     startReplica(store);
     const peer = await router.peer(0);
     const reply = await peer.request(Op.GET, 'k');

@@ -23,6 +23,11 @@ export interface Store {
   /** The position of the last applied write; (0,0) = empty. */
   position(): StoredPosition;
   get(key: string): Buffer | undefined;
+  /**
+   * Optional: the value as the backend holds it, where that saves a copy on the way to the
+   * wire. A string is the bytes as a one-byte (Latin-1) string, one character per byte.
+   */
+  getStored?(key: string): Buffer | string | undefined;
   has(key: string): boolean;
   /**
    * Apply several consecutive writes in one transaction (group commit); the position becomes

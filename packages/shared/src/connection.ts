@@ -36,7 +36,7 @@ export class FramedConnection extends EventEmitter {
   /** Messages held back between hold() and the next onMessage assignment. */
   private held: unknown[] | null = null;
   private readonly decoder: FrameDecoder;
-  private readonly maxFrameBytes: number;
+  readonly maxFrameBytes: number;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
   private tickScheduled = false;

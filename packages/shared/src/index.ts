@@ -19,6 +19,8 @@ export * from './peer-handshake';
 // under load); a local export wins over the star export and is a plain property.
 import { Op as OpTable, WriteKind as WriteKindTable } from './opcodes';
 import { encodeFrame as encodeFrameFn } from './codec';
+import { encodeLatin1BinFrame as encodeLatin1BinFrameFn } from './small-frame';
 export const Op = OpTable;
 export const WriteKind = WriteKindTable;
 export const encodeFrame = encodeFrameFn;
+export const encodeLatin1BinFrame = encodeLatin1BinFrameFn;

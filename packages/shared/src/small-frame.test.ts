@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { FRAME_HEADER_BYTES, decodeBody, encodeFrame } from './codec';
 import { Op } from './opcodes';
-import { NOT_SMALL, decodeSmallBody, encodeSmallFrame } from './small-frame';
+import { NOT_SMALL, decodeSmallBody, encodeLatin1BinFrame, encodeSmallFrame } from './small-frame';
 
 const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, variableMapSize: true });
 
@@ -117,4 +117,15 @@ test('non-ASCII strings, floats, maps, 64-bit integers, truncation and trailing 
   const longer = Buffer.concat([body, Buffer.from([0xc0])]);
   expect(decodeSmallBody(longer, 0, longer.length)).toBe(NOT_SMALL);
   expect(decodeSmallBody(body, 0, body.length)).toEqual(cases[4]);
+});
+
+test('a RESULT written from a one-byte string is the same frame as from the Buffer of those bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0, 255, 256, 65535, 65536, 70000), fc.nat(), (head, pad, id) => {
+      const bytes = Buffer.concat([Buffer.from(head), Buffer.alloc(pad % 70001 === pad ? pad : 0, 7)]);
+      const frame = encodeLatin1BinFrame(Op.RESULT, id, bytes.toString('latin1'));
+      expect(frame.equals(encodeFrame([Op.RESULT, id, bytes]))).toBe(true);
+    }),
+    { numRuns: 300, seed: 9 },
+  );
 });

@@ -218,6 +218,34 @@ export function encodeSmallFrame(msg: unknown): Buffer | null {
   return frame;
 }
 
+/**
+ * The frame for [op, id, bytes] where the bytes come as a one-byte string, one character per
+ * byte (how MemoryStore keeps small values): the MessagePack bin is written straight from the
+ * string, with no Buffer in between. `op` is an opcode, `id` a non-negative integer.
+ */
+export function encodeLatin1BinFrame(op: number, id: number, bytes: string): Buffer {
+  const n = bytes.length;
+  const binHeader = n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+  const size = 1 + sizeOf(op, 1) + sizeOf(id, 1) + binHeader + n;
+  const frame = Buffer.allocUnsafe(4 + size);
+  frame.writeUInt32BE(size, 0);
+  frame[4] = 0x93;
+  let at = writeInt(frame, writeInt(frame, 5, op), id);
+  if (n < 0x100) {
+    frame[at] = 0xc4;
+    frame[at + 1] = n;
+  } else if (n < 0x10000) {
+    frame[at] = 0xc5;
+    frame.writeUInt16BE(n, at + 1);
+  } else {
+    frame[at] = 0xc6;
+    frame.writeUInt32BE(n, at + 1);
+  }
+  at += binHeader;
+  frame.write(bytes, at, n, 'latin1');
+  return frame;
+}
+
 /** What decodeSmallBody returns for anything it leaves to msgpackr. */
 export const NOT_SMALL: unique symbol = Symbol('not a small frame');
 
