@@ -69,10 +69,7 @@ function sizeOf(v: unknown, depth: number): number {
     // str8 exists, so short strings under 32 bytes use fixstr and the rest a prefix
     return headerSize(b, 32) + b;
   }
-  if (v instanceof Uint8Array) {
-    const b = v.length;
-    return (b < 0x100 ? 2 : b < 0x10000 ? 3 : 5) + b;
-  }
+  if (v instanceof Uint8Array) return binHeaderSize(v.length) + v.length;
   if (Array.isArray(v)) {
     if (depth >= MAX_DEPTH || v.length > MAX_ITEMS) return -1;
     let total = v.length < 16 ? 1 : 3;
@@ -102,22 +99,9 @@ function writeValue(out: Buffer, at: number, v: unknown): number {
   if (typeof v === 'number') return writeInt(out, at, v);
   if (typeof v === 'string') return writeStr(out, at, v);
   if (v instanceof Uint8Array) {
-    const b = v.length;
-    if (b < 0x100) {
-      out[at] = 0xc4;
-      out[at + 1] = b;
-      at += 2;
-    } else if (b < 0x10000) {
-      out[at] = 0xc5;
-      out.writeUInt16BE(b, at + 1);
-      at += 3;
-    } else {
-      out[at] = 0xc6;
-      out.writeUInt32BE(b, at + 1);
-      at += 5;
-    }
+    at = writeBinHeader(out, at, v.length);
     out.set(v, at);
-    return at + b;
+    return at + v.length;
   }
   const arr = v as unknown[];
   const n = arr.length;
@@ -130,6 +114,27 @@ function writeValue(out: Buffer, at: number, v: unknown): number {
   }
   for (let i = 0; i < n; i++) at = writeValue(out, at, arr[i]);
   return at;
+}
+
+function binHeaderSize(n: number): number {
+  return n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+/** A bin8/bin16/bin32 header for `n` bytes; returns where the bytes go. */
+function writeBinHeader(out: Buffer, at: number, n: number): number {
+  if (n < 0x100) {
+    out[at] = 0xc4;
+    out[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 0x10000) {
+    out[at] = 0xc5;
+    out.writeUInt16BE(n, at + 1);
+    return at + 3;
+  }
+  out[at] = 0xc6;
+  out.writeUInt32BE(n, at + 1);
+  return at + 5;
 }
 
 function writeInt(out: Buffer, at: number, v: number): number {
@@ -225,23 +230,11 @@ export function encodeSmallFrame(msg: unknown): Buffer | null {
  */
 export function encodeLatin1BinFrame(op: number, id: number, bytes: string): Buffer {
   const n = bytes.length;
-  const binHeader = n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
-  const size = 1 + sizeOf(op, 1) + sizeOf(id, 1) + binHeader + n;
+  const size = 1 + sizeOf(op, 1) + sizeOf(id, 1) + binHeaderSize(n) + n;
   const frame = Buffer.allocUnsafe(4 + size);
   frame.writeUInt32BE(size, 0);
   frame[4] = 0x93;
-  let at = writeInt(frame, writeInt(frame, 5, op), id);
-  if (n < 0x100) {
-    frame[at] = 0xc4;
-    frame[at + 1] = n;
-  } else if (n < 0x10000) {
-    frame[at] = 0xc5;
-    frame.writeUInt16BE(n, at + 1);
-  } else {
-    frame[at] = 0xc6;
-    frame.writeUInt32BE(n, at + 1);
-  }
-  at += binHeader;
+  const at = writeBinHeader(frame, writeInt(frame, writeInt(frame, 5, op), id), n);
   frame.write(bytes, at, n, 'latin1');
   return frame;
 }
