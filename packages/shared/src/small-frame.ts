@@ -120,21 +120,30 @@ function binHeaderSize(n: number): number {
   return n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
 }
 
-/** A bin8/bin16/bin32 header for `n` bytes; returns where the bytes go. */
-function writeBinHeader(out: Buffer, at: number, n: number): number {
+/**
+ * A type byte and an 8-, 16- or 32-bit length `n`; `code8` is the 8-bit form's type byte
+ * (bin8 0xc4, str8 0xd9), the next two are the 16- and 32-bit forms. Returns where the
+ * bytes go.
+ */
+function writeLengthHeader(out: Buffer, at: number, n: number, code8: number): number {
   if (n < 0x100) {
-    out[at] = 0xc4;
+    out[at] = code8;
     out[at + 1] = n;
     return at + 2;
   }
   if (n < 0x10000) {
-    out[at] = 0xc5;
+    out[at] = code8 + 1;
     out.writeUInt16BE(n, at + 1);
     return at + 3;
   }
-  out[at] = 0xc6;
+  out[at] = code8 + 2;
   out.writeUInt32BE(n, at + 1);
   return at + 5;
+}
+
+/** A bin8/bin16/bin32 header for `n` bytes; returns where the bytes go. */
+function writeBinHeader(out: Buffer, at: number, n: number): number {
+  return writeLengthHeader(out, at, n, 0xc4);
 }
 
 function writeInt(out: Buffer, at: number, v: number): number {
@@ -185,21 +194,8 @@ function writeInt(out: Buffer, at: number, v: number): number {
 function writeStr(out: Buffer, at: number, s: string): number {
   const short = shortUtf8Length(s);
   const b = short >= 0 ? short : Buffer.byteLength(s, 'utf8');
-  if (b < 32) {
-    out[at++] = 0xa0 | b;
-  } else if (b < 0x100) {
-    out[at] = 0xd9;
-    out[at + 1] = b;
-    at += 2;
-  } else if (b < 0x10000) {
-    out[at] = 0xda;
-    out.writeUInt16BE(b, at + 1);
-    at += 3;
-  } else {
-    out[at] = 0xdb;
-    out.writeUInt32BE(b, at + 1);
-    at += 5;
-  }
+  if (b < 32) out[at++] = 0xa0 | b; // fixstr
+  else at = writeLengthHeader(out, at, b, 0xd9); // str8, str16, str32
   if (short === s.length) {
     // ASCII: one byte per unit, no native call
     for (let i = 0; i < short; i++) out[at + i] = s.charCodeAt(i);
