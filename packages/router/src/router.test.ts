@@ -312,6 +312,22 @@ function inSync(router: Router, ...names: string[]): boolean {
   return names.every((n) => s.replicas.some((r) => r.name === n && r.state === 'in-sync'));
 }
 
+/** Replica 'a' holding `options`' data joins an empty router and is adopted as the source. */
+async function adoptedSource(router: Router, options: FakeReplicaOptions): Promise<FakeReplica> {
+  const a = new FakeReplica('a', options);
+  await a.join(router);
+  await waitFor('a adopted', () => inSync(router, 'a'));
+  return a;
+}
+
+/** A joiner that receives snapshot chunks but acknowledges none until release(). */
+async function heldJoiner(router: Router, name: string, options: FakeReplicaOptions): Promise<FakeReplica> {
+  const joiner = new FakeReplica(name, options);
+  joiner.holdSnapshotAcks = true;
+  await joiner.join(router);
+  return joiner;
+}
+
 async function expectError(p: Promise<unknown>, code: string): Promise<KvndbError> {
   const err = await p.then(
     () => {
@@ -700,9 +716,7 @@ describe('joining and resync', () => {
     const router = await startRouter({ resyncWindow: 2, writeAck: 'one', logger: logger as never });
     const data: Record<string, string> = {};
     for (let i = 0; i < 20; i++) data[`key${String(i).padStart(2, '0')}`] = `value ${i}`;
-    const a = new FakeReplica('a', { epoch: 5, seq: 40, data });
-    await a.join(router);
-    await waitFor('a adopted', () => inSync(router, 'a'));
+    const a = await adoptedSource(router, { epoch: 5, seq: 40, data });
     const epoch = router.status().epoch;
     expect(epoch).toBeGreaterThan(5);
     expect(a.seq).toBe(41); // the epoch marker
@@ -710,9 +724,7 @@ describe('joining and resync', () => {
     const c = await FakeClient.open(router);
     await c.request(Op.SET, 'key00', b('changed before'), null);
 
-    const bb = new FakeReplica('b', { epoch: 3, seq: 7, data: { stale: 'old' } });
-    bb.holdSnapshotAcks = true;
-    await bb.join(router);
+    const bb = await heldJoiner(router, 'b', { epoch: 3, seq: 7, data: { stale: 'old' } });
     await waitFor('b got the first window of chunks', () => bb.chunksReceived === 2);
     const x = bb.syncStarts[0][3] as number;
     expect(bb.syncStarts[0].slice(0, 3)).toEqual([Op.SYNC_START, 'full', epoch]);
@@ -751,9 +763,7 @@ describe('joining and resync', () => {
 
   test('a source that disconnects mid-resync: the joiner is told and restarts from another source', async () => {
     const router = await startRouter({ resyncWindow: 1, writeAck: 'one' });
-    const a = new FakeReplica('a', { epoch: 5, seq: 3, data: { k1: '1', k2: '2', k3: '3' } });
-    await a.join(router);
-    await waitFor('a adopted', () => inSync(router, 'a'));
+    const a = await adoptedSource(router, { epoch: 5, seq: 3, data: { k1: '1', k2: '2', k3: '3' } });
     const bb = new FakeReplica('b', { epoch: 5, seq: 3, data: { k1: '1', k2: '2', k3: '3' } });
     // Same position as a, but a already moved to the new epoch: b gets a full resync.
     const cc = new FakeReplica('c', { reset: true });
@@ -777,12 +787,8 @@ describe('joining and resync', () => {
     const router = await startRouter({ resyncWindow: 2, writeAck: 'one' });
     const data: Record<string, string> = {};
     for (let i = 0; i < 10; i++) data[`k${i}`] = `v${i}`;
-    const a = new FakeReplica('a', { epoch: 1, seq: 1, data });
-    await a.join(router);
-    await waitFor('a adopted', () => inSync(router, 'a'));
-    const bb = new FakeReplica('b', { reset: true });
-    bb.holdSnapshotAcks = true;
-    await bb.join(router);
+    const a = await adoptedSource(router, { epoch: 1, seq: 1, data });
+    const bb = await heldJoiner(router, 'b', { reset: true });
     await waitFor('b got the first window', () => bb.chunksReceived === 2);
     const { resyncId } = bb.syncStarts[0][4] as { resyncId: number };
     // Hostile: acks 1,000 chunks for the 2 it received (and repeats it).
@@ -800,12 +806,8 @@ describe('joining and resync', () => {
 
   test('a joiner is in sync only after acknowledging every chunk, not when the source ends', async () => {
     const router = await startRouter({ writeAck: 'one' });
-    const a = new FakeReplica('a', { epoch: 1, seq: 1, data: { k1: 'v1', k2: 'v2', k3: 'v3' } });
-    await a.join(router);
-    await waitFor('a adopted', () => inSync(router, 'a'));
-    const bb = new FakeReplica('b', { reset: true });
-    bb.holdSnapshotAcks = true;
-    await bb.join(router);
+    const a = await adoptedSource(router, { epoch: 1, seq: 1, data: { k1: 'v1', k2: 'v2', k3: 'v3' } });
+    const bb = await heldJoiner(router, 'b', { reset: true });
     // The whole snapshot fits in the window: the source sends every chunk and SNAPSHOT_END.
     await waitFor('b got all chunks', () => bb.chunksReceived === 3);
     await delay(50);
@@ -821,9 +823,7 @@ describe('joining and resync', () => {
     const router = await startRouter({ resyncWindow: 8, writeAck: 'one', resyncRateBytesPerSec: 20 * 1024 });
     const data: Record<string, string> = {};
     for (let i = 0; i < 10; i++) data[`k${i}`] = 'x'.repeat(1024);
-    const a = new FakeReplica('a', { epoch: 1, seq: 1, data });
-    await a.join(router);
-    await waitFor('a adopted', () => inSync(router, 'a'));
+    const a = await adoptedSource(router, { epoch: 1, seq: 1, data });
     const bb = new FakeReplica('b', { reset: true });
     const t0 = Date.now();
     await bb.join(router);
