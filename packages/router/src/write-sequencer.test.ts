@@ -165,6 +165,63 @@ describe('WriteSequencer', () => {
     expect(backlog.size).toBe(0);
   });
 
+  test('thousands of writes in flight, acknowledged out of order around epoch-marker gaps: each answered once with its own result', () => {
+    const { seq, reps, ids, s } = setup('all', 2);
+    let rnd = 12345;
+    const random = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const seqs: number[] = [];
+    for (let tag = 1; tag <= 5000; tag++) {
+      if (tag % 97 === 0) seq.sequence([], reps, ids, ResultShape.Nil, null, 0);
+      seqs.push(seq.sequence([set(`k${tag}`)], reps, ids, ResultShape.First, s, tag));
+    }
+    expect(seq.pendingCount).toBe(5000);
+    for (const n of seqs) seq.ack(1, n, [n]);
+    const shuffled = [...seqs];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    for (const n of shuffled.slice(0, 2500)) seq.ack(2, n, [n]);
+    expect(seq.pendingCount).toBe(2500);
+    for (const n of shuffled.slice(2500)) seq.ack(2, n, [n]);
+    expect(seq.pendingCount).toBe(0);
+    const byTag = new Map(s.answers.map((a) => [a.tag, a]));
+    expect(s.answers).toHaveLength(5000);
+    expect(byTag.size).toBe(5000);
+    seqs.forEach((n, i) => expect(byTag.get(i + 1)).toEqual({ tag: i + 1, err: null, value: n }));
+    // A late or repeated ack for a finished write is ignored.
+    seq.ack(2, seqs[0], [0]);
+    expect(s.answers).toHaveLength(5000);
+  });
+
+  test('one stuck write while the ring wraps many times: the others complete, it times out alone', () => {
+    jest.useFakeTimers();
+    const { seq, reps, ids, s } = setup('one', 1, 1000);
+    // Ten writes ahead of the stuck one finish first, so the ring's head is not at slot 0 when it grows.
+    const early = Array.from({ length: 10 }, (_, i) => seq.sequence([set(`e${i}`)], reps, ids, ResultShape.First, s, -1));
+    const stuck = seq.sequence([set('stuck')], reps, ids, ResultShape.First, s, 0);
+    for (const n of early) seq.ack(1, n, [true]);
+    s.answers.length = 0;
+    // Each write is acknowledged 100 writes later, so a hundred are in flight whenever the ring grows.
+    const inFlight: number[] = [];
+    for (let tag = 1; tag <= 3000; tag++) {
+      inFlight.push(seq.sequence([set(`k${tag}`)], reps, ids, ResultShape.First, s, tag));
+      if (inFlight.length > 100) seq.ack(1, inFlight.shift() as number, [tag]);
+    }
+    for (const n of inFlight) seq.ack(1, n, [0]);
+    expect(s.answers).toHaveLength(3000);
+    expect(s.answers.map((a) => a.tag)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    expect(seq.pendingCount).toBe(1);
+    jest.advanceTimersByTime(1001);
+    expect(s.answers[3000]).toMatchObject({ tag: 0, err: expect.objectContaining({ code: 'TIMEOUT' }) });
+    expect(seq.pendingCount).toBe(0);
+    // And the sequencer carries on from an empty ring.
+    const next = seq.sequence([set('after')], reps, ids, ResultShape.First, s, 9);
+    expect(next).toBe(stuck + 3001);
+    seq.ack(1, next, [true]);
+    expect(s.answers[3001]).toEqual({ tag: 9, err: null, value: true });
+  });
+
   test('an epoch marker is sequenced without a client and failAll answers every pending write', () => {
     const { seq, reps, ids, s } = setup('all', 2);
     expect(seq.sequence([], reps, ids, ResultShape.Nil, null, 0)).toBe(101);

@@ -54,15 +54,25 @@ export function requiredAcks(policy: WriteAckPolicy, inSync: number): number {
  * once, keeps it in the backlog, queues it to every live replica, and answers the client
  * when the write-ack policy is met (or TIMEOUT with {applied, required} when it cannot be).
  *
- * Pending writes live in a Map in seq order; since every write gets the same timeout their
- * deadlines are in the same order, so one timer for the oldest one serves them all.
+ * Pending writes live in a ring indexed by seq (seqs are contiguous, so the write `seq` sits
+ * at a fixed distance from the oldest one still pending), which costs no hashing and no
+ * per-write Map entry on the hot path. Since every write gets the same timeout their
+ * deadlines are in seq order too, so one timer for the oldest one serves them all. The ring
+ * spans from the oldest pending write to the newest one, so a write stuck while later ones
+ * complete widens it until that write times out: at most writes-per-second × timeout slots.
  */
 export class WriteSequencer {
   private readonly writeAck: WriteAckPolicy;
   private readonly timeoutMs: number;
   private readonly backlog: WriteBacklog;
   private readonly maxFrameBytes: number;
-  private readonly pending = new Map<number, PendingWrite>();
+  /** Ring of pending writes (capacity a power of two): seq s is at slot (head + s - base) mod capacity; finished slots are undefined. */
+  private ring: Array<PendingWrite | undefined> = new Array(1024);
+  private head = 0;
+  /** Seq of the slot at `head`; the ring covers base .. base + span - 1. */
+  private base = 1;
+  private span = 0;
+  private pendingWrites = 0;
   /** Per replica id: the highest seq it acknowledged (replicas acknowledge in order). */
   private readonly ackedUpTo = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -85,11 +95,13 @@ export class WriteSequencer {
   }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pendingWrites;
   }
 
   /** Begin epoch `epoch` after write `seq`: the next write is seq + 1. */
   startEpoch(epoch: number, seq: number): void {
+    // The router adopts a source once, before any client write can be sequenced.
+    if (this.pendingWrites > 0) throw new Error(`cannot start epoch ${epoch}: ${this.pendingWrites} writes are pending`);
     this.currentEpoch = epoch;
     this.currentSeq = seq;
     this.backlog.reset(seq);
@@ -120,7 +132,7 @@ export class WriteSequencer {
     this.backlog.append(seq, frame);
     const required = requiredAcks(this.writeAck, counted.length);
     if (sink) {
-      this.pending.set(seq, {
+      this.addPending({
         seq,
         targets: counted,
         required,
@@ -142,7 +154,7 @@ export class WriteSequencer {
   ack(targetId: number, seq: number, results: WriteResult[]): void {
     const prev = this.ackedUpTo.get(targetId);
     if (prev === undefined || seq > prev) this.ackedUpTo.set(targetId, seq);
-    const w = this.pending.get(seq);
+    const w = this.pendingAt(seq);
     if (!w || !w.targets.includes(targetId)) return;
     if (w.results === undefined) w.results = results;
     if (++w.acked >= w.required) this.complete(w);
@@ -155,7 +167,7 @@ export class WriteSequencer {
   targetLost(targetId: number): void {
     const upTo = this.ackedUpTo.get(targetId) ?? 0;
     this.ackedUpTo.delete(targetId);
-    for (const w of this.pending.values()) {
+    for (const w of this.pendingInOrder()) {
       if (w.seq <= upTo || !w.targets.includes(targetId)) continue;
       w.lost++;
       const reachable = w.targets.length - w.lost;
@@ -173,8 +185,11 @@ export class WriteSequencer {
 
   /** Fail every pending write with `err` (shutdown). */
   failAll(err: KvndbError): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
+    const all = this.pendingInOrder();
+    this.ring = new Array(1024);
+    this.head = 0;
+    this.span = 0;
+    this.pendingWrites = 0;
     this.clearTimer();
     for (const w of all) w.sink?.reply(w.tag, err);
   }
@@ -184,7 +199,7 @@ export class WriteSequencer {
   }
 
   private complete(w: PendingWrite): void {
-    this.pending.delete(w.seq);
+    this.removePending(w.seq);
     const results = w.results as WriteResult[];
     let value: unknown;
     if (w.shape === ResultShape.First) value = Array.isArray(results) ? results[0] : null;
@@ -194,14 +209,16 @@ export class WriteSequencer {
   }
 
   private fail(w: PendingWrite, err: KvndbError): void {
-    this.pending.delete(w.seq);
+    this.removePending(w.seq);
     w.sink?.reply(w.tag, err);
   }
 
   private expire = (): void => {
     this.timer = undefined;
     const now = Date.now();
-    for (const w of this.pending.values()) {
+    // fail() drops the slot at the head, so the head is always the oldest pending write.
+    while (this.span > 0) {
+      const w = this.ring[this.head] as PendingWrite;
       if (w.deadline > now) {
         this.timer = setTimeout(this.expire, w.deadline - now);
         return;
@@ -215,6 +232,58 @@ export class WriteSequencer {
       );
     }
   };
+
+  private addPending(w: PendingWrite): void {
+    if (this.span === 0) {
+      this.base = w.seq;
+      this.head = 0;
+    }
+    // Writes without a client (epoch markers) take a seq but no slot's worth of state: a hole.
+    while (this.base + this.span < w.seq) this.pushSlot(undefined);
+    this.pushSlot(w);
+    this.pendingWrites++;
+  }
+
+  private pushSlot(w: PendingWrite | undefined): void {
+    if (this.span === this.ring.length) this.grow();
+    this.ring[(this.head + this.span) & (this.ring.length - 1)] = w;
+    this.span++;
+  }
+
+  private pendingAt(seq: number): PendingWrite | undefined {
+    const i = seq - this.base;
+    if (i < 0 || i >= this.span) return undefined;
+    return this.ring[(this.head + i) & (this.ring.length - 1)];
+  }
+
+  /** Clear seq's slot; then drop the completed slots at the old end so `base` is the oldest pending write. */
+  private removePending(seq: number): void {
+    const ring = this.ring;
+    ring[(this.head + (seq - this.base)) & (ring.length - 1)] = undefined;
+    this.pendingWrites--;
+    while (this.span > 0 && ring[this.head] === undefined) {
+      this.head = (this.head + 1) & (ring.length - 1);
+      this.base++;
+      this.span--;
+    }
+  }
+
+  /** A copy, oldest first, so callers may complete or fail writes while walking it. */
+  private pendingInOrder(): PendingWrite[] {
+    const out: PendingWrite[] = [];
+    for (let i = 0; i < this.span; i++) {
+      const w = this.ring[(this.head + i) & (this.ring.length - 1)];
+      if (w !== undefined) out.push(w);
+    }
+    return out;
+  }
+
+  private grow(): void {
+    const next: Array<PendingWrite | undefined> = new Array(this.ring.length * 2);
+    for (let i = 0; i < this.span; i++) next[i] = this.ring[(this.head + i) & (this.ring.length - 1)];
+    this.ring = next;
+    this.head = 0;
+  }
 
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
