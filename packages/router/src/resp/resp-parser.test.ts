@@ -47,6 +47,65 @@ describe('RespParser', () => {
   });
 });
 
+describe('RespParser GET/SET fast path', () => {
+  function parseFast(input: string, byteByByte: boolean, accept = true) {
+    const seen: string[][] = [];
+    const p = new RespParser({
+      maxBulkBytes: 1024,
+      maxArgs: 200,
+      maxInlineBytes: 256,
+      onCommand: (args) => seen.push(['cmd', ...args.map((a) => a.toString('latin1'))]),
+      onError: (m) => seen.push(['error', m]),
+      onGet: (data, start, end) => {
+        if (accept) seen.push(['get', data.toString('latin1', start, end)]);
+        return accept;
+      },
+      onSet: (data, start, end, value) => {
+        if (accept) seen.push(['set', data.toString('latin1', start, end), value.toString('latin1')]);
+        return accept;
+      },
+    });
+    const bytes = Buffer.from(input, 'latin1');
+    if (byteByByte) for (const b of bytes) p.write(Buffer.from([b]));
+    else p.write(bytes);
+    return seen;
+  }
+  const many = Array.from({ length: 100 }, (_, i) => `k${i}`);
+  const input = [
+    '*2\r\n$3\r\nGET\r\n$3\r\nabc\r\n',
+    '*3\r\n$3\r\nsEt\r\n$1\r\nk\r\n$4\r\n\r\nv\n\r\n',
+    '*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n',
+    '*2\r\n$3\r\nGEX\r\n$1\r\na\r\n',
+    '*3\r\n$3\r\nGET\r\n$1\r\na\r\n$1\r\nb\r\n',
+    '*2\r\n$4\r\nGETS\r\n$1\r\na\r\n',
+    `*${many.length + 1}\r\n$4\r\nMGET\r\n${many.map((k) => `$${k.length}\r\n${k}\r\n`).join('')}`,
+    '*2\r\n$3\r\nget\r\n$0\r\n\r\n',
+  ].join('');
+  const expected = [
+    ['get', 'abc'],
+    ['set', 'k', '\r\nv\n'],
+    ['cmd', 'SET', 'k', 'v', 'NX'],
+    ['cmd', 'GEX', 'a'],
+    ['cmd', 'GET', 'a', 'b'],
+    ['cmd', 'GETS', 'a'],
+    ['cmd', 'MGET', ...many],
+    ['get', ''],
+  ];
+
+  test.each([false, true])('plain GET and SET in any case go to onGet/onSet, everything else to onCommand (byte by byte: %s)', (byteByByte) => {
+    expect(parseFast(input, byteByByte)).toEqual(expected);
+  });
+
+  test('a declined GET or SET reaches onCommand with its arguments', () => {
+    expect(parseFast(input, false, false)).toEqual([
+      ['cmd', 'GET', 'abc'],
+      ['cmd', 'sEt', 'k', '\r\nv\n'],
+      ...expected.slice(2, 7),
+      ['cmd', 'get', ''],
+    ]);
+  });
+});
+
 describe('glob', () => {
   test.each([
     ['user:*', 'user:1', true],

@@ -9,14 +9,26 @@ export interface RespParserOptions {
   maxInlineBytes: number;
   onCommand: (args: Buffer[]) => void;
   onError: (message: string) => void;
+  /**
+   * Optional fast paths for `GET key` and `SET key value` (command name in any letter case):
+   * the key comes as a byte range of `data`, so the common commands cost no argument array
+   * and no views but the value's. Returning false hands the command to onCommand instead.
+   */
+  onGet?: (data: Buffer, keyStart: number, keyEnd: number) => boolean;
+  onSet?: (data: Buffer, keyStart: number, keyEnd: number, value: Buffer) => boolean;
 }
 
 const CR = 13;
 const LF = 10;
 
+/** Argument bounds kept between commands; bigger tables are not kept after the command that needed them. */
+const KEPT_BOUNDS = 64;
+
 export class RespParser {
   private buf: Buffer | null = null;
   private failed = false;
+  /** Start and end offset of each argument of the command being parsed. */
+  private bounds = new Int32Array(2 * KEPT_BOUNDS);
 
   constructor(private readonly options: RespParserOptions) {}
 
@@ -53,7 +65,8 @@ export class RespParser {
     if (count > this.options.maxArgs) return this.fail(`Protocol error: too many arguments (limit ${this.options.maxArgs})`);
     let off = line + 2;
     if (count <= 0) return off;
-    const args: Buffer[] = new Array(count);
+    let bounds = this.bounds;
+    if (bounds.length < 2 * count) bounds = new Int32Array(2 * count);
     for (let i = 0; i < count; i++) {
       if (off >= data.length) return -1;
       if (data[off] !== 36 /* '$' */) return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(data[off])}'`);
@@ -64,11 +77,26 @@ export class RespParser {
       if (len > this.options.maxBulkBytes) return this.fail(`Protocol error: bulk of ${len} bytes exceeds the limit of ${this.options.maxBulkBytes}`);
       const bodyStart = end + 2;
       if (data.length < bodyStart + len + 2) return -1;
-      args[i] = data.subarray(bodyStart, bodyStart + len);
+      bounds[2 * i] = bodyStart;
+      bounds[2 * i + 1] = bodyStart + len;
       off = bodyStart + len + 2;
     }
+    if ((count === 2 || count === 3) && this.fastPath(data, bounds, count)) return off;
+    const args: Buffer[] = new Array(count);
+    for (let i = 0; i < count; i++) args[i] = data.subarray(bounds[2 * i], bounds[2 * i + 1]);
     this.options.onCommand(args);
     return off;
+  }
+
+  /** GET key / SET key value through onGet / onSet; false when it is neither or they decline. */
+  private fastPath(data: Buffer, bounds: Int32Array, count: number): boolean {
+    const at = bounds[0];
+    if (bounds[1] - at !== 3 || (data[at + 1] | 0x20) !== 0x65 /* e */ || (data[at + 2] | 0x20) !== 0x74 /* t */) return false;
+    const c0 = data[at] | 0x20;
+    const { onGet, onSet } = this.options;
+    if (c0 === 0x67 /* g */ && count === 2 && onGet) return onGet(data, bounds[2], bounds[3]);
+    if (c0 === 0x73 /* s */ && count === 3 && onSet) return onSet(data, bounds[2], bounds[3], data.subarray(bounds[4], bounds[5]));
+    return false;
   }
 
   private parseInline(data: Buffer, start: number): number {

@@ -174,6 +174,8 @@ class RespSession implements ReplySink {
       maxArgs: 1024 * 1024,
       maxInlineBytes: 64 * 1024,
       onCommand: (args) => this.command(args),
+      onGet: (data, start, end) => this.fastGetOrSet(data, start, end, undefined),
+      onSet: (data, start, end, value) => this.fastGetOrSet(data, start, end, value),
       // The stream can no longer be trusted: answer in turn, after every earlier reply (as
       // Redis does), then close; nothing after the error is read (the parser has stopped).
       onError: (message) => {
@@ -228,12 +230,6 @@ class RespSession implements ReplySink {
     this.commands++;
     if (this.closing || args.length === 0) return;
     const a0 = args[0];
-    // GET and SET without options, in any letter case, without building the command name.
-    if (a0.length === 3 && this.authed && (a0[1] | 0x20) === 0x65 && (a0[2] | 0x20) === 0x74) {
-      const c0 = a0[0] | 0x20;
-      if (c0 === 0x67 && args.length === 2) return this.getOrSet(args[1]);
-      if (c0 === 0x73 && args.length === 3) return this.getOrSet(args[1], args[2]);
-    }
     const name = a0.toString('latin1').toLowerCase();
     const slot = this.reserve(SHAPE_DONE);
     const done: Done = (reply) => this.fill(slot, reply);
@@ -259,18 +255,25 @@ class RespSession implements ReplySink {
     }
   }
 
-  /** GET KEY (no value) or SET KEY VALUE: the key is checked here, the rest by the router. */
-  private getOrSet(keyArg: Buffer, value?: Buffer): void {
+  /**
+   * The parser's fast path: GET KEY (no value) or SET KEY VALUE, the key being bytes
+   * start..end of data. The key is checked here, the rest by the router. Before AUTH, or
+   * once closing, the command goes the generic way (false).
+   */
+  private fastGetOrSet(data: Buffer, start: number, end: number, value: Buffer | undefined): boolean {
+    if (!this.authed || this.closing) return false;
+    this.commands++;
     const slot = this.reserve(value === undefined ? SHAPE_BULK : SHAPE_SET);
     let k: string;
     try {
-      k = key(keyArg);
+      k = keyIn(data, start, end);
     } catch (err) {
       this.fill(slot, errorReply(err));
-      return;
+      return true;
     }
     if (value === undefined) this.server.backend.execute(Op.GET, [Op.GET, 0, k], 2, this, slot);
     else this.server.backend.execute(Op.SET, [k, value], 0, this, slot);
+    return true;
   }
 
   /** Take the next reply slot. */
@@ -393,15 +396,20 @@ function errorReply(err: unknown): Buffer {
 class RespArgError extends Error {}
 
 function key(buf: Buffer): string {
+  return keyIn(buf, 0, buf.length);
+}
+
+/** The key in bytes start..end of data, which must be UTF-8. */
+function keyIn(data: Buffer, start: number, end: number): string {
   // Short ASCII keys (the usual case) are checked in JS: cheaper than a native isUtf8 call.
-  const n = buf.length;
-  if (n <= 64) {
-    let i = 0;
-    while (i < n && buf[i] < 0x80) i++;
-    if (i === n) return buf.toString();
+  if (end - start <= 64) {
+    let i = start;
+    while (i < end && data[i] < 0x80) i++;
+    if (i === end) return data.toString('latin1', start, end);
   }
-  if (!isUtf8(buf)) throw new KvndbError(ErrorCode.BAD_REQUEST, 'kvndb keys are UTF-8 strings; this key is not valid UTF-8');
-  return buf.toString('utf8');
+  const bytes = data.subarray(start, end);
+  if (!isUtf8(bytes)) throw new KvndbError(ErrorCode.BAD_REQUEST, 'kvndb keys are UTF-8 strings; this key is not valid UTF-8');
+  return bytes.toString('utf8');
 }
 
 function arity(args: Buffer[], min: number, max = Infinity): void {
