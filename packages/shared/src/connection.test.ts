@@ -44,8 +44,12 @@ function collect(conn: FramedConnection): unknown[] {
   return got;
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 test('many sends in one tick leave in one socket write, and arrive in order', async () => {
@@ -101,6 +105,55 @@ test('a batch bigger than the concat limit is written corked, frames intact and 
     expect(v.equals(big[i])).toBe(true); // Buffer.equals: jest's deep equality is slow on 200 KiB
   });
   cork.mockRestore();
+});
+
+test('small and large messages and frames, mixed across turns and batches, arrive intact and in order', async () => {
+  const { a, b } = await pair();
+  const got = collect(b);
+  let rnd = 7;
+  const random = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const sent: unknown[] = [];
+  for (let turn = 0; turn < 40; turn++) {
+    // Some turns stage far more than the staging buffer's largest size (64 KiB).
+    const n = turn % 10 === 0 ? 2000 : 1 + Math.floor(random() * 60);
+    for (let i = 0; i < n; i++) {
+      const id = sent.length + 1;
+      const r = random();
+      const size = r < 0.7 ? Math.floor(random() * 200) : r < 0.9 ? 900 + Math.floor(random() * 400) : r < 0.99 ? 5000 : 300 * 1024;
+      const msg = [Op.RESULT, id, Buffer.alloc(size, id % 251)];
+      sent.push(msg);
+      if (random() < 0.3) a.sendFrame(encodeFrame(msg));
+      else a.send(msg);
+    }
+    await new Promise((r) => (random() < 0.5 ? process.nextTick(r) : setImmediate(r)));
+  }
+  await until(() => got.length === sent.length);
+  got.forEach((m, i) => {
+    const [op, id, v] = m as [number, number, Buffer];
+    const want = sent[i] as [number, number, Buffer];
+    expect([op, id, v.length]).toEqual([want[0], want[1], want[2].length]);
+    expect(v.equals(want[2])).toBe(true);
+  });
+});
+
+test('frames already handed to a socket that cannot write yet are not overwritten by later ones', async () => {
+  const { a, b, bSocket } = await pair();
+  bSocket.pause(); // the peer stops reading: a's socket keeps what it was given
+  const sent: Array<[number, number, string]> = [];
+  // 20 MB: more than the kernel's socket buffers take on loopback.
+  for (let turn = 0; turn < 400; turn++) {
+    for (let i = 0; i < 100; i++) {
+      const msg: [number, number, string] = [Op.RESULT, sent.length + 1, `value ${sent.length + 1} `.repeat(40)];
+      sent.push(msg);
+      a.send(msg);
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  expect(a.socket.writableLength).toBeGreaterThan(0);
+  const got = collect(b);
+  bSocket.resume();
+  await until(() => got.length === sent.length);
+  expect(got).toEqual(sent);
 });
 
 test('one pre-encoded frame can be sent on several connections', async () => {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { FrameDecoder, encodeFrame } from './codec';
+import { smallBodySize, writeSmallFrame } from './small-frame';
 import { KvndbError } from './errors';
 import { HEARTBEAT_MISSES, monotonicMs } from './heartbeat';
 import { DEFAULT_MAX_FRAME_BYTES } from './limits';
@@ -17,6 +18,15 @@ const CONCAT_LIMIT = 256 * 1024;
  */
 const EAGER_FLUSH_FRAMES = 16;
 const EAGER_FLUSH_BYTES = 16 * 1024;
+/**
+ * Small messages (frames up to STAGED_FRAME_MAX_BYTES) are encoded straight into a
+ * per-connection staging buffer instead of a Buffer each. It starts at STAGING_MIN_BYTES,
+ * doubles up to STAGING_MAX_BYTES while frames pile up before a flush, and a grown one is
+ * dropped after the flush, so an idle connection keeps at most the small one.
+ */
+const STAGED_FRAME_MAX_BYTES = 1024;
+const STAGING_MIN_BYTES = 4 * 1024;
+const STAGING_MAX_BYTES = 64 * 1024;
 
 export interface FramedConnectionOptions {
   maxFrameBytes?: number;
@@ -37,8 +47,18 @@ export class FramedConnection extends EventEmitter {
   private held: unknown[] | null = null;
   private readonly decoder: FrameDecoder;
   readonly maxFrameBytes: number;
+  /** Frames to send, oldest first; the staged ones (below) come after them. */
   private queue: Buffer[] = [];
   private queuedBytes = 0;
+  /** Frames queued since the last flush, staged or not (for the eager-flush rule). */
+  private queuedFrames = 0;
+  /**
+   * Small frames encoded in place: bytes stagedFrom..stagedTo of `staging` are queued after
+   * everything in `queue`. The socket only ever gets copies of them, so the buffer is reused.
+   */
+  private staging: Buffer | null = null;
+  private stagedFrom = 0;
+  private stagedTo = 0;
   private tickScheduled = false;
   private immediateScheduled = false;
   private closed = false;
@@ -109,25 +129,79 @@ export class FramedConnection extends EventEmitter {
 
   /** Encode and queue one message. Throws TOO_LARGE if it exceeds the frame limit. */
   send(msg: unknown): void {
-    this.sendFrame(encodeFrame(msg, this.maxFrameBytes));
+    const body = smallBodySize(msg);
+    if (body < 0 || body + 4 > STAGED_FRAME_MAX_BYTES || body > this.maxFrameBytes) {
+      this.sendFrame(encodeFrame(msg, this.maxFrameBytes));
+      return;
+    }
+    if (this.closed) return;
+    const staging = this.stagingFor(body + 4);
+    this.stagedTo = writeSmallFrame(staging, this.stagedTo, msg, body);
+    this.queued(body + 4);
   }
 
   /** Queue an already-encoded frame (one encode can serve many connections). */
   sendFrame(frame: Buffer): void {
     if (this.closed) return;
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    if (frame.length <= STAGED_FRAME_MAX_BYTES) {
+      // Copied in with the staged frames: cheaper than a queue entry and keeps them one run.
+      const staging = this.stagingFor(frame.length);
+      staging.set(frame, this.stagedTo);
+      this.stagedTo += frame.length;
+    } else {
+      this.sealStaged();
+      this.queue.push(frame);
+    }
+    this.queued(frame.length);
+  }
+
+  private queued(bytes: number): void {
+    this.queuedBytes += bytes;
+    this.queuedFrames++;
     if (!this.tickScheduled) {
       this.tickScheduled = true;
       process.nextTick(this.endOfTurn);
     }
   }
 
+  /** The staging buffer, with room for `bytes` (at most STAGED_FRAME_MAX_BYTES) after stagedTo. */
+  private stagingFor(bytes: number): Buffer {
+    let staging = this.staging;
+    if (staging !== null && this.stagedTo + bytes <= staging.length) return staging;
+    const used = this.stagedTo - this.stagedFrom;
+    if (staging === null) {
+      staging = Buffer.allocUnsafeSlow(STAGING_MIN_BYTES);
+    } else if (used + bytes <= staging.length) {
+      // Room once the part already moved to the queue is dropped.
+      staging.copyWithin(0, this.stagedFrom, this.stagedTo);
+    } else if (staging.length < STAGING_MAX_BYTES) {
+      const bigger = Buffer.allocUnsafeSlow(staging.length * 2);
+      staging.copy(bigger, 0, this.stagedFrom, this.stagedTo);
+      staging = bigger;
+    } else {
+      this.sealStaged();
+      this.stagedFrom = 0;
+      this.stagedTo = 0;
+      return staging;
+    }
+    this.staging = staging;
+    this.stagedFrom = 0;
+    this.stagedTo = used;
+    return staging;
+  }
+
+  /** A frame is queued after the staged ones: they move to the queue first (as a copy). */
+  private sealStaged(): void {
+    if (this.stagedTo === this.stagedFrom) return;
+    this.queue.push(Buffer.from((this.staging as Buffer).subarray(this.stagedFrom, this.stagedTo)));
+    this.stagedFrom = this.stagedTo;
+  }
+
   private endOfTurn = (): void => {
     this.tickScheduled = false;
-    if (this.queue.length >= EAGER_FLUSH_FRAMES || this.queuedBytes >= EAGER_FLUSH_BYTES) {
+    if (this.queuedFrames >= EAGER_FLUSH_FRAMES || this.queuedBytes >= EAGER_FLUSH_BYTES) {
       this.flush();
-    } else if (!this.immediateScheduled && this.queue.length > 0) {
+    } else if (!this.immediateScheduled && this.queuedFrames > 0) {
       this.immediateScheduled = true;
       setImmediate(this.endOfIteration);
     }
@@ -178,12 +252,35 @@ export class FramedConnection extends EventEmitter {
   }
 
   private flush(): void {
-    if (this.queue.length === 0 || this.closed) return;
-    const queue = this.queue;
+    if (this.queuedFrames === 0 || this.closed) return;
     const bytes = this.queuedBytes;
     this.lastSentAt = monotonicMs();
-    this.queue = [];
     this.queuedBytes = 0;
+    this.queuedFrames = 0;
+    const staged = this.stagedTo - this.stagedFrom;
+    if (staged > 0 && bytes <= CONCAT_LIMIT) {
+      // One buffer for the socket: the queued frames, then the staged ones (copied, so the
+      // staging buffer is free again at once).
+      const staging = this.staging as Buffer;
+      const out = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (const frame of this.queue) {
+        out.set(frame, at);
+        at += frame.length;
+      }
+      staging.copy(out, at, this.stagedFrom, this.stagedTo);
+      if (this.queue.length > 0) this.queue = [];
+      this.stagedFrom = 0;
+      this.stagedTo = 0;
+      if (staging.length > STAGING_MIN_BYTES * 4) this.staging = null;
+      this.socket.write(out);
+      return;
+    }
+    this.sealStaged();
+    const queue = this.queue;
+    this.queue = [];
+    this.stagedFrom = 0;
+    this.stagedTo = 0;
     if (queue.length === 1) {
       this.socket.write(queue[0]);
     } else if (bytes <= CONCAT_LIMIT) {
@@ -201,6 +298,10 @@ export class FramedConnection extends EventEmitter {
     this.decoder.stop();
     this.queue = [];
     this.queuedBytes = 0;
+    this.queuedFrames = 0;
+    this.staging = null;
+    this.stagedFrom = 0;
+    this.stagedTo = 0;
     this.emit('close', this.closeError);
   }
 }

@@ -210,13 +210,25 @@ function writeStr(out: Buffer, at: number, s: string): number {
  * small flat message this writer handles.
  */
 export function encodeSmallFrame(msg: unknown): Buffer | null {
-  if (!Array.isArray(msg)) return null;
-  const size = sizeOf(msg, 0);
+  const size = smallBodySize(msg);
   if (size < 0) return null;
   const frame = Buffer.allocUnsafe(4 + size);
-  frame.writeUInt32BE(size, 0);
-  writeValue(frame, 4, msg);
+  writeSmallFrame(frame, 0, msg, size);
   return frame;
+}
+
+/** Body size of `msg` as encodeSmallFrame would write it, or -1 when it is not such a message. */
+export function smallBodySize(msg: unknown): number {
+  return Array.isArray(msg) ? sizeOf(msg, 0) : -1;
+}
+
+/**
+ * Write the frame of `msg` (its body size from smallBodySize) into `out` at `at`, for
+ * callers that gather many frames in one buffer; returns the offset after it.
+ */
+export function writeSmallFrame(out: Buffer, at: number, msg: unknown, bodySize: number): number {
+  out.writeUInt32BE(bodySize, at);
+  return writeValue(out, at + 4, msg);
 }
 
 /**
