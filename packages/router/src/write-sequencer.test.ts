@@ -222,6 +222,28 @@ describe('WriteSequencer', () => {
     expect(s.answers[3001]).toEqual({ tag: 9, err: null, value: true });
   });
 
+  test('a reply that shuts the sequencer down while a lost replica fails writes: every write answered once', () => {
+    const { seq, reps, ids } = setup('all', 2);
+    const answers: Array<[number, string | undefined]> = [];
+    const s: ReplySink = {
+      reply: (tag, err) => {
+        answers.push([tag, err?.code]);
+        if (tag === 1) seq.failAll(Object.assign(new Error('x'), { code: 'SHUTTING_DOWN' }) as unknown as KvndbError);
+      },
+    };
+    for (let tag = 1; tag <= 3; tag++) seq.sequence([set(`k${tag}`)], reps, ids, ResultShape.First, s, tag);
+    seq.targetLost(2);
+    expect(answers).toEqual([
+      [1, 'TIMEOUT'],
+      [2, 'SHUTTING_DOWN'],
+      [3, 'SHUTTING_DOWN'],
+    ]);
+    expect(seq.pendingCount).toBe(0);
+    // Acks arriving afterwards find nothing to answer.
+    seq.ack(1, 102, [true]);
+    expect(answers).toHaveLength(3);
+  });
+
   test('an epoch marker is sequenced without a client and failAll answers every pending write', () => {
     const { seq, reps, ids, s } = setup('all', 2);
     expect(seq.sequence([], reps, ids, ResultShape.Nil, null, 0)).toBe(101);

@@ -43,6 +43,8 @@ export interface WriteSequencerOptions {
   maxFrameBytes: number;
 }
 
+const RING_INITIAL_SLOTS = 1024;
+
 export function requiredAcks(policy: WriteAckPolicy, inSync: number): number {
   if (policy === 'one') return Math.min(1, inSync);
   if (policy === 'all') return inSync;
@@ -67,7 +69,7 @@ export class WriteSequencer {
   private readonly backlog: WriteBacklog;
   private readonly maxFrameBytes: number;
   /** Ring of pending writes (capacity a power of two): seq s is at slot (head + s - base) mod capacity; finished slots are undefined. */
-  private ring: Array<PendingWrite | undefined> = new Array(1024);
+  private ring: Array<PendingWrite | undefined> = new Array(RING_INITIAL_SLOTS);
   private head = 0;
   /** Seq of the slot at `head`; the ring covers base .. base + span - 1. */
   private base = 1;
@@ -168,6 +170,8 @@ export class WriteSequencer {
     const upTo = this.ackedUpTo.get(targetId) ?? 0;
     this.ackedUpTo.delete(targetId);
     for (const w of this.pendingInOrder()) {
+      // A reply in this loop may have answered it already (a sink that calls back in).
+      if (this.pendingAt(w.seq) !== w) continue;
       if (w.seq <= upTo || !w.targets.includes(targetId)) continue;
       w.lost++;
       const reachable = w.targets.length - w.lost;
@@ -186,7 +190,7 @@ export class WriteSequencer {
   /** Fail every pending write with `err` (shutdown). */
   failAll(err: KvndbError): void {
     const all = this.pendingInOrder();
-    this.ring = new Array(1024);
+    this.ring = new Array(RING_INITIAL_SLOTS);
     this.head = 0;
     this.span = 0;
     this.pendingWrites = 0;
@@ -199,7 +203,7 @@ export class WriteSequencer {
   }
 
   private complete(w: PendingWrite): void {
-    this.removePending(w.seq);
+    this.removePending(w);
     const results = w.results as WriteResult[];
     let value: unknown;
     if (w.shape === ResultShape.First) value = Array.isArray(results) ? results[0] : null;
@@ -209,7 +213,7 @@ export class WriteSequencer {
   }
 
   private fail(w: PendingWrite, err: KvndbError): void {
-    this.removePending(w.seq);
+    this.removePending(w);
     w.sink?.reply(w.tag, err);
   }
 
@@ -256,16 +260,22 @@ export class WriteSequencer {
     return this.ring[(this.head + i) & (this.ring.length - 1)];
   }
 
-  /** Clear seq's slot; then drop the completed slots at the old end so `base` is the oldest pending write. */
-  private removePending(seq: number): void {
+  /**
+   * Clear w's slot (if it is still there); then drop the finished slots at the old end so
+   * `base` is the oldest pending write. An empty ring that a stuck write once widened goes
+   * back to its first size.
+   */
+  private removePending(w: PendingWrite): void {
+    if (this.pendingAt(w.seq) !== w) return;
     const ring = this.ring;
-    ring[(this.head + (seq - this.base)) & (ring.length - 1)] = undefined;
+    ring[(this.head + (w.seq - this.base)) & (ring.length - 1)] = undefined;
     this.pendingWrites--;
     while (this.span > 0 && ring[this.head] === undefined) {
       this.head = (this.head + 1) & (ring.length - 1);
       this.base++;
       this.span--;
     }
+    if (this.span === 0 && ring.length > 4 * RING_INITIAL_SLOTS) this.ring = new Array(RING_INITIAL_SLOTS);
   }
 
   /** A copy, oldest first, so callers may complete or fail writes while walking it. */

@@ -20,12 +20,14 @@ const EAGER_FLUSH_FRAMES = 16;
 const EAGER_FLUSH_BYTES = 16 * 1024;
 /**
  * Small messages (frames up to STAGED_FRAME_MAX_BYTES) are encoded straight into a
- * per-connection staging buffer instead of a Buffer each. It starts at STAGING_MIN_BYTES,
- * doubles up to STAGING_MAX_BYTES while frames pile up before a flush, and a grown one is
- * dropped after the flush, so an idle connection keeps at most the small one.
+ * per-connection staging buffer instead of a Buffer each. It starts at STAGING_MIN_BYTES and
+ * doubles up to STAGING_MAX_BYTES while frames pile up before a flush; one grown past
+ * STAGING_KEPT_BYTES is dropped after the flush, so a connection keeps at most that much
+ * between bursts (and a busy one does not reallocate on every flush).
  */
 const STAGED_FRAME_MAX_BYTES = 1024;
 const STAGING_MIN_BYTES = 4 * 1024;
+const STAGING_KEPT_BYTES = 16 * 1024;
 const STAGING_MAX_BYTES = 64 * 1024;
 
 export interface FramedConnectionOptions {
@@ -190,6 +192,13 @@ export class FramedConnection extends EventEmitter {
     return staging;
   }
 
+  /** After a flush: nothing staged, and a staging buffer grown past STAGING_KEPT_BYTES let go. */
+  private resetStaging(): void {
+    this.stagedFrom = 0;
+    this.stagedTo = 0;
+    if (this.staging !== null && this.staging.length > STAGING_KEPT_BYTES) this.staging = null;
+  }
+
   /** A frame is queued after the staged ones: they move to the queue first (as a copy). */
   private sealStaged(): void {
     if (this.stagedTo === this.stagedFrom) return;
@@ -270,17 +279,14 @@ export class FramedConnection extends EventEmitter {
       }
       staging.copy(out, at, this.stagedFrom, this.stagedTo);
       if (this.queue.length > 0) this.queue = [];
-      this.stagedFrom = 0;
-      this.stagedTo = 0;
-      if (staging.length > STAGING_MIN_BYTES * 4) this.staging = null;
+      this.resetStaging();
       this.socket.write(out);
       return;
     }
     this.sealStaged();
     const queue = this.queue;
     this.queue = [];
-    this.stagedFrom = 0;
-    this.stagedTo = 0;
+    this.resetStaging();
     if (queue.length === 1) {
       this.socket.write(queue[0]);
     } else if (bytes <= CONCAT_LIMIT) {

@@ -27,8 +27,8 @@ const KEPT_BOUNDS = 64;
 export class RespParser {
   private buf: Buffer | null = null;
   private failed = false;
-  /** Start and end offset of each argument of the command being parsed. */
-  private bounds = new Int32Array(2 * KEPT_BOUNDS);
+  /** Start and end offset of each argument of the command being parsed (doubles: a buffer may pass 2 GiB). */
+  private bounds = new Float64Array(2 * KEPT_BOUNDS);
 
   constructor(private readonly options: RespParserOptions) {}
 
@@ -66,7 +66,7 @@ export class RespParser {
     let off = line + 2;
     if (count <= 0) return off;
     let bounds = this.bounds;
-    if (bounds.length < 2 * count) bounds = new Int32Array(2 * count);
+    if (bounds.length < 2 * count) bounds = new Float64Array(2 * count);
     for (let i = 0; i < count; i++) {
       if (off >= data.length) return -1;
       if (data[off] !== 36 /* '$' */) return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(data[off])}'`);
@@ -89,7 +89,7 @@ export class RespParser {
   }
 
   /** GET key / SET key value through onGet / onSet; false when it is neither or they decline. */
-  private fastPath(data: Buffer, bounds: Int32Array, count: number): boolean {
+  private fastPath(data: Buffer, bounds: Float64Array, count: number): boolean {
     const at = bounds[0];
     if (bounds[1] - at !== 3 || (data[at + 1] | 0x20) !== 0x65 /* e */ || (data[at + 2] | 0x20) !== 0x74 /* t */) return false;
     const c0 = data[at] | 0x20;
