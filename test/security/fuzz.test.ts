@@ -225,7 +225,9 @@ function replicaCase(rng: Rng, resyncId: number): Buffer {
     case 4:
       return frame([Op.WRITE_ACK, rng.pick([rng.int(1e6), -1, 2 ** 52, 0]), rng.pick([[true], ['x'], [[true, 5]], rng.value()])]);
     case 5:
-      return frame([Op.WRITE_ACK, rng.value(), rng.value()]);
+      return rng.next() < 0.5
+        ? frame([Op.WRITE_ACK, rng.value(), rng.value()])
+        : frame([Op.WRITE_ACKS, rng.pick([rng.int(1e6), -1, 2 ** 52, 0, rng.value()]), rng.pick([[[true]], [[true], 'x'], [[[true, 5]]], [], rng.value()])]);
     // Answers to reads nobody sent (ids the router never used). A replica answering real
     // reads with false data is outside what a router can detect: holding the replica
     // password means being trusted with the data (docs/SECURITY.md).

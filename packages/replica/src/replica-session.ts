@@ -17,6 +17,9 @@ import { SnapshotReceiver } from './snapshot-receiver';
 import { SnapshotSender } from './snapshot-sender';
 import type { Store, WriteBatch } from './store';
 
+/** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
+const ACKS_PER_FRAME = 64;
+
 export interface ReplicaSessionHooks {
   /** SYNC_DONE arrived: the replica now serves reads. */
   onInSync(): void;
@@ -145,7 +148,15 @@ export class ReplicaSession {
       this.conn.sendErrorAndClose(new KvndbError(ErrorCode.REPLICA_ERROR, `cannot apply writes: ${e.message}`));
       return;
     }
-    for (let i = 0; i < group.length; i++) this.conn.send([Op.WRITE_ACK, group[i].seq, results[i]]);
+    if (group.length === 1) {
+      this.conn.send([Op.WRITE_ACK, group[0].seq, results[0]]);
+      return;
+    }
+    // Consecutive writes: one WRITE_ACKS per run of up to ACKS_PER_FRAME instead of a frame each.
+    for (let from = 0; from < group.length; from += ACKS_PER_FRAME) {
+      const to = Math.min(group.length, from + ACKS_PER_FRAME);
+      this.conn.send([Op.WRITE_ACKS, group[from].seq, from === 0 && to === group.length ? results : results.slice(from, to)]);
+    }
   };
 
   private onRead(msg: unknown[]): void {

@@ -53,12 +53,22 @@ class FakePeer {
     this.conn.socket.write(Buffer.concat(msgs.map((m) => encodeFrame(m))));
   }
 
-  /** The next message with opcode `op` (earlier others are skipped but kept in `messages`). */
+  /**
+   * The next message with opcode `op` (earlier others are skipped but kept in `messages`).
+   * Asked for WRITE_ACK, it also takes the acks of a WRITE_ACKS one at a time, as
+   * [WRITE_ACK, seq, results]: the tests care which writes were acknowledged, and the one
+   * that checks the batched form asks for WRITE_ACKS itself.
+   */
   async next(op: number, timeoutMs = 5000): Promise<unknown[]> {
     const deadline = Date.now() + timeoutMs;
     let from = 0;
     for (;;) {
       for (let i = from; i < this.messages.length; i++) {
+        const m = this.messages[i];
+        if (op === Op.WRITE_ACK && m[0] === Op.WRITE_ACKS) {
+          const [, first, list] = m as [number, number, unknown[]];
+          this.messages.splice(i, 1, ...list.map((results, k) => [Op.WRITE_ACK, first + k, results]));
+        }
         if (this.messages[i][0] === op) return this.messages.splice(i, 1)[0];
       }
       from = this.messages.length;
@@ -282,13 +292,36 @@ describe('Replica link', () => {
     expect(reply.slice(0, 4)).toEqual([Op.ERROR, expect.any(Number), 'REPLICA_ERROR', 'disk on fire']);
   });
 
+  test('a big group is acknowledged in WRITE_ACKS frames of at most 64 writes, every write once and in order', async () => {
+    startReplica(new MemoryStore());
+    const peer = await router.peer(0);
+    peer.sendTogether(Array.from({ length: 150 }, (_, i) => [Op.WRITE, 1, i + 1, [set(`k${i}`, `v${i}`)]]));
+    let next = 1;
+    while (next <= 150) {
+      const m = await peer.nextMatching((x) => x[0] === Op.WRITE_ACK || x[0] === Op.WRITE_ACKS);
+      if (m[0] === Op.WRITE_ACK) {
+        expect(m).toEqual([Op.WRITE_ACK, next, [true]]);
+        next++;
+        continue;
+      }
+      const [, first, list] = m as [number, number, unknown[]];
+      expect(first).toBe(next);
+      expect(list.length).toBeGreaterThan(1);
+      expect(list.length).toBeLessThanOrEqual(64);
+      for (const results of list) expect(results).toEqual([true]);
+      next += list.length;
+    }
+    expect(next).toBe(151);
+  });
+
   test('group-commits the WRITEs of one socket chunk in one store.apply call', async () => {
     const store = new MemoryStore();
     const apply = jest.spyOn(store, 'apply');
     startReplica(store);
     const peer = await router.peer(0);
     peer.sendTogether(Array.from({ length: 5 }, (_, i) => [Op.WRITE, 1, i + 1, [set(`k${i}`, `v${i}`)]]));
-    for (let i = 1; i <= 5; i++) expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, i, [true]]);
+    // One frame acknowledges the group: [WRITE_ACKS, first seq, results of each write].
+    expect(await peer.next(Op.WRITE_ACKS)).toEqual([Op.WRITE_ACKS, 1, [[true], [true], [true], [true], [true]]]);
     expect(apply).toHaveBeenCalledTimes(1);
     expect(apply.mock.calls[0][0].map((w) => w.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(store.position()).toEqual({ epoch: 1, seq: 5 });

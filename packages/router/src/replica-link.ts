@@ -126,6 +126,22 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
     this.conn.send(req.msg);
   }
 
+  /** Write `seq` was applied with `results` (from WRITE_ACK or one entry of WRITE_ACKS). */
+  private writeAcked(seq: number, results: unknown[]): void {
+    // A replica applies writes in order and acknowledges each once: a repeated ack
+    // must not count twice towards a write's acknowledgements.
+    if (seq <= this.lastAck) throw KvndbError.protocol(`WRITE_ACK ${seq} repeats or goes back (last was ${this.lastAck})`);
+    this.lastAck = seq;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (typeof r === 'boolean') continue;
+      if (Array.isArray(r) && r.length === 2 && typeof r[0] === 'boolean' && (r[1] === null || r[1] instanceof Uint8Array)) continue;
+      throw KvndbError.protocol(`WRITE_ACK ${seq}: result ${i} is not a write result`);
+    }
+    if (seq > this.ackedSeq || this.state === 'syncing' || this.state === 'joining') this.ackedSeq = seq;
+    this.owner.writeAcked(this, seq, results as WriteResult[]);
+  }
+
   /** Reads still waiting for this replica's answer (taken away: the link is gone). */
   takeOutstanding(): ReadRequest[] {
     return this.outstanding.takeAll();
@@ -207,19 +223,19 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
         if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || !Array.isArray(msg[2])) {
           throw KvndbError.protocol('WRITE_ACK is [WRITE_ACK, seq, results]');
         }
-        // A replica applies writes in order and acknowledges each once: a repeated ack
-        // must not count twice towards a write's acknowledgements.
-        if (seq <= this.lastAck) throw KvndbError.protocol(`WRITE_ACK ${seq} repeats or goes back (last was ${this.lastAck})`);
-        this.lastAck = seq;
-        const results = msg[2] as unknown[];
-        for (let i = 0; i < results.length; i++) {
-          const r = results[i];
-          if (typeof r === 'boolean') continue;
-          if (Array.isArray(r) && r.length === 2 && typeof r[0] === 'boolean' && (r[1] === null || r[1] instanceof Uint8Array)) continue;
-          throw KvndbError.protocol(`WRITE_ACK ${seq}: result ${i} is not a write result`);
+        this.writeAcked(seq, msg[2]);
+        return;
+      }
+      case Op.WRITE_ACKS: {
+        const first = msg[1];
+        const list = msg[2];
+        if (typeof first !== 'number' || !Number.isSafeInteger(first) || first < 0 || !Array.isArray(list)) {
+          throw KvndbError.protocol('WRITE_ACKS is [WRITE_ACKS, firstSeq, [results, ...]]');
         }
-        if (seq > this.ackedSeq || this.state === 'syncing' || this.state === 'joining') this.ackedSeq = seq;
-        this.owner.writeAcked(this, seq, msg[2] as WriteResult[]);
+        for (let i = 0; i < list.length; i++) {
+          if (!Array.isArray(list[i])) throw KvndbError.protocol(`WRITE_ACKS ${first}: entry ${i} is not a list of results`);
+          this.writeAcked(first + i, list[i]);
+        }
         return;
       }
       case Op.SNAPSHOT_CHUNK:

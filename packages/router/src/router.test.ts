@@ -155,6 +155,13 @@ class FakeReplica {
     return closed(this.conn);
   }
 
+  /** Send the held WRITE_ACKs (consecutive writes) as one WRITE_ACKS, as a real replica does for a group. */
+  releaseAsOne(): void {
+    this.holdAcks = false;
+    const acks = this.held.splice(0);
+    this.conn.send([Op.WRITE_ACKS, acks[0][1], acks.map((ack) => ack[2])]);
+  }
+
   release(): void {
     this.holdAcks = false;
     this.holdSnapshotAcks = false;
@@ -495,6 +502,25 @@ describe('requests', () => {
     expect(err.details).toEqual({ applied: 1, required: 2 });
   });
 
+  test('one WRITE_ACKS acknowledges a run of writes, each client getting its own result', async () => {
+    const router = await startRouter({ writeAck: 'all' });
+    const a = new FakeReplica('a');
+    await a.join(router);
+    await waitFor('a in sync', () => inSync(router, 'a'));
+    const c = await FakeClient.open(router);
+    a.holdAcks = true;
+    const answers = Promise.all([
+      c.request(Op.SET, 'x', b('1'), null),
+      c.request(Op.SET, 'x', b('2'), { nx: true }),
+      c.request(Op.DEL, 'nothing'),
+      c.request(Op.SET, 'x', b('3'), { get: true }),
+    ]);
+    await waitFor('a applied all four', () => a.get('x') === '3');
+    a.releaseAsOne();
+    expect(await answers).toEqual([true, false, false, [true, b('1')]]);
+    expect(router.status().replicas[0].seq).toBe(router.status().seq);
+  });
+
   test('a replica that disconnects with a write pending fails it once the requirement cannot be met', async () => {
     const router = await startRouter({ writeAck: 'all', writeTimeoutMs: 5000 });
     const a = new FakeReplica('a');
@@ -657,6 +683,26 @@ describe('protocol errors', () => {
     const c = await FakeClient.open(router);
     expect(await c.request(Op.SET, 'k', b('v'), null)).toBe(true);
     expect(await c.request(Op.GET, 'k')).toEqual(b('v'));
+  });
+
+  test.each([
+    ['an entry that is not a list of results', (seq: number) => [Op.WRITE_ACKS, seq + 1, [true]]],
+    ['a first seq that is not a number', () => [Op.WRITE_ACKS, 'x', [[true]]]],
+    ['a run that goes back over acknowledged writes', (seq: number) => [Op.WRITE_ACKS, seq, [[true], [true]]]],
+    ['a result that is not a write result', (seq: number) => [Op.WRITE_ACKS, seq + 1, [['nonsense']]]],
+  ])('a WRITE_ACKS with %s cuts the replica off; the others keep serving', async (_name, make) => {
+    const router = await startRouter();
+    const a = new FakeReplica('a');
+    const bb = new FakeReplica('b');
+    await a.join(router);
+    await bb.join(router);
+    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const c = await FakeClient.open(router);
+    expect(await c.request(Op.SET, 'k', b('v'), null)).toBe(true);
+    bb.conn.send(make(router.status().seq));
+    await closed(bb.conn);
+    expect(await c.request(Op.SET, 'k2', b('v'), null)).toBe(true);
+    expect(await c.request(Op.GET, 'k2')).toEqual(b('v'));
   });
 });
 

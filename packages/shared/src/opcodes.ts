@@ -38,6 +38,7 @@ export const Op = {
   SNAPSHOT_ACK: 57, // joiner -> router: [SNAPSHOT_ACK, resyncId, chunks]
   SNAPSHOT_CREDIT: 58, // router -> source: [SNAPSHOT_CREDIT, resyncId, chunks]
   SNAPSHOT_ABORT: 59, // either way: [SNAPSHOT_ABORT, resyncId, reason]
+  WRITE_ACKS: 60, // replica -> router: [WRITE_ACKS, firstSeq, [results[], ...]] for consecutive writes
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
