@@ -327,6 +327,16 @@ async function adoptedSource(router: Router, options: FakeReplicaOptions): Promi
   return a;
 }
 
+/** Replicas 'a' and 'b' join an empty router and are both in sync. */
+async function twoInSync(router: Router): Promise<{ a: FakeReplica; bb: FakeReplica }> {
+  const a = new FakeReplica('a');
+  const bb = new FakeReplica('b');
+  await a.join(router);
+  await bb.join(router);
+  await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+  return { a, bb };
+}
+
 /** A joiner that receives snapshot chunks but acknowledges none until release(). */
 async function heldJoiner(router: Router, name: string, options: FakeReplicaOptions): Promise<FakeReplica> {
   const joiner = new FakeReplica(name, options);
@@ -423,11 +433,7 @@ describe('handshake', () => {
 describe('requests', () => {
   test('set/get through two replicas: both apply every write, reads are spread', async () => {
     const router = await startRouter();
-    const a = new FakeReplica('a');
-    const c2 = new FakeReplica('b');
-    await a.join(router);
-    await c2.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const { a, bb: c2 } = await twoInSync(router);
     const c = await FakeClient.open(router);
     expect(await c.request(Op.SET, 'greeting', b('hello'), null)).toBe(true);
     expect(await c.request(Op.SET, 'greeting', b('again'), { nx: true })).toBe(false);
@@ -479,11 +485,7 @@ describe('requests', () => {
 
   test('write-ack majority waits for enough acks; TIMEOUT says how many applied', async () => {
     const router = await startRouter({ writeAck: 'majority', writeTimeoutMs: 400 });
-    const a = new FakeReplica('a');
-    const bb = new FakeReplica('b');
-    await a.join(router);
-    await bb.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const { a, bb } = await twoInSync(router);
     const c = await FakeClient.open(router);
     bb.holdAcks = true;
     let answered = false;
@@ -523,11 +525,7 @@ describe('requests', () => {
 
   test('a replica that disconnects with a write pending fails it once the requirement cannot be met', async () => {
     const router = await startRouter({ writeAck: 'all', writeTimeoutMs: 5000 });
-    const a = new FakeReplica('a');
-    const bb = new FakeReplica('b');
-    await a.join(router);
-    await bb.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const { a, bb } = await twoInSync(router);
     const c = await FakeClient.open(router);
     bb.holdAcks = true;
     const p = expectError(c.request(Op.SET, 'k', b('v'), null), 'TIMEOUT');
@@ -538,11 +536,7 @@ describe('requests', () => {
 
   test('reads outstanding on a replica that dies are retried on another', async () => {
     const router = await startRouter();
-    const a = new FakeReplica('a');
-    const bb = new FakeReplica('b');
-    await a.join(router);
-    await bb.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const { a, bb } = await twoInSync(router);
     const c = await FakeClient.open(router);
     await c.request(Op.SET, 'k', b('v'), null);
     a.swallowReads = true;
@@ -671,32 +665,15 @@ describe('protocol errors', () => {
     expect(await good.request(Op.PING)).toBe('PONG');
   });
 
-  test('a replica sending nonsense is cut off; the others keep serving', async () => {
-    const router = await startRouter();
-    const a = new FakeReplica('a');
-    const bb = new FakeReplica('b');
-    await a.join(router);
-    await bb.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
-    bb.conn.send([Op.WRITE_ACK, 'not a seq']);
-    await closed(bb.conn);
-    const c = await FakeClient.open(router);
-    expect(await c.request(Op.SET, 'k', b('v'), null)).toBe(true);
-    expect(await c.request(Op.GET, 'k')).toEqual(b('v'));
-  });
-
   test.each([
-    ['an entry that is not a list of results', (seq: number) => [Op.WRITE_ACKS, seq + 1, [true]]],
-    ['a first seq that is not a number', () => [Op.WRITE_ACKS, 'x', [[true]]]],
-    ['a run that goes back over acknowledged writes', (seq: number) => [Op.WRITE_ACKS, seq, [[true], [true]]]],
-    ['a result that is not a write result', (seq: number) => [Op.WRITE_ACKS, seq + 1, [['nonsense']]]],
-  ])('a WRITE_ACKS with %s cuts the replica off; the others keep serving', async (_name, make) => {
+    ['a WRITE_ACK without a seq', () => [Op.WRITE_ACK, 'not a seq']],
+    ['a WRITE_ACKS entry that is not a list of results', (seq: number) => [Op.WRITE_ACKS, seq + 1, [true]]],
+    ['a WRITE_ACKS whose first seq is not a number', () => [Op.WRITE_ACKS, 'x', [[true]]]],
+    ['a WRITE_ACKS that goes back over acknowledged writes', (seq: number) => [Op.WRITE_ACKS, seq, [[true], [true]]]],
+    ['a WRITE_ACKS result that is not a write result', (seq: number) => [Op.WRITE_ACKS, seq + 1, [['nonsense']]]],
+  ])('a replica sending %s is cut off; the others keep serving', async (_name, make) => {
     const router = await startRouter();
-    const a = new FakeReplica('a');
-    const bb = new FakeReplica('b');
-    await a.join(router);
-    await bb.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const { bb } = await twoInSync(router);
     const c = await FakeClient.open(router);
     expect(await c.request(Op.SET, 'k', b('v'), null)).toBe(true);
     bb.conn.send(make(router.status().seq));
@@ -709,11 +686,7 @@ describe('protocol errors', () => {
 describe('joining and resync', () => {
   test('incremental catch-up from the backlog after a replica reconnects', async () => {
     const router = await startRouter();
-    const a = new FakeReplica('a');
-    const bb = new FakeReplica('b');
-    await a.join(router);
-    await bb.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const { a, bb } = await twoInSync(router);
     const c = await FakeClient.open(router);
     await c.request(Op.SET, 'before', b('1'), null);
     await waitFor('b applied it', () => bb.get('before') === '1');
@@ -739,11 +712,7 @@ describe('joining and resync', () => {
 
   test('a replica outside the backlog gets a full resync', async () => {
     const router = await startRouter({ backlogBytes: 200 });
-    const a = new FakeReplica('a');
-    const bb = new FakeReplica('b');
-    await a.join(router);
-    await bb.join(router);
-    await waitFor('both in sync', () => inSync(router, 'a', 'b'));
+    const { bb } = await twoInSync(router);
     const c = await FakeClient.open(router);
     await bb.leave();
     await waitFor('the router dropped b', () => !replicaStatus(router, 'b'));
