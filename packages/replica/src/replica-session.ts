@@ -12,6 +12,7 @@ import {
   type FramedConnection,
   type Logger,
   type WriteOp,
+  type WriteResult,
 } from '@kvndb/shared';
 import { SnapshotReceiver } from './snapshot-receiver';
 import { SnapshotSender } from './snapshot-sender';
@@ -19,6 +20,15 @@ import type { Store, WriteBatch } from './store';
 
 /** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
 const ACKS_PER_FRAME = 64;
+
+/** Whether a write's results hold a value (the [applied, old value] of SET with GET). */
+function carriesValue(results: WriteResult[]): boolean {
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (typeof r !== 'boolean' && r[1] !== null) return true;
+  }
+  return false;
+}
 
 export interface ReplicaSessionHooks {
   /** SYNC_DONE arrived: the replica now serves reads. */
@@ -148,14 +158,21 @@ export class ReplicaSession {
       this.conn.sendErrorAndClose(new KvndbError(ErrorCode.REPLICA_ERROR, `cannot apply writes: ${e.message}`));
       return;
     }
-    if (group.length === 1) {
-      this.conn.send([Op.WRITE_ACK, group[0].seq, results[0]]);
-      return;
-    }
-    // Consecutive writes: one WRITE_ACKS per run of up to ACKS_PER_FRAME instead of a frame each.
-    for (let from = 0; from < group.length; from += ACKS_PER_FRAME) {
-      const to = Math.min(group.length, from + ACKS_PER_FRAME);
-      this.conn.send([Op.WRITE_ACKS, group[from].seq, from === 0 && to === group.length ? results : results.slice(from, to)]);
+    // Consecutive writes whose results carry no value share one WRITE_ACKS per run of up to
+    // ACKS_PER_FRAME. A result with a value in it (SET ... GET: the old value, up to the value
+    // limit) gets a WRITE_ACK of its own, so no ack frame can outgrow the frame limit.
+    let from = 0;
+    for (let i = 0; i <= group.length; i++) {
+      const alone = i < group.length && carriesValue(results[i]);
+      if (i === group.length || alone || i - from === ACKS_PER_FRAME) {
+        if (i - from === 1) this.conn.send([Op.WRITE_ACK, group[from].seq, results[from]]);
+        else if (i > from) this.conn.send([Op.WRITE_ACKS, group[from].seq, results.slice(from, i)]);
+        from = i;
+      }
+      if (alone) {
+        this.conn.send([Op.WRITE_ACK, group[i].seq, results[i]]);
+        from = i + 1;
+      }
     }
   };
 

@@ -314,6 +314,28 @@ describe('Replica link', () => {
     expect(next).toBe(151);
   });
 
+  test('in a group, a write whose result carries an old value (SET with GET) is acknowledged alone', async () => {
+    startReplica(new MemoryStore());
+    const peer = await router.peer(0);
+    peer.sendTogether([
+      [Op.WRITE, 1, 1, [set('k', 'v1')]],
+      [Op.WRITE, 1, 2, [['s', 'k', b('v2'), { get: true }]]],
+      [Op.WRITE, 1, 3, [set('x', '1')]],
+      [Op.WRITE, 1, 4, [set('y', '1')]],
+      [Op.WRITE, 1, 5, [['d', 'nothing']]],
+    ]);
+    const acks: unknown[][] = [];
+    while (acks.reduce((n, m) => n + (m[0] === Op.WRITE_ACKS ? (m[2] as unknown[]).length : 1), 0) < 5) {
+      acks.push(await peer.nextMatching((m) => m[0] === Op.WRITE_ACK || m[0] === Op.WRITE_ACKS));
+    }
+    // The old value could be as big as the value limit: never batched with others into one frame.
+    expect(acks).toEqual([
+      [Op.WRITE_ACK, 1, [true]],
+      [Op.WRITE_ACK, 2, [[true, b('v1')]]],
+      [Op.WRITE_ACKS, 3, [[true], [true], [false]]],
+    ]);
+  });
+
   test('group-commits the WRITEs of one socket chunk in one store.apply call', async () => {
     const store = new MemoryStore();
     const apply = jest.spyOn(store, 'apply');

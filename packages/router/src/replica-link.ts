@@ -229,8 +229,8 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
       case Op.WRITE_ACKS: {
         const first = msg[1];
         const list = msg[2];
-        if (typeof first !== 'number' || !Number.isSafeInteger(first) || first < 0 || !Array.isArray(list)) {
-          throw KvndbError.protocol('WRITE_ACKS is [WRITE_ACKS, firstSeq, [results, ...]]');
+        if (typeof first !== 'number' || !Number.isSafeInteger(first) || first < 0 || !Array.isArray(list) || list.length === 0) {
+          throw KvndbError.protocol('WRITE_ACKS is [WRITE_ACKS, firstSeq, [results, ...]] with at least one entry');
         }
         for (let i = 0; i < list.length; i++) {
           if (!Array.isArray(list[i])) throw KvndbError.protocol(`WRITE_ACKS ${first}: entry ${i} is not a list of results`);

@@ -669,6 +669,7 @@ describe('protocol errors', () => {
     ['a WRITE_ACK without a seq', () => [Op.WRITE_ACK, 'not a seq']],
     ['a WRITE_ACKS entry that is not a list of results', (seq: number) => [Op.WRITE_ACKS, seq + 1, [true]]],
     ['a WRITE_ACKS whose first seq is not a number', () => [Op.WRITE_ACKS, 'x', [[true]]]],
+    ['an empty WRITE_ACKS', (seq: number) => [Op.WRITE_ACKS, seq + 1, []]],
     ['a WRITE_ACKS that goes back over acknowledged writes', (seq: number) => [Op.WRITE_ACKS, seq, [[true], [true]]]],
     ['a WRITE_ACKS result that is not a write result', (seq: number) => [Op.WRITE_ACKS, seq + 1, [['nonsense']]]],
   ])('a replica sending %s is cut off; the others keep serving', async (_name, make) => {
