@@ -158,20 +158,15 @@ export class ReplicaSession {
       this.conn.sendErrorAndClose(new KvndbError(ErrorCode.REPLICA_ERROR, `cannot apply writes: ${e.message}`));
       return;
     }
-    // Consecutive writes whose results carry no value share one WRITE_ACKS per run of up to
-    // ACKS_PER_FRAME. A result with a value in it (SET ... GET: the old value, up to the value
-    // limit) gets a WRITE_ACK of its own, so no ack frame can outgrow the frame limit.
+    // Consecutive writes share one ack frame per run of up to ACKS_PER_FRAME. A result with a
+    // value in it (SET ... GET: the old value, up to the value limit) is a run of its own, so
+    // no ack frame can outgrow the frame limit.
     let from = 0;
-    for (let i = 0; i <= group.length; i++) {
-      const alone = i < group.length && carriesValue(results[i]);
-      if (i === group.length || alone || i - from === ACKS_PER_FRAME) {
-        if (i - from === 1) this.conn.send([Op.WRITE_ACK, group[from].seq, results[from]]);
-        else if (i > from) this.conn.send([Op.WRITE_ACKS, group[from].seq, results.slice(from, i)]);
+    for (let i = 1; i <= group.length; i++) {
+      if (i === group.length || i - from === ACKS_PER_FRAME || carriesValue(results[i]) || carriesValue(results[i - 1])) {
+        const seq = group[from].seq;
+        this.conn.send(i - from === 1 ? [Op.WRITE_ACK, seq, results[from]] : [Op.WRITE_ACKS, seq, results.slice(from, i)]);
         from = i;
-      }
-      if (alone) {
-        this.conn.send([Op.WRITE_ACK, group[i].seq, results[i]]);
-        from = i + 1;
       }
     }
   };
