@@ -180,9 +180,7 @@ class RespSession implements ReplySink {
       // Redis does), then close; nothing after the error is read (the parser has stopped).
       onError: (message) => {
         if (this.closing) return; // after QUIT nothing more is answered
-        const slot = this.reserve(SHAPE_DONE);
-        this.closing = true;
-        this.fill(slot, R.error(`ERR ${message}`));
+        this.errorThenClose(message);
       },
     });
     socket.on('data', (chunk: Buffer) => {
@@ -219,11 +217,15 @@ class RespSession implements ReplySink {
     }
     if (reason === null) return;
     this.server.logger.warn(`RESP client ${this.address}: ${reason}: closing it`);
-    // Answered in turn after any earlier replies, then closed (as a protocol error is).
+    this.errorThenClose(reason);
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /** `-ERR message` in turn, after every earlier reply (as Redis does), then the connection closes. */
+  private errorThenClose(message: string): void {
     const slot = this.reserve(SHAPE_DONE);
     this.closing = true;
-    this.fill(slot, R.error(`ERR ${reason}`));
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.fill(slot, R.error(`ERR ${message}`));
   }
 
   private command(args: Buffer[]): void {
