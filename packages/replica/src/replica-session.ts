@@ -16,7 +16,7 @@ import {
 } from '@kvndb/shared';
 import { SnapshotReceiver } from './snapshot-receiver';
 import { SnapshotSender } from './snapshot-sender';
-import type { Store, WriteBatch } from './store';
+import type { Store, StoredPosition, WriteBatch } from './store';
 
 /** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
 const ACKS_PER_FRAME = 64;
@@ -49,6 +49,8 @@ export class ReplicaSession {
   private lastSeq: number;
   private receiver: SnapshotReceiver | null = null;
   private readonly senders = new Map<number, SnapshotSender>();
+  /** What the store held before a full resync of this session wiped it, until that resync's snapshot is in. */
+  private heldBeforeResync: StoredPosition | null = null;
   /** Set once we gave up on this connection: frames still in the socket chunk are ignored. */
   private failed = false;
 
@@ -235,7 +237,7 @@ export class ReplicaSession {
       // The router restarted the resync: what was loaded so far is not a consistent state.
       this.logger.warn(`resync ${this.receiver.resyncId} replaced by a new SYNC_START; wiping the partial snapshot`);
       this.receiver = null;
-      this.store.reset();
+      if (!this.wipePartialSnapshot()) return;
     }
     if (mode === 'incremental') {
       const pos = this.store.position();
@@ -246,6 +248,10 @@ export class ReplicaSession {
     if (mode !== 'full') return this.fail(`unknown SYNC_START mode ${String(mode)}`);
     const resyncId = (info as { resyncId?: unknown } | null)?.resyncId;
     if (typeof resyncId !== 'number') return this.fail('full SYNC_START without info.resyncId');
+    // A resync that replaces an earlier one of this session is held to what the store had before that one wiped it.
+    const own = this.heldBeforeResync ?? this.store.position();
+    if (wouldDiscardWrites(own, epoch, seq)) return this.refuseResync(resyncId, own, epoch, seq);
+    if (own.seq > 0) this.heldBeforeResync = own;
     this.store.reset();
     this.receiver = new SnapshotReceiver(resyncId, epoch, seq, this.store);
     this.lastSeq = seq;
@@ -279,6 +285,7 @@ export class ReplicaSession {
       return;
     }
     this.lastSeq = receiver.seq;
+    this.heldBeforeResync = null;
     const secs = receiver.elapsedMs / 1000;
     this.logger.info(
       `resync ${receiver.resyncId}: snapshot loaded, ${receiver.keysLoaded} keys, ${receiver.bytesLoaded} bytes in ${secs.toFixed(1)} s; now at epoch ${receiver.epoch}, seq ${receiver.seq}`,
@@ -296,7 +303,7 @@ export class ReplicaSession {
     if (this.receiver !== null && this.receiver.resyncId === resyncId) {
       this.logger.warn(`resync ${String(resyncId)} aborted by the router (${reason}); wiping and waiting for a new one`);
       this.receiver = null;
-      this.store.reset();
+      if (!this.wipePartialSnapshot()) return;
       this.lastSeq = 0;
       return;
     }
@@ -370,6 +377,46 @@ export class ReplicaSession {
     this.senders.clear();
   };
 
+  /**
+   * Wipe what a full resync loaded so far. The store was reset when that resync began and
+   * gets its position only at SNAPSHOT_END, so it is at (0,0): nothing in it is a write this
+   * replica held. Should it ever have a real position, it is left alone and the connection
+   * given up (returns false).
+   */
+  private wipePartialSnapshot(): boolean {
+    const pos = this.store.position();
+    if (pos.epoch !== 0 || pos.seq !== 0) {
+      this.fail(`asked to drop a partial snapshot, but the store is at epoch ${pos.epoch}, seq ${pos.seq}; keeping it`);
+      return false;
+    }
+    this.store.reset();
+    return true;
+  }
+
+  /**
+   * A full resync whose snapshot cannot hold every write this replica has: refuse it and
+   * keep the store. The router hears it twice: SNAPSHOT_ABORT ends the resync (the source
+   * stops streaming), and an ERROR frame with both positions in its details says why before
+   * the connection closes. The replica reconnects as usual, still at its own position; only
+   * its operator (`--reset`) can make it give those writes up.
+   */
+  private refuseResync(resyncId: number, own: StoredPosition, epoch: number, seq: number): void {
+    const message =
+      `refusing full resync ${resyncId}: its snapshot at epoch ${epoch}, seq ${seq} cannot hold every write this replica holds ` +
+      `(epoch ${own.epoch}, seq ${own.seq}); loading it would discard them. The store is kept; ` +
+      `restart this replica with --reset to discard its data and resync it`;
+    this.logger.error(message);
+    this.failed = true;
+    this.pending = [];
+    for (const sender of [...this.senders.values()]) sender.abort('giving up on this connection');
+    this.conn.send([Op.SNAPSHOT_ABORT, resyncId, `replica refused: it holds writes up to epoch ${own.epoch}, seq ${own.seq}`]);
+    this.conn.sendErrorAndClose(
+      new KvndbError(ErrorCode.REPLICA_ERROR, message, {
+        details: { refused: 'resync-would-discard-writes', resyncId, replica: { ...own }, snapshot: { epoch, seq } },
+      }),
+    );
+  }
+
   /** Something the protocol does not allow: tell the router, close; reconnecting resyncs us. */
   private fail(reason: string, log = true): void {
     if (this.failed) return;
@@ -379,6 +426,19 @@ export class ReplicaSession {
     for (const sender of [...this.senders.values()]) sender.abort('giving up on this connection');
     this.conn.sendErrorAndClose(KvndbError.protocol(reason));
   }
+}
+
+/**
+ * Whether replacing a store at `own` with a snapshot taken at (epoch, seq) would lose writes
+ * the store holds. Seqs are global and never repeat across epochs (a new epoch continues after
+ * the seq it adopted), so a snapshot at a lower seq cannot contain all of them, and one at the
+ * same seq in another epoch is another history. Position (0,0) holds nothing real (empty, or a
+ * half-loaded snapshot) and may always be replaced. A snapshot at a higher seq passes this
+ * check; whether it shares this replica's history is for the router to know.
+ */
+export function wouldDiscardWrites(own: StoredPosition, epoch: number, seq: number): boolean {
+  if (own.seq === 0) return false;
+  return seq < own.seq || (seq === own.seq && epoch !== own.epoch);
 }
 
 function key(k: unknown): string {

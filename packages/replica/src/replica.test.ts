@@ -15,6 +15,7 @@ import {
 } from '@kvndb/shared';
 import { MemoryStore } from './memory-store';
 import { Replica, type ReplicaOptions } from './replica';
+import { wouldDiscardWrites } from './replica-session';
 import { SqliteStore } from './sqlite-store';
 import type { Store } from './store';
 
@@ -506,6 +507,130 @@ describe('Replica link', () => {
     expect(store.scan('', null, 10)).toEqual(['b']);
     expect(store.position()).toEqual({ epoch: 8, seq: 121 });
     expect(peer.closed).toBe(false);
+  });
+
+  describe('a full resync that would move the replica backwards is refused, and the store kept', () => {
+    /** A store holding writes up to (5, 200). */
+    const holding = (): MemoryStore => {
+      const store = new MemoryStore();
+      store.apply([{ epoch: 5, seq: 200, ops: [set('mine', 'acked'), set('other', 'x')] }]);
+      return store;
+    };
+
+    it.each([
+      ['a snapshot at a lower seq in a newer epoch', 6, 150],
+      ['a snapshot at a lower seq in the same epoch', 5, 199],
+      ['an empty source at (0,0)', 0, 0],
+      ['the same seq in another epoch (another history)', 6, 200],
+    ])('%s', async (_what, epoch, seq) => {
+      const store = holding();
+      const lines: string[] = [];
+      const logger = {
+        info: (m: string) => lines.push(`info ${m}`),
+        warn: (m: string) => lines.push(`warn ${m}`),
+        error: (m: string) => lines.push(`error ${m}`),
+        debug: () => {},
+      } as unknown as ReplicaOptions['logger'];
+      const reset = jest.spyOn(store, 'reset');
+      const r = startReplica(store, { logger });
+      const peer = await router.peer(0);
+      const disconnected = new Promise((resolve) => r.once('disconnected', resolve));
+      peer.sendTogether([
+        [Op.SYNC_START, 'full', epoch, seq, { resyncId: 3 }],
+        [Op.SNAPSHOT_CHUNK, 3, [['theirs', b('1')]]],
+        [Op.SNAPSHOT_END, 3, 1],
+      ]);
+      const abort = await peer.next(Op.SNAPSHOT_ABORT);
+      expect(abort[1]).toBe(3);
+      expect(String(abort[2])).toMatch(/refused.*epoch 5, seq 200/);
+      const err = await peer.next(Op.ERROR);
+      expect(err.slice(0, 3)).toEqual([Op.ERROR, 0, 'REPLICA_ERROR']);
+      expect(String(err[3])).toMatch(new RegExp(`epoch ${epoch}, seq ${seq}.*epoch 5, seq 200`));
+      expect(err[4]).toEqual({
+        refused: 'resync-would-discard-writes',
+        resyncId: 3,
+        replica: { epoch: 5, seq: 200 },
+        snapshot: { epoch, seq },
+      });
+      await peer.waitClosed();
+      await disconnected;
+      expect(peer.messages.filter((m) => m[0] === Op.SNAPSHOT_ACK)).toHaveLength(0);
+      // Nothing wiped, nothing loaded: data and position as before.
+      expect(reset).not.toHaveBeenCalled();
+      expect(store.position()).toEqual({ epoch: 5, seq: 200 });
+      expect(store.scan('', null, 10)).toEqual(['mine', 'other']);
+      expect(lines.some((l) => /^error refusing full resync 3: .*epoch 5, seq 200/.test(l))).toBe(true);
+      // It comes back with the same position.
+      const again = await router.peer(1);
+      expect(again.hello).toEqual({ name: 'r1', epoch: 5, seq: 200, reset: false });
+    });
+
+    test('a snapshot at the same position, or ahead, is loaded as before', async () => {
+      const store = holding();
+      startReplica(store);
+      const peer = await router.peer(0);
+      peer.send([Op.SYNC_START, 'full', 5, 200, { resyncId: 4 }]);
+      peer.send([Op.SNAPSHOT_CHUNK, 4, [['mine', b('acked')], ['other', b('x')]]]);
+      await peer.next(Op.SNAPSHOT_ACK);
+      peer.send([Op.SNAPSHOT_END, 4, 2]);
+      peer.send([Op.WRITE, 5, 201, []]);
+      expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 201, []]);
+      expect(store.position()).toEqual({ epoch: 5, seq: 201 });
+      expect(peer.closed).toBe(false);
+    });
+
+    test('a resync that replaces an accepted one may not go below what the store held before it', async () => {
+      const store = holding();
+      startReplica(store);
+      const peer = await router.peer(0);
+      peer.send([Op.SYNC_START, 'full', 6, 300, { resyncId: 5 }]);
+      peer.send([Op.SNAPSHOT_CHUNK, 5, [['a', b('1')]]]);
+      await peer.next(Op.SNAPSHOT_ACK);
+      // The store is now a partial snapshot at (0,0); a replacement must still be at seq 200 or later.
+      peer.send([Op.SYNC_START, 'full', 6, 150, { resyncId: 6 }]);
+      const abort = await peer.next(Op.SNAPSHOT_ABORT);
+      expect(abort[1]).toBe(6);
+      expect((await peer.next(Op.ERROR))[4]).toMatchObject({ replica: { epoch: 5, seq: 200 }, snapshot: { epoch: 6, seq: 150 } });
+      await peer.waitClosed();
+    });
+
+    test('over a SQLite store, the file keeps its data and position', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvndb-replica-'));
+      try {
+        const file = path.join(dir, 'r.db');
+        const store = new SqliteStore(file);
+        store.apply([{ epoch: 5, seq: 200, ops: [set('mine', 'acked')] }]);
+        const r = startReplica(store);
+        const peer = await router.peer(0);
+        peer.send([Op.SYNC_START, 'full', 6, 0, { resyncId: 1 }]);
+        await peer.next(Op.SNAPSHOT_ABORT);
+        await peer.waitClosed();
+        await router.peer(1);
+        await r.stop();
+        replica = null;
+        const reopened = new SqliteStore(file);
+        try {
+          expect(reopened.position()).toEqual({ epoch: 5, seq: 200 });
+          expect(reopened.get('mine')).toEqual(b('acked'));
+        } finally {
+          reopened.close();
+        }
+      } finally {
+        await replica?.stop();
+        replica = null;
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  test('wouldDiscardWrites: only a lower seq, or the same seq in another epoch, of a store holding writes', () => {
+    expect(wouldDiscardWrites({ epoch: 0, seq: 0 }, 0, 0)).toBe(false);
+    expect(wouldDiscardWrites({ epoch: 5, seq: 10 }, 5, 10)).toBe(false);
+    expect(wouldDiscardWrites({ epoch: 5, seq: 10 }, 6, 11)).toBe(false);
+    expect(wouldDiscardWrites({ epoch: 5, seq: 10 }, 5, 9)).toBe(true);
+    expect(wouldDiscardWrites({ epoch: 5, seq: 10 }, 9, 9)).toBe(true);
+    expect(wouldDiscardWrites({ epoch: 5, seq: 10 }, 6, 10)).toBe(true);
+    expect(wouldDiscardWrites({ epoch: 5, seq: 10 }, 0, 0)).toBe(true);
   });
 
   test('streams a consistent snapshot as source with credit flow control while serving writes and reads', async () => {
