@@ -42,7 +42,7 @@ const MODES: Record<string, string[]> = {
     '--insecure',
     ...LOGGING,
   ],
-  memory: ['[host]', '[port]', '[default: 54565]', ...CONNECTION, 'KVNDB_REPLICA_PASSWORD', '--name', '--reset', ...LOGGING],
+  memory: ['[host]', '[port]', '[default: 54565]', ...CONNECTION, 'KVNDB_REPLICA_PASSWORD', '--name', '--reset', '--max-retry-delay', ...LOGGING],
   sqlite: [
     '[host]',
     '[port]',
@@ -54,6 +54,7 @@ const MODES: Record<string, string[]> = {
     'KVNDB_REPLICA_PASSWORD',
     '--name',
     '--reset',
+    '--max-retry-delay',
     ...LOGGING,
   ],
   standalone: [
@@ -112,6 +113,8 @@ describe('a bad command line', () => {
     [['router', '0.0.0.0', '0'], /refusing to listen on 0\.0\.0\.0 without a password.*--insecure/],
     [['standalone', '0.0.0.0', '0', '--data', '/nonexistent/never'], /refusing to listen on 0\.0\.0\.0 without a password/],
     [['memory', '--sync', 'full'], /Unknown argument: sync/],
+    [['memory', '--max-retry-delay', 'soon'], /--max-retry-delay must be a whole number >= 10, got "soon"/],
+    [['sqlite', '--max-retry-delay', '5'], /--max-retry-delay must be a whole number >= 10, got "5"/],
     [['router', '6000'], /"6000" is not a host: the order is \[host\] \[port\]/],
     [['sqlite', '127.0.0.1', '54565', 'x.sqlite', '--sync', 'sometimes'], /sync.*sometimes/],
     [['cmd', '127.0.0.1', '-1'], /Unknown argument|port must be/],

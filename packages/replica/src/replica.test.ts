@@ -403,6 +403,29 @@ describe('Replica link', () => {
     expect(peer.hello).toMatchObject({ epoch: 0, seq: 0 });
   });
 
+  test("the reconnect backoff is capped at 1000 ms by default, below the router's 2000 ms join window", async () => {
+    const port = router.port;
+    await router.close();
+    const attempts: number[] = [];
+    const logger = {
+      info: (m: string) => {
+        if (m.startsWith('connecting to router')) attempts.push(Date.now());
+      },
+      warn: () => {},
+      error: () => {},
+      debug: () => {},
+    } as unknown as ReplicaOptions['logger'];
+    replica = new Replica({ host: '127.0.0.1', port, store: new MemoryStore(), name: 'r1', logger });
+    replica.start();
+    await new Promise((r) => setTimeout(r, 4200));
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
+    expect(gaps.length).toBeGreaterThanOrEqual(4);
+    // It grows towards the cap, and never past it (plus timer slack).
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(500);
+    expect(Math.max(...gaps)).toBeLessThan(1150);
+    router = await new FakeRouter().start();
+  });
+
   test('a wrong secret is logged and retried with backoff, not given up', async () => {
     await router.close();
     router = await new FakeRouter('right').start();

@@ -33,7 +33,12 @@ export interface ReplicaOptions {
   reset?: boolean;
   store: Store;
   logger?: Logger;
-  /** Backoff cap between connection attempts, default 5000 ms. */
+  /**
+   * Backoff cap between connection attempts, default DEFAULT_MAX_RETRY_DELAY_MS (1000 ms).
+   * Keep it below the router's join window (2000 ms by default): a replica still asleep in
+   * its backoff when a restarted router's window closes arrives late, after a source was
+   * adopted without it.
+   */
   maxRetryDelayMs?: number;
 }
 
@@ -47,7 +52,14 @@ function loadPRetry(): Promise<PRetryModule> {
   return pRetryModule;
 }
 
-/** A session that ends sooner than this is followed by a pause, so a router that drops us at once is not hammered. */
+/** The default cap on the reconnect backoff: half the router's default join window (2000 ms). */
+export const DEFAULT_MAX_RETRY_DELAY_MS = 1000;
+
+/**
+ * A session that ends sooner than this is followed by a pause, so a router that drops us at
+ * once is not hammered. The pause is never longer than the backoff cap, so it cannot make a
+ * replica later to a restarted router than its backoff already allows.
+ */
 const MIN_HEALTHY_SESSION_MS = 1000;
 
 /**
@@ -83,7 +95,7 @@ export class Replica extends EventEmitter {
     this.host = options.host ?? DEFAULT_HOST;
     this.port = options.port ?? DEFAULT_PORT;
     this.logger = options.logger ?? silentLogger();
-    this.maxRetryDelayMs = Math.max(10, options.maxRetryDelayMs ?? 5000);
+    this.maxRetryDelayMs = Math.max(10, options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS);
     this.resetPending = !!options.reset;
   }
 
@@ -226,7 +238,11 @@ export class Replica extends EventEmitter {
     if (this.stopping) return;
     const where = `router at ${this.routerAddress}`;
     if (err.code === ErrorCode.AUTH_FAILED) {
-      this.logger.error(`${where} refused this replica's secret (attempt ${err.attemptNumber}): ${err.message}; check --replica-password`);
+      this.logger.error(
+        `${where} refused this replica's secret (attempt ${err.attemptNumber}): ${err.message}; ` +
+          "the replica's secret (its --password, else KVNDB_REPLICA_PASSWORD, else KVNDB_PASSWORD, else --password-file) " +
+          "must equal the router's --replica-password (or the router's --password when it has no replica password); retrying",
+      );
     } else if (err.code === ErrorCode.VERSION_MISMATCH) {
       this.logger.error(`${where} speaks another protocol version (attempt ${err.attemptNumber}): ${err.message}`);
     } else {

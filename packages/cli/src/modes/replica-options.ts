@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
-import { Replica } from '@kvndb/replica';
+import { DEFAULT_MAX_RETRY_DELAY_MS, Replica } from '@kvndb/replica';
 import type { Logger } from '@kvndb/shared';
 import { loadTls, resolveHost } from '../endpoint';
-import { withAuth, withHostPortPositionals, withLogging, withTls } from '../options';
+import { integerOption, withAuth, withHostPortPositionals, withLogging, withTls } from '../options';
 import type { AuthArgs, HostPortArgs, LoggingArgs, TlsArgs } from '../options';
 import { replicaSecret } from '../secrets';
 import { loggerFor, stopOnSignals } from '../server-lifecycle';
@@ -12,7 +12,11 @@ const GROUP_REPLICA = 'Replica:';
 export interface ReplicaArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs {
   name?: string;
   reset: boolean;
+  maxRetryDelay?: number;
 }
+
+/** The router's default --join-window; a replica's backoff cap should stay below it. */
+const ROUTER_DEFAULT_JOIN_WINDOW_MS = 2000;
 
 /** Options every replica backend shares (memory, sqlite). */
 export function withReplicaOptions(y: Argv): Argv {
@@ -31,6 +35,14 @@ export function withReplicaOptions(y: Argv): Argv {
             default: false,
             group: GROUP_REPLICA,
             describe: 'wipe the local data on connecting and take a full resync from the router',
+          })
+          .option('max-retry-delay', {
+            type: 'string',
+            group: GROUP_REPLICA,
+            describe:
+              "longest wait in ms between attempts to reach the router; keep it below the router's --join-window (default 2000) so a restarted router hears from this replica before it picks a source",
+            defaultDescription: String(DEFAULT_MAX_RETRY_DELAY_MS),
+            coerce: integerOption('max-retry-delay', 10),
           }),
         'replica',
       ),
@@ -50,6 +62,11 @@ export function runReplica(args: ReplicaArgs, defaultName: string, openStore: St
   const name = args.name || defaultName;
   const logger: Logger = loggerFor(name, args);
   const store = openStore();
+  if (args.maxRetryDelay !== undefined && args.maxRetryDelay >= ROUTER_DEFAULT_JOIN_WINDOW_MS) {
+    logger.warn(
+      `--max-retry-delay ${args.maxRetryDelay} ms is not below the router's default --join-window (${ROUTER_DEFAULT_JOIN_WINDOW_MS} ms): after a router restart this replica may arrive after the window closed; make sure the router's window is longer`,
+    );
+  }
   const replica = new Replica({
     host: resolveHost(args),
     port: args.port,
@@ -58,6 +75,7 @@ export function runReplica(args: ReplicaArgs, defaultName: string, openStore: St
     password: replicaSecret(args),
     name,
     reset: args.reset,
+    maxRetryDelayMs: args.maxRetryDelay,
     store,
     logger,
   });
