@@ -109,11 +109,26 @@ export interface RouterHandle {
   port: number;
 }
 
-/** Starts `kvndb router 127.0.0.1 PORT` (0 = ephemeral) and waits until it listens. */
+/** The state directory of the router last started on each port, so a restart on that port remembers its history. */
+const routerStateDirs = new Map<number, string>();
+
+/**
+ * Starts `kvndb router 127.0.0.1 PORT` (0 = ephemeral) and waits until it listens. Unless
+ * the arguments name one, it gets a --state-dir of its own, which a later router on the
+ * same port reuses: a restart in a test is a restart with the router's state.
+ */
 export async function startRouter(extraArgs: string[] = [], port = 0, env: Record<string, string> = {}): Promise<RouterHandle> {
-  const proc = new KvndbProcess(['router', '127.0.0.1', String(port), '--join-window', '300', ...extraArgs], env);
+  const stateArgs: string[] = [];
+  let stateDir: string | undefined;
+  if (!extraArgs.includes('--state-dir')) {
+    stateDir = (port !== 0 && routerStateDirs.get(port)) || tempDir('kvndb-router-state-');
+    stateArgs.push('--state-dir', stateDir);
+  }
+  const proc = new KvndbProcess(['router', '127.0.0.1', String(port), '--join-window', '300', ...stateArgs, ...extraArgs], env);
   const m = await proc.waitFor(/listening on [^\s]*:(\d+)/);
-  return { proc, port: Number(m[1]) };
+  const bound = Number(m[1]);
+  if (stateDir) routerStateDirs.set(bound, stateDir);
+  return { proc, port: bound };
 }
 
 export type ReplicaKind = 'memory' | 'sqlite';

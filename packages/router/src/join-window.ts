@@ -46,6 +46,11 @@ export class JoinWindow<T> {
     return this.state === 'closed';
   }
 
+  /** The replicas collected so far. */
+  get members(): readonly T[] {
+    return this.joiners;
+  }
+
   get count(): number {
     return this.joiners.length;
   }

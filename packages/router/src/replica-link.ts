@@ -58,6 +58,8 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
   epoch: number;
   /** Highest write the replica is known to have applied. */
   ackedSeq: number;
+  /** Why it is out of service when its state is 'diverged'. */
+  conflict: string | undefined;
   private readonly outstanding = new ReadWindow();
   private closing = false;
   /** Date.now() when the buffer went above the high-water mark (0: it is not). */

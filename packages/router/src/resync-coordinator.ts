@@ -80,6 +80,11 @@ export class ResyncCoordinator {
     return this.waiting.size;
   }
 
+  /** `joiner` needs a full resync and no replica is in sync to copy from. */
+  isWaiting(joiner: ReplicaLink): boolean {
+    return this.waiting.has(joiner);
+  }
+
   /** Bring `joiner` up to date with a snapshot. It stays 'syncing' until that is done. */
   start(joiner: ReplicaLink, reason: string): void {
     if (this.stopped || joiner.isClosed) return;
@@ -217,7 +222,10 @@ export class ResyncCoordinator {
   /** Progress of the resync bringing `link` up, for status. */
   progress(link: ReplicaLink): ResyncProgress | undefined {
     const r = this.byJoiner.get(link);
-    if (!r) return this.waiting.has(link) ? { mode: 'full', keysDone: 0, bytesDone: 0, keysPerSec: 0, bytesPerSec: 0, startedAt: Date.now() } : undefined;
+    if (!r) {
+      if (!this.waiting.has(link)) return undefined;
+      return { mode: 'full', keysDone: 0, bytesDone: 0, keysPerSec: 0, bytesPerSec: 0, startedAt: Date.now(), waitingForSource: true };
+    }
     return describeProgress(r, Date.now());
   }
 

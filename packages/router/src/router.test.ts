@@ -17,6 +17,9 @@ import {
   type RouterStatus,
   type WelcomeInfo,
 } from '@kvndb/shared';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Router, type RouterOptions } from './index';
 
 const routers: Router[] = [];
@@ -740,7 +743,8 @@ describe('joining and resync', () => {
     const c = await FakeClient.open(router);
     await c.request(Op.SET, 'key00', b('changed before'), null);
 
-    const bb = await heldJoiner(router, 'b', { epoch: 3, seq: 7, data: { stale: 'old' } });
+    // Behind a in a's own epoch: a prefix of the history, so resynced from it.
+    const bb = await heldJoiner(router, 'b', { epoch: 5, seq: 7, data: { stale: 'old' } });
     await waitFor('b got the first window of chunks', () => bb.chunksReceived === 2);
     const x = bb.syncStarts[0][3] as number;
     expect(bb.syncStarts[0].slice(0, 3)).toEqual([Op.SYNC_START, 'full', epoch]);
@@ -854,7 +858,7 @@ describe('joining and resync', () => {
 
   test('startup join window: the highest (epoch, seq) is adopted, others resync from it, requests are held', async () => {
     const router = await startRouter({ joinWindowMs: 5000, expectReplicas: 3 });
-    const old = new FakeReplica('old', { epoch: 100, seq: 900, data: { k: 'old' } });
+    const old = new FakeReplica('old', { epoch: 200, seq: 30, data: { k: 'old' } });
     const best = new FakeReplica('best', { epoch: 200, seq: 50, data: { k: 'best' } });
     const same = new FakeReplica('same', { epoch: 200, seq: 50, data: { k: 'best' } });
     await old.join(router);
@@ -888,19 +892,151 @@ describe('joining and resync', () => {
     expect(empty.get('k')).toBe('v');
   });
 
-  test('a replica claiming a position ahead of the router is resynced, and it is logged', async () => {
-    const warnings: string[] = [];
-    const logger = { info: () => {}, warn: (m: string) => warnings.push(m), error: () => {}, debug: () => {} };
+  test('a replica claiming a position ahead of the router keeps its data, out of service, and it is reported', async () => {
+    const errors: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m), debug: () => {} };
     const router = await startRouter({ logger: logger as never });
     const a = new FakeReplica('a');
     await a.join(router);
     await waitFor('a in sync', () => inSync(router, 'a'));
     const epoch = router.status().epoch;
-    const liar = new FakeReplica('liar', { epoch, seq: 1000, data: { ghost: 'x' } });
-    await liar.join(router);
-    await waitFor('liar in sync', () => inSync(router, 'liar'));
-    expect(liar.syncStarts[0][1]).toBe('full');
-    expect(liar.get('ghost')).toBeUndefined();
-    expect(warnings.some((w) => /ahead of the router/.test(w))).toBe(true);
+    const ahead = new FakeReplica('ahead', { epoch, seq: 1000, data: { ghost: 'x' } });
+    await ahead.join(router);
+    await waitFor('ahead reported', () => replicaStatus(router, 'ahead')?.state === 'diverged');
+    await delay(50);
+    expect(ahead.syncStarts).toEqual([]);
+    expect(ahead.get('ghost')).toBe('x');
+    expect(replicaStatus(router, 'ahead')?.conflict).toMatch(/ahead of this router's history/);
+    expect(errors.some((e) => /ahead .*--reset/.test(e))).toBe(true);
+    // It receives no writes and serves no reads.
+    const c = await FakeClient.open(router);
+    await c.request(Op.SET, 'k', b('v'), null);
+    expect(ahead.seq).toBe(1000);
+  });
+
+  test('a replica from an epoch the router has no record of is not resynced either', async () => {
+    const router = await startRouter({ joinWindowMs: 5000, expectReplicas: 2 });
+    const fresh = new FakeReplica('fresh');
+    const other = new FakeReplica('other', { epoch: 3, seq: 7, data: { k: 'theirs' } });
+    await fresh.join(router);
+    await other.join(router);
+    // The window adopts the replica holding data; now an empty one and one from elsewhere.
+    await waitFor('other adopted', () => inSync(router, 'other', 'fresh'));
+    const stranger = new FakeReplica('stranger', { epoch: 2, seq: 5, data: { k: 'mine' } });
+    await stranger.join(router);
+    await waitFor('stranger reported', () => replicaStatus(router, 'stranger')?.state === 'diverged');
+    expect(replicaStatus(router, 'stranger')?.conflict).toMatch(/epoch 2 .*does not include/);
+    expect(stranger.get('k')).toBe('mine');
+    expect(stranger.syncStarts).toEqual([]);
+  });
+});
+
+describe('restart with the router state', () => {
+  /** The same replica process back after a restart: same name, position and data. */
+  function back(r: FakeReplica, options: FakeReplicaOptions = {}): FakeReplica {
+    const data: Record<string, string> = {};
+    for (const [k, v] of r.data) data[k] = v.toString();
+    return new FakeReplica(r.name, { epoch: r.epoch, seq: r.seq, data, ...options });
+  }
+
+  function stateFile(): string {
+    return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kvndb-router-state-')), 'router.state.json');
+  }
+
+  test('a stale replica that joins first is not adopted; the router waits for one holding every acknowledged write', async () => {
+    const file = stateFile();
+    const r1 = await startRouter({ stateFile: file, joinWindowMs: 2000, expectReplicas: 3 });
+    const [a, bb, cc] = ['a', 'b', 'c'].map((n) => new FakeReplica(n));
+    for (const r of [a, bb, cc]) await r.join(r1);
+    await waitFor('three in sync', () => inSync(r1, 'a', 'b', 'c'));
+    const c1 = await FakeClient.open(r1);
+    await c1.request(Op.SET, 'k', b('1'), null);
+    await a.leave();
+    await waitFor('a gone', () => replicaStatus(r1, 'a') === undefined);
+    await c1.request(Op.SET, 'k', b('2'), null);
+    await c1.request(Op.SET, 'k', b('3'), null);
+    await r1.stop();
+
+    const errors: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m), debug: () => {} };
+    const r2 = await startRouter({ stateFile: file, joinWindowMs: 100, logger: logger as never });
+    const stale = back(a);
+    await stale.join(r2);
+    await delay(300);
+    expect(r2.status().waitingFor).toMatch(/1 more of b, c/);
+    expect(errors.some((e) => /not serving: waiting for replicas that hold every acknowledged write/.test(e))).toBe(true);
+    const c2 = await FakeClient.open(r2);
+    const refused = await expectError(c2.request(Op.GET, 'k'), 'NO_REPLICAS');
+    expect(refused.message).toMatch(/1 more of b, c/);
+    expect(stale.syncStarts).toEqual([]);
+
+    const b2 = back(bb);
+    await b2.join(r2);
+    await waitFor('b adopted and a resynced from it', () => inSync(r2, 'a', 'b'));
+    expect(r2.status().waitingFor).toBeUndefined();
+    expect(await c2.request(Op.GET, 'k')).toEqual(b('3'));
+    expect(stale.get('k')).toBe('3');
+    const c3 = back(cc);
+    await c3.join(r2);
+    await waitFor('c in sync', () => inSync(r2, 'c'));
+    expect(c3.get('k')).toBe('3');
+    expect([stale, b2, c3].flatMap((r) => r.violations)).toEqual([]);
+  });
+
+  test('a member that comes back empty (a restarted memory replica) proves nothing; the one with data is adopted', async () => {
+    const file = stateFile();
+    const r1 = await startRouter({ stateFile: file, joinWindowMs: 2000, expectReplicas: 2 });
+    const mem = new FakeReplica('mem');
+    const disk = new FakeReplica('disk');
+    await mem.join(r1);
+    await disk.join(r1);
+    await waitFor('both in sync', () => inSync(r1, 'mem', 'disk'));
+    const c1 = await FakeClient.open(r1);
+    for (let i = 0; i < 5; i++) await c1.request(Op.SET, `k${i}`, b(`v${i}`), null);
+    await delay(1100); // a tick: the floors are saved
+    await r1.stop();
+
+    const r2 = await startRouter({ stateFile: file, joinWindowMs: 100 });
+    const memAgain = new FakeReplica('mem'); // its memory is gone
+    await memAgain.join(r2);
+    await delay(300);
+    expect(r2.status().waitingFor).toMatch(/mem joined empty/);
+    const diskAgain = back(disk);
+    await diskAgain.join(r2);
+    await waitFor('disk adopted, mem resynced', () => inSync(r2, 'mem', 'disk'));
+    expect(diskAgain.syncStarts[0][1]).toBe('incremental');
+    expect(memAgain.get('k4')).toBe('v4');
+  });
+
+  test('when every copy is gone, --accept-data-loss starts over from what is left, and says so', async () => {
+    const file = stateFile();
+    const r1 = await startRouter({ stateFile: file });
+    const mem = new FakeReplica('mem');
+    await mem.join(r1);
+    await waitFor('in sync', () => inSync(r1, 'mem'));
+    const c1 = await FakeClient.open(r1);
+    await c1.request(Op.SET, 'k', b('v'), null);
+    await r1.stop();
+
+    const r2 = await startRouter({ stateFile: file, joinWindowMs: 50 });
+    await new FakeReplica('mem').join(r2);
+    await delay(200);
+    expect(r2.status().waitingFor).toMatch(/mem joined empty/);
+    await r2.stop();
+
+    const errors: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m), debug: () => {} };
+    const r3 = await startRouter({ stateFile: file, joinWindowMs: 50, acceptDataLoss: true, logger: logger as never });
+    await new FakeReplica('mem').join(r3);
+    await waitFor('adopted anyway', () => inSync(r3, 'mem'));
+    expect(errors.some((e) => /--accept-data-loss: adopting mem .* are lost/.test(e))).toBe(true);
+    const c3 = await FakeClient.open(r3);
+    expect(await c3.request(Op.GET, 'k')).toBeNull();
+  });
+
+  test('a damaged state file stops the router from starting instead of being taken for a fresh start', () => {
+    const file = stateFile();
+    fs.writeFileSync(file, '{"version":1,"history":');
+    expect(() => new Router({ port: 0, stateFile: file })).toThrow(/damaged .*move it away/);
   });
 });

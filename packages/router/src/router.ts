@@ -31,6 +31,8 @@ import {
 import { AuthThrottle } from './auth-throttle';
 import { ClientSession, DEFAULT_SESSION_OPTIONS, type SessionHost } from './client-session';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, ServerHandshake } from './handshake';
+import { allMembersPresent, planAdoption } from './adoption';
+import { describeConflict, lineage } from './history';
 import { JoinWindow, chooseSource } from './join-window';
 import { OpsMeter } from './ops-meter';
 import { ReadBalancer } from './read-balancer';
@@ -40,6 +42,7 @@ import { DEFAULT_WATERMARKS, ReplicaLink, type LinkOwner, type Watermarks } from
 import { readMessage, writeOps } from './request-validator';
 import { DEFAULT_RESYNC_WINDOW, ResyncCoordinator, type ResyncHost } from './resync-coordinator';
 import { WriteBacklog } from './write-backlog';
+import { RouterState } from './router-state';
 import { ResultShape, WriteSequencer, type WriteAckPolicy } from './write-sequencer';
 
 export interface RouterOptions {
@@ -63,6 +66,18 @@ export interface RouterOptions {
   joinWindowMs?: number;
   /** Stop waiting in the join window once this many replicas joined. */
   expectReplicas?: number;
+  /**
+   * Where the router remembers the history it served (epochs, the replicas in sync, how far
+   * each got), so that after a restart it never serves from replicas lacking acknowledged
+   * writes. Undefined: kept in memory only, forgotten at exit.
+   */
+  stateFile?: string;
+  /**
+   * Start serving from the replicas present even when the remembered history says none of
+   * them holds every acknowledged write: the writes they lack are lost. For an operator
+   * who knows those copies are gone for good.
+   */
+  acceptDataLoss?: boolean;
   /** Optional limit on resync streaming. */
   resyncRateBytesPerSec?: number;
   limits?: Partial<Limits>;
@@ -154,6 +169,12 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   /** Requests held while the startup join window is open. */
   private held: Held[] = [];
   private adopted = false;
+  /** Replicas that joined after the join window, while no source could be adopted yet. */
+  private candidates: ReplicaLink[] = [];
+  /** Why the router cannot adopt a source yet (status and NO_REPLICAS say it). */
+  private waitingFor: string | undefined;
+  private readonly state: RouterState;
+  private readonly acceptDataLoss: boolean;
   private maxEpochSeen = 0;
   private nextId = 0;
   private server: net.Server | undefined;
@@ -217,6 +238,10 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     wm.hard = Math.max(wm.hard, backlogBytes + wm.high);
     this.watermarks = wm;
 
+    this.state = options.stateFile ? RouterState.open(options.stateFile) : RouterState.inMemory();
+    this.maxEpochSeen = this.state.lastEpoch;
+    this.acceptDataLoss = !!options.acceptDataLoss;
+
     this.backlog = new WriteBacklog(backlogBytes);
     this.sequencer = new WriteSequencer({
       writeAck: this.writeAck,
@@ -268,6 +293,14 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     if (this.heartbeatMs > 0) this.heartbeatTimer = startHeartbeat(this.heartbeatMs, this.heartbeat);
     this.phase = 'running';
     this.logger.info(`listening on ${this.bound.host}:${this.bound.port}`);
+    if (this.state.file) {
+      const h = this.state.history;
+      this.logger.info(
+        this.state.loaded && h.length > 0
+          ? `router state ${this.state.file}: last epoch ${this.state.lastEpoch}; replicas in sync when it was saved: ${this.state.memberships.map((m) => m.join(', ')).join(' / ') || 'none'}`
+          : `router state ${this.state.file}: new; this router has served no history yet`,
+      );
+    }
     this.joinWindow.open();
   }
 
@@ -303,6 +336,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       };
       const resync = this.coordinator.progress(l);
       if (resync) r.resync = resync;
+      if (l.conflict) r.conflict = l.conflict;
       replicas.push(r);
     }
     return {
@@ -312,6 +346,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       seq,
       uptimeMs: this.phase === 'new' ? 0 : now - this.startedAt,
       writeAck: this.writeAck,
+      ...(this.waitingFor ? { waitingFor: this.waitingFor } : {}),
       replicas,
       clients: this.sessions.size,
       ops: { reads: this.meter.reads, writes: this.meter.writes, ...this.meter.rates(now) },
@@ -392,7 +427,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   private read(msg: unknown[], sink: ReplySink, tag: number): void {
     this.meter.reads++;
     if (this.balancer.size === 0) {
-      sink.reply(tag, KvndbError.noReplicas());
+      sink.reply(tag, KvndbError.noReplicas(this.whyNoReplicas()));
       return;
     }
     this.balancer.route(new ReadRequest(msg, sink, tag, Date.now() + this.readTimeoutMs));
@@ -400,6 +435,10 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
 
   private write(ops: WriteOp[], shape: ResultShape, sink: ReplySink, tag: number): void {
     this.meter.writes++;
+    if (this.inSyncIds.length === 0) {
+      sink.reply(tag, KvndbError.noReplicas(this.whyNoReplicas()));
+      return;
+    }
     try {
       this.sequencer.sequence(ops, this.live, this.inSyncIds, shape, sink, tag);
     } catch (err) {
@@ -483,8 +522,15 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     );
     this.emitState(link);
     try {
-      if (this.joinWindow.isOpen) this.joinWindow.add(link);
-      else this.place(link);
+      if (this.joinWindow.isOpen) {
+        this.joinWindow.add(link);
+        this.closeWindowEarly();
+      } else if (!this.adopted) {
+        this.candidates.push(link);
+        this.tryAdopt();
+      } else {
+        this.place(link);
+      }
     } catch (err) {
       this.logger.error(`placing replica ${link.name} failed: ${(err as Error).stack ?? String(err)}`);
       link.close(toKvndbError(err));
@@ -508,14 +554,20 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
 
   // ---- replicas joining -----------------------------------------------------------------
 
+  /**
+   * Once every replica the remembered memberships name has joined, and they are enough to
+   * adopt from, the rest of the window only delays service.
+   */
+  private closeWindowEarly(): void {
+    if (this.state.memberships.length === 0) return;
+    const joiners = this.joinWindow.members.filter((j) => !j.isClosed);
+    if (!allMembersPresent(joiners, this.state)) return;
+    if (planAdoption(joiners, this.state, this.writeAck).ready) this.joinWindow.close();
+  }
+
   private joinWindowClosed(joiners: ReplicaLink[]): void {
-    const present = joiners.filter((j) => !j.isClosed);
-    const source = chooseSource(present);
-    if (source) {
-      this.adopt(source, present);
-    } else {
-      this.logger.info('join window closed with no replica; the first replica to join becomes the source of truth');
-    }
+    this.candidates = joiners.filter((j) => !j.isClosed);
+    this.tryAdopt();
     const held = this.held;
     this.held = [];
     for (const h of held) {
@@ -525,9 +577,43 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   }
 
   /**
-   * Make `source`'s position the router's: a new epoch starts after its seq, announced by
-   * an empty WRITE (epoch marker). Joiners at exactly the same position are in sync at
-   * once; the others get a full resync.
+   * Adopt a source among the candidates if the remembered history allows it (see
+   * adoption.ts); otherwise say what the router waits for, and serve nothing meanwhile.
+   */
+  private tryAdopt(): void {
+    const candidates = this.candidates.filter((j) => !j.isClosed);
+    const plan = planAdoption(candidates, this.state, this.writeAck);
+    if (plan.ready) {
+      if (!plan.source) {
+        this.logger.info('join window closed with no replica; the first replica to join becomes the source of truth');
+        return;
+      }
+      this.candidates = [];
+      this.adopt(plan.source, candidates);
+      return;
+    }
+    if (this.acceptDataLoss && candidates.length > 0) {
+      const source = chooseSource(candidates)!;
+      this.logger.error(
+        `--accept-data-loss: adopting ${source.name} although the router's history says: ${plan.waitingFor}. Acknowledged writes it lacks are lost`,
+      );
+      this.candidates = [];
+      this.adopt(source, candidates);
+      return;
+    }
+    if (plan.waitingFor !== this.waitingFor) {
+      this.waitingFor = plan.waitingFor;
+      this.logger.error(
+        `not serving: ${plan.waitingFor}. Start those replicas with their data; if their data is lost for good, restart the router with --accept-data-loss (the writes only they held are lost)`,
+      );
+    }
+  }
+
+  /**
+   * Make `source`'s position the router's: a new epoch starts after its seq, saved in the
+   * router's state first and announced by an empty WRITE (epoch marker). Joiners at exactly
+   * the same position are in sync at once; those behind it in the history get a full
+   * resync; those holding writes the new history lacks are left out of service.
    */
   private adopt(source: ReplicaLink, joiners: readonly ReplicaLink[]): void {
     const h = source.hello;
@@ -535,13 +621,22 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     // Seconds, not milliseconds: fits a MessagePack uint32 (until 2106), so every language reads an integer.
     const epoch = Math.max(Math.floor(Date.now() / 1000), this.maxEpochSeen + 1);
     this.maxEpochSeen = epoch;
-    this.sequencer.startEpoch(epoch, s);
-    this.adopted = true;
-    this.logger.info(
-      `adopting ${source.name} (epoch ${h.epoch} seq ${h.seq}${h.reset ? ', reset' : ''}) as the source of truth; epoch ${epoch} starts after seq ${s}`,
-    );
     const same = joiners.filter(
       (j) => j === source || (!h.reset && !j.hello.reset && j.hello.epoch === h.epoch && j.hello.seq === h.seq),
+    );
+    // A source from a history this router never recorded: its epoch ends where the new one begins.
+    const before = s > 0 && !this.state.history.some((e) => e.epoch === h.epoch) ? { epoch: h.epoch, afterSeq: -1 } : undefined;
+    this.state.startEpoch(
+      { epoch, afterSeq: s },
+      same.map((j) => j.name),
+      Object.fromEntries(same.map((j) => [j.name, s])),
+      before,
+    );
+    this.sequencer.startEpoch(epoch, s);
+    this.adopted = true;
+    this.waitingFor = undefined;
+    this.logger.info(
+      `adopting ${source.name} (epoch ${h.epoch} seq ${h.seq}${h.reset ? ', reset' : ''}) as the source of truth; epoch ${epoch} starts after seq ${s}`,
     );
     for (const j of same) {
       if (h.reset) {
@@ -558,18 +653,14 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     this.sequencer.sequence([], this.live, this.inSyncIds, ResultShape.Nil, null, 0);
     for (const j of same) j.send([Op.SYNC_DONE, epoch, this.sequencer.seq]);
     for (const j of joiners) {
-      if (!same.includes(j)) {
-        this.coordinator.start(j, j.hello.reset ? 'reset requested' : `startup: its position differs from ${source.name}'s`);
-      }
+      if (same.includes(j) || j.isClosed) continue;
+      if (j.hello.reset) this.coordinator.start(j, 'reset requested');
+      else if (!this.holdIfConflicting(j)) this.coordinator.start(j, `startup: its position differs from ${source.name}'s`);
     }
   }
 
-  /** A replica joining after the window: catch-up from the backlog when possible, else full resync. */
+  /** A replica joining after the router adopted a source: catch-up from the backlog when possible, else full resync. */
   private place(link: ReplicaLink): void {
-    if (!this.adopted) {
-      this.adopt(link, [link]);
-      return;
-    }
     const h = link.hello;
     const epoch = this.sequencer.epoch;
     const seq = this.sequencer.seq;
@@ -577,24 +668,36 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       this.coordinator.start(link, 'reset requested');
       return;
     }
-    if (h.epoch === epoch && h.seq <= seq && this.backlog.canCatchUp(h.seq)) {
+    if (this.holdIfConflicting(link)) return;
+    if (h.epoch === epoch && this.backlog.canCatchUp(h.seq)) {
       link.send([Op.SYNC_START, 'incremental', epoch, h.seq, {}]);
       this.logger.info(`incremental catch-up of ${link.name}: writes ${h.seq + 1} to ${seq} from the backlog`);
       this.finishSync(link, h.seq);
       return;
     }
-    let reason: string;
-    if (h.epoch > epoch || (h.epoch === epoch && h.seq > seq)) {
-      reason = `its position (epoch ${h.epoch} seq ${h.seq}) is ahead of the router's (epoch ${epoch} seq ${seq})`;
-      this.logger.warn(
-        `replica ${link.name} claims writes this router never sequenced: ${reason}; they are discarded by a full resync`,
-      );
-    } else if (h.epoch !== epoch) {
-      reason = `it is at epoch ${h.epoch}, the router at ${epoch}`;
-    } else {
-      reason = `seq ${h.seq} is older than the backlog (which starts at ${this.backlog.firstSeq})`;
-    }
+    const reason =
+      h.epoch !== epoch
+        ? `it is at epoch ${h.epoch} seq ${h.seq}, the router at epoch ${epoch}`
+        : `seq ${h.seq} is older than the backlog (which starts at ${this.backlog.firstSeq})`;
     this.coordinator.start(link, reason);
+  }
+
+  /**
+   * A replica whose writes are not all in the router's history (ahead of it, or from an
+   * epoch it does not know) is never resynced: that would discard them. It stays
+   * connected and out of service, reported in status, until its operator decides
+   * (restart it with --reset to take this history, or make it the source).
+   */
+  private holdIfConflicting(link: ReplicaLink): boolean {
+    const kind = lineage(link.hello, this.state.history, this.sequencer.seq);
+    if (kind === 'empty' || kind === 'prefix') return false;
+    const conflict = describeConflict(link.name, link.hello, kind, this.state.history);
+    link.conflict = conflict;
+    link.setState('diverged');
+    this.logger.error(
+      `replica ${conflict}. It stays out of service and keeps its data. To discard its data and resync it, restart it with --reset; to keep its data instead, see "Recovery" in docs/ARCHITECTURE.md`,
+    );
+    return true;
   }
 
   /** ResyncHost: replay the backlog after `fromSeq`, then the replica is in sync. */
@@ -644,6 +747,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   private linkClosed(link: ReplicaLink, err: KvndbError | undefined): void {
     if (!this.links.delete(link.id)) return;
     this.joinWindow.remove(link);
+    this.candidates = this.candidates.filter((c) => c !== link);
     this.balancer.remove(link);
     this.refreshMembership();
     this.logger.info(`replica ${link.name} (${link.address}) disconnected${err ? `: ${err.message}` : ''}`);
@@ -669,6 +773,38 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     }
     this.live = live;
     this.inSyncIds = ids;
+    // Saved before any write is counted under the new set: see adoption.ts.
+    if (this.adopted) {
+      this.state.membershipChanged(
+        live.filter((l) => l.state === 'in-sync').map((l) => l.name),
+        this.sequencer.seq + 1,
+      );
+    }
+  }
+
+  /** Why no request can be served right now, and what would change that: for NO_REPLICAS errors. */
+  private whyNoReplicas(): string {
+    if (!this.adopted) {
+      return this.waitingFor ?? 'no replica has joined yet; the first replica to join becomes the source of truth';
+    }
+    const parts: string[] = [];
+    for (const l of this.links.values()) {
+      if (l.state === 'diverged') parts.push(`${l.name} is out of service: ${l.conflict ?? 'diverged'}`);
+      else if (l.state === 'syncing') {
+        parts.push(
+          this.coordinator.isWaiting(l)
+            ? `${l.name} needs a full resync but no replica in sync holds the data to copy from (if every copy is lost, restart the router with --accept-data-loss)`
+            : `${l.name} is resyncing`,
+        );
+      } else if (l.state === 'lagging') parts.push(`${l.name} is lagging (too far behind to serve)`);
+      else if (l.state === 'joining') parts.push(`${l.name} is joining`);
+    }
+    return parts.length > 0 ? `no replica is in sync: ${parts.join('; ')}` : 'no replica is connected';
+  }
+
+  /** What each in-sync replica has acknowledged, for the state's floors. */
+  private *floors(): Iterable<[string, number]> {
+    for (const l of this.links.values()) if (l.state === 'in-sync') yield [l.name, l.ackedSeq];
   }
 
   private emitState(link: ReplicaLink): void {
@@ -678,6 +814,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
   private tick = (): void => {
     const now = Date.now();
     this.meter.sample(now);
+    if (this.adopted) this.state.settle(this.sequencer.lastAckedSeq, this.floors());
     for (const l of this.links.values()) {
       l.expireReads(now);
       l.checkPressure();

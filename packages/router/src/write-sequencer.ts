@@ -78,6 +78,8 @@ export class WriteSequencer {
   /** Per replica id: the highest seq it acknowledged (replicas acknowledge in order). */
   private readonly ackedUpTo = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** The newest write acknowledged to its client. */
+  lastAckedSeq = 0;
   private currentEpoch = 0;
   private currentSeq = 0;
 
@@ -204,6 +206,7 @@ export class WriteSequencer {
 
   private complete(w: PendingWrite): void {
     this.removePending(w);
+    if (w.seq > this.lastAckedSeq) this.lastAckedSeq = w.seq;
     const results = w.results as WriteResult[];
     let value: unknown;
     if (w.shape === ResultShape.First) value = Array.isArray(results) ? results[0] : null;

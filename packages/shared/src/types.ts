@@ -18,7 +18,8 @@ export type WriteOp = ['s', string, Uint8Array] | ['s', string, Uint8Array, SetF
  */
 export type WriteResult = boolean | [boolean, Uint8Array | null];
 
-export type ReplicaState = 'joining' | 'syncing' | 'in-sync' | 'lagging';
+/** 'diverged': it holds writes the router's history lacks, so it is kept out of service rather than resynced. */
+export type ReplicaState = 'joining' | 'syncing' | 'in-sync' | 'lagging' | 'diverged';
 
 export interface ResyncProgress {
   mode: 'full' | 'incremental';
@@ -30,6 +31,8 @@ export interface ResyncProgress {
   bytesPerSec: number;
   etaMs?: number;
   startedAt: number;
+  /** The resync cannot start: no replica is in sync to copy from. */
+  waitingForSource?: boolean;
 }
 
 export interface ReplicaStatus {
@@ -43,6 +46,8 @@ export interface ReplicaStatus {
   inflightReads: number;
   bufferedBytes: number;
   resync?: ResyncProgress;
+  /** Why a 'diverged' replica is out of service. */
+  conflict?: string;
 }
 
 export interface RouterStatus {
@@ -52,6 +57,8 @@ export interface RouterStatus {
   seq: number;
   uptimeMs: number;
   writeAck: 'one' | 'majority' | 'all';
+  /** Set while the router serves nothing because no replica provably holds every acknowledged write. */
+  waitingFor?: string;
   replicas: ReplicaStatus[];
   clients: number;
   ops: {

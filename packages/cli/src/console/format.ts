@@ -147,6 +147,7 @@ export function progressBar(fraction: number, width = PROGRESS_BAR_WIDTH): strin
 export function formatProgress(replica: ReplicaStatus): string {
   const r = replica.resync;
   if (!r) return '-';
+  if (r.waitingForSource) return 'full resync waiting: no replica in sync holds the data to copy from';
   const parts: string[] = [r.mode];
   if (r.totalKeys !== undefined && r.totalKeys !== null && r.totalKeys > 0) {
     const fraction = Math.min(1, r.keysDone / r.totalKeys);
@@ -174,12 +175,16 @@ export function formatStatus(status: RouterStatus): string[] {
     ],
     ['replicas', `${status.replicas.length} (${status.replicas.filter((r) => r.state === 'in-sync').length} in sync)`],
   ]);
+  if (status.waitingFor) lines.push('', `NOT SERVING: ${formatText(status.waitingFor)}`);
   if (status.replicas.length > 0) {
     const rows = [['NAME', 'ADDRESS', 'STATE', 'SEQ', 'LAG', 'READS', 'PROGRESS']];
     for (const r of status.replicas) {
       rows.push([formatText(r.name), r.address, r.state, String(r.seq), String(r.lag), String(r.inflightReads), formatProgress(r)]);
     }
     lines.push('', ...table(rows).map((line) => '  ' + line));
+    for (const r of status.replicas) {
+      if (r.conflict) lines.push(`  ${formatText(r.name)} is out of service: ${formatText(r.conflict)}`);
+    }
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { limitOptions, withLimits, type LimitArgs } from '../limit-options';
 import type { Argv, CommandModule } from 'yargs';
 import { RespServer, Router } from '@kvndb/router';
@@ -31,6 +32,8 @@ export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs
   expectReplicas?: number;
   resyncRate?: number;
   respPort?: number;
+  stateDir?: string;
+  acceptDataLoss: boolean;
   insecure: boolean;
 }
 
@@ -95,6 +98,20 @@ export function withRouterOptions(y: Argv): Argv {
             defaultDescription: '0',
             coerce: bytesOption('resync-rate'),
           })
+          .option('state-dir', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe:
+              'directory for router.state.json, where the router remembers the history it served, so a restart never serves from replicas lacking acknowledged writes',
+            defaultDescription: './kvndb-router-PORT.state.json; none on port 0; standalone: in --data',
+          })
+          .option('accept-data-loss', {
+            type: 'boolean',
+            default: false,
+            group: GROUP_REPLICATION,
+            describe:
+              'serve from the replicas present even if the remembered history says none holds every acknowledged write; the writes they lack are lost',
+          })
           .option('resp-port', {
             type: 'string',
             describe: 'also speak the Redis protocol (redis-cli, Redis clients) on this port, same host, same password',
@@ -109,7 +126,11 @@ export function withRouterOptions(y: Argv): Argv {
 }
 
 /** Builds a Router from parsed options (the caller checked bind safety). */
-export function createRouter(args: RouterArgs, logger: Logger, overrides: { expectReplicas?: number } = {}): Router {
+export function createRouter(
+  args: RouterArgs,
+  logger: Logger,
+  overrides: { expectReplicas?: number; stateFile?: string } = {},
+): Router {
   const secrets = routerSecrets(args);
   return new Router({
     host: resolveHost(args),
@@ -125,9 +146,23 @@ export function createRouter(args: RouterArgs, logger: Logger, overrides: { expe
     expectReplicas: args.expectReplicas ?? overrides.expectReplicas,
     resyncRateBytesPerSec: args.resyncRate,
     heartbeatMs: args.heartbeat,
+    stateFile: overrides.stateFile ?? routerStateFile(args),
+    acceptDataLoss: args.acceptDataLoss,
     ...limitOptions(args),
     logger,
   });
+}
+
+/**
+ * The state file of a router. A directory given for it holds just this router's state.
+ * The default, the current directory, is named by port so that two routers started in one
+ * directory keep apart; a router on port 0 gets a new port each start, so by default it has
+ * no state (tests, throwaway clusters).
+ */
+export function routerStateFile(args: RouterArgs): string | undefined {
+  if (args.stateDir !== undefined) return path.resolve(args.stateDir, 'router.state.json');
+  if (args.port === 0) return undefined;
+  return path.resolve(`kvndb-router-${args.port}.state.json`);
 }
 
 /** router.start() with a message that names the address (EADDRINUSE alone says little). */
