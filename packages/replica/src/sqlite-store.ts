@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, KvndbError, compareKeys, type WriteResult } from '@kvndb/shared';
+import { DataFileLock } from './file-lock';
 import {
   applyOps,
   asBuffer,
@@ -28,6 +32,13 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store, KvPrimitives {
   readonly kind = 'sqlite';
   readonly file: string;
+  /**
+   * This data file's replica name, generated once when the file is created and kept in it
+   * (`sqlite:<file name>@<hostname>-<random>`): the same across restarts of this file, and
+   * different for every other file, even one of the same name. --reset does not change it.
+   */
+  readonly identity: string;
+  private readonly lock: DataFileLock;
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], Buffer>;
   private readonly hasStmt: Database.Statement<[string], number>;
@@ -52,9 +63,12 @@ export class SqliteStore implements Store, KvPrimitives {
     const sync = options.sync ?? 'normal';
     if (sync !== 'normal' && sync !== 'full') throw KvndbError.badRequest(`sync must be "normal" or "full", got ${String(sync)}`);
     this.file = file;
+    // Before the data file is even opened: a second process must not touch it.
+    this.lock = DataFileLock.acquire(file);
     try {
       this.db = new Database(file);
     } catch (err) {
+      this.lock.release();
       throw new KvndbError(ErrorCode.REPLICA_ERROR, `cannot open SQLite database ${file}: ${(err as Error).message}`, { cause: err });
     }
     try {
@@ -64,9 +78,15 @@ export class SqliteStore implements Store, KvPrimitives {
         CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 0), epoch INTEGER NOT NULL, seq INTEGER NOT NULL);
         INSERT OR IGNORE INTO meta (id, epoch, seq) VALUES (0, 0, 0);
+        CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 0), name TEXT NOT NULL, created_at INTEGER NOT NULL);
       `);
+      this.db
+        .prepare('INSERT OR IGNORE INTO identity (id, name, created_at) VALUES (0, ?, ?)')
+        .run(newIdentity(file), Date.now());
+      this.identity = this.db.prepare<[], string>('SELECT name FROM identity WHERE id = 0').pluck().get() as string;
     } catch (err) {
       this.db.close();
+      this.lock.release();
       throw new KvndbError(ErrorCode.REPLICA_ERROR, `cannot use SQLite database ${file}: ${(err as Error).message}`, { cause: err });
     }
     const db = this.db;
@@ -172,6 +192,8 @@ export class SqliteStore implements Store, KvPrimitives {
   close(): void {
     for (const snap of [...this.snapshots]) snap.close();
     if (this.db.open) this.db.close();
+    // Last: nobody else may open the file while this process still has it open.
+    this.lock.release();
   }
 
   // KvPrimitives, used by applyOps inside the apply transaction.
@@ -191,6 +213,10 @@ export class SqliteStore implements Store, KvPrimitives {
   remove(key: string): boolean {
     return this.delStmt.run(key).changes > 0;
   }
+}
+
+function newIdentity(file: string): string {
+  return `sqlite:${path.basename(file)}@${os.hostname()}-${randomBytes(3).toString('hex')}`;
 }
 
 /**

@@ -13,6 +13,6 @@ export const memoryMode: CommandModule = {
       .example('$0 memory', 'attach to the router at 127.0.0.1:54565')
       .example('KVNDB_REPLICA_PASSWORD=r3pl $0 memory 10.0.0.5 54565 --name mem-1', 'a named replica of a remote router'),
   handler: guarded(async (argv) => {
-    runReplica(argv as unknown as ReplicaArgs, `memory@${os.hostname()}:${process.pid}`, () => new MemoryStore());
+    runReplica(argv as unknown as ReplicaArgs, () => `memory@${os.hostname()}:${process.pid}`, () => new MemoryStore());
   }),
 };

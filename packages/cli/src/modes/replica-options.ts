@@ -27,8 +27,9 @@ export function withReplicaOptions(y: Argv): Argv {
           .option('name', {
             type: 'string',
             group: GROUP_REPLICA,
-            describe: "this replica's name in the router's status and logs",
-            defaultDescription: 'memory@<hostname>:<pid>, sqlite:<file name>@<hostname>',
+            describe:
+              "this replica's name: the router knows it by this name in its status, logs and memory of replicas, so keep it unique and the same across restarts",
+            defaultDescription: 'memory@<hostname>:<pid>; sqlite: the name stored in the data file, sqlite:<file name>@<hostname>-<random>',
           })
           .option('reset', {
             type: 'boolean',
@@ -56,12 +57,21 @@ export type StoreFactory = () => ConstructorParameters<typeof Replica>[0]['store
 
 /**
  * Starts a replica that connects out to the router and keeps retrying on its own; stops
- * on SIGINT/SIGTERM. The store is opened first so a bad file fails before any connection.
+ * on SIGINT/SIGTERM. The store is opened first so a bad (or locked) file fails before any
+ * connection; the default name may come from the store (a SQLite file keeps its own).
  */
-export function runReplica(args: ReplicaArgs, defaultName: string, openStore: StoreFactory): void {
-  const name = args.name || defaultName;
-  const logger: Logger = loggerFor(name, args);
+export function runReplica<S extends ReturnType<StoreFactory>>(
+  args: ReplicaArgs,
+  defaultName: (store: S) => string,
+  openStore: () => S,
+): void {
   const store = openStore();
+  const name = args.name || defaultName(store);
+  const logger: Logger = loggerFor(name, args);
+  const identity = (store as { identity?: unknown }).identity;
+  if (typeof identity === 'string' && name !== identity) {
+    logger.info(`this data file's replica identity is ${identity}; --name makes the router know it as ${name}`);
+  }
   if (args.maxRetryDelay !== undefined && args.maxRetryDelay >= ROUTER_DEFAULT_JOIN_WINDOW_MS) {
     logger.warn(
       `--max-retry-delay ${args.maxRetryDelay} ms is not below the router's default --join-window (${ROUTER_DEFAULT_JOIN_WINDOW_MS} ms): after a router restart this replica may arrive after the window closed; make sure the router's window is longer`,

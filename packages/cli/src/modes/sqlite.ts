@@ -1,7 +1,7 @@
-import os from 'node:os';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { SqliteStore } from '@kvndb/replica';
+import { DataFileLockedError, SqliteStore } from '@kvndb/replica';
+import { UsageError } from '../usage-error';
 import { guarded } from '../run-handler';
 import { runReplica, withReplicaOptions } from './replica-options';
 import type { ReplicaArgs } from './replica-options';
@@ -36,15 +36,23 @@ export const sqliteMode: CommandModule = {
   handler: guarded(async (argv) => {
     const args = argv as unknown as SqliteArgs;
     const file = path.resolve(args.file);
-    // No pid: a restarted SQLite replica is the same replica, with the same data.
-    runReplica(args, `sqlite:${path.basename(file)}@${os.hostname()}`, () => {
-      try {
-        return new SqliteStore(file, { sync: args.sync });
-      } catch (err) {
-        // The store's own message usually names the file already.
-        if (err instanceof Error && err.message.includes(file)) throw err;
-        throw new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
-      }
-    });
+    // The name lives in the file: a restarted SQLite replica is the same replica, with the same
+    // data, and another file is another replica even under the same file name.
+    runReplica(args, (store) => store.identity, () => openSqliteStore(file, args.sync));
   }),
 };
+
+/**
+ * Opens (and locks) a replica's SQLite file. Another process serving the file is a usage
+ * error (exit 2) that names the file and that process; nothing in the file was touched.
+ */
+export function openSqliteStore(file: string, sync: 'normal' | 'full'): SqliteStore {
+  try {
+    return new SqliteStore(file, { sync });
+  } catch (err) {
+    if (err instanceof DataFileLockedError) throw new UsageError(err.message);
+    // The store's own message usually names the file already.
+    if (err instanceof Error && err.message.includes(file)) throw err;
+    throw new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}

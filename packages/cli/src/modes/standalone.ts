@@ -9,6 +9,7 @@ import { guarded } from '../run-handler';
 import { routerSecrets } from '../secrets';
 import { loggerFor, stopOnSignals } from '../server-lifecycle';
 import { createRouter, startResp, startRouter, withRouterOptions } from './router';
+import { openSqliteStore } from './sqlite';
 import type { RouterArgs } from './router';
 
 export const DEFAULT_DATA_DIR = './kvndb-data';
@@ -53,7 +54,8 @@ export const standaloneMode: CommandModule = {
     let store: SqliteStore;
     try {
       ensureDir(dir);
-      store = new SqliteStore(file, { sync: args.sync });
+      // Locked like any SQLite replica's file: a second standalone on this --data exits 2.
+      store = openSqliteStore(file, args.sync);
     } catch (err) {
       if (err instanceof Error && err.message.includes(file)) throw err;
       throw new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
