@@ -1,0 +1,16 @@
+/**
+ * A short seeded fault campaign in `npm test`: one seed, a few faults (docs/FAULTS.md).
+ * The long campaign is `npm run faults`.
+ */
+import { runCampaign } from './campaign';
+
+jest.setTimeout(180000);
+
+test('a short seeded fault campaign finds no anomaly', async () => {
+  const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : 20240612;
+  const result = await runCampaign({ seed, faults: 4 });
+  if (!result.ok) {
+    throw new Error(`${result.summary}\n${result.anomalies.map((a) => `[${a.kind}] ${a.message}`).join('\n')}\nartifacts: ${result.artifacts}`);
+  }
+  expect(result.ops).toBeGreaterThan(100);
+});
