@@ -2,12 +2,15 @@
  * `npm run faults`: the regression seeds, then FAULT_SEEDS (default 20) random seeds, or
  * FAULT_SEED=S[,S2...] to replay. Every seed is printed; a seed that finds an anomaly
  * writes its history and logs under os.tmpdir() and prints the path (docs/FAULTS.md).
- * FAULT_COUNT sets the faults per seed (default 7).
+ * FAULT_COUNT sets the faults per seed (default 7), FAULT_KINDS=a,b limits the fault kinds.
  */
-import { runCampaign, seedsFromEnv, type CampaignResult } from './campaign';
+import { FAULT_KINDS, runCampaign, seedsFromEnv, type CampaignResult, type FaultKind } from './campaign';
 import { REGRESSION_SEEDS } from './regressions';
 
 const faults = Number(process.env.FAULT_COUNT ?? 7);
+/** FAULT_KINDS=kill-router,cold-restart: only these faults (a targeted run). */
+const kinds = process.env.FAULT_KINDS ? (process.env.FAULT_KINDS.split(',').map((k) => k.trim()) as FaultKind[]) : undefined;
+for (const k of kinds ?? []) if (!FAULT_KINDS.includes(k)) throw new Error(`unknown fault kind ${k}; known: ${FAULT_KINDS.join(', ')}`);
 const replay = Boolean(process.env.FAULT_SEED);
 const runs: { seed: number; faults: number; label: string }[] = [
   ...(replay ? [] : REGRESSION_SEEDS.map((r) => ({ seed: r.seed, faults: r.faults, label: `regression seed ${r.seed} (${r.found})` }))),
@@ -27,7 +30,7 @@ afterAll(() => {
 
 describe.each(runs)('$label', ({ seed, faults: count }) => {
   test('no anomaly', async () => {
-    const result = await runCampaign({ seed, faults: count });
+    const result = await runCampaign({ seed, faults: count, kinds });
     results.push(result);
     if (!result.ok) {
       throw new Error(

@@ -621,7 +621,13 @@ async function injectFault(kind: FaultKind, c: Cluster, rng: Rng, status: Status
     }
     case 'stale-replica-router-restart': {
       const r = rng.pick(sqlite);
-      const what = say(`stale-replica-router-restart: pause ${r.name} until dropped, writes go on, kill-router, restart it and resume ${r.name} together`);
+      // Down long enough, the healthy replicas sit in their reconnect backoff while the
+      // stale one, resumed with the router, reconnects at once.
+      const down = rng.chance(0.5) ? rng.int(0, 500) : rng.int(2500, 5500);
+      const what = say(
+        `stale-replica-router-restart: pause ${r.name} until dropped, writes go on, kill-router, ` +
+          `after ${down} ms restart it and resume ${r.name} together`,
+      );
       c.pause(r);
       await sleep(BEYOND_HEARTBEAT_MS);
       await waitUntil(
@@ -631,6 +637,7 @@ async function injectFault(kind: FaultKind, c: Cluster, rng: Rng, status: Status
       ).catch(() => c.note(`  ${r.name} was not dropped within 5 s`));
       await sleep(rng.int(500, 1500));
       await c.kill(c.router);
+      await sleep(down);
       const routerUp = c.startRouter();
       c.resume(r);
       await routerUp;
