@@ -13,6 +13,19 @@ import type { AuthThrottle } from './auth-throttle';
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/**
+ * Incoming frame limit until the handshake succeeds. HELLO and AUTH are well under 1 KiB
+ * (a replica name is at most 256 characters); 16 KiB is Redis's cap on an unauthenticated
+ * bulk string. A peer without the password can make the router hold at most this much (plus
+ * one socket read) however big a length prefix it sends; WELCOME raises the limit to the
+ * configured --max-frame.
+ */
+export const PRE_LOGIN_MAX_FRAME_BYTES = 16 * 1024;
+
+/** What a Redis client (or any text protocol) gets when it reaches the native port. */
+export const NOT_RESP_REPLY =
+  "-ERR this is the kvndb native protocol port; Redis clients (redis-cli, RESP) connect to the router's --resp-port\r\n";
+
 export type HandshakeResult =
   | { role: 'client'; name: string | undefined }
   | { role: 'replica'; info: ReplicaHelloInfo };
@@ -51,12 +64,18 @@ export class ServerHandshake {
   /** Counted in the throttle's pending failures until answered or closed. */
   private pendingFailure = false;
   private readonly ip: string;
+  /** The connection's configured frame limit, restored at WELCOME. */
+  private readonly loginFrameBytes: number;
 
   constructor(
     private readonly conn: FramedConnection,
     private readonly options: ServerHandshakeOptions,
   ) {
     this.ip = conn.socket.remoteAddress ?? conn.address;
+    this.loginFrameBytes = conn.maxFrameBytes;
+    conn.setIncomingFrameLimit(Math.min(PRE_LOGIN_MAX_FRAME_BYTES, conn.maxFrameBytes), ' before authentication');
+    // Runs before the frame decoder sees the first bytes.
+    conn.socket.prependOnceListener('data', (chunk: Buffer) => this.sniff(chunk));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.stage === Stage.Done || this.stage === Stage.Failing) return;
@@ -88,6 +107,23 @@ export class ServerHandshake {
       return;
     }
     this.refuse(err);
+  }
+
+  /**
+   * Every kvndb frame a peer may send first starts with a 0 byte (a length prefix below 16
+   * MiB). Printable text instead is a Redis client (`*1\r\n$4\r\nPING`, or an inline
+   * command) or some other text protocol on the wrong port: it gets one RESP error line it
+   * can show, rather than a MessagePack frame it cannot read.
+   */
+  private sniff(chunk: Buffer): void {
+    if (this.stage !== Stage.AwaitHello || chunk.length === 0 || chunk[0] < 0x20 || chunk[0] > 0x7e) return;
+    this.stage = Stage.Failing;
+    this.cancel();
+    this.options.logger.warn(`refused ${this.conn.address}: it speaks a text protocol (Redis?) on the native port`);
+    this.conn.sendRawAndClose(
+      Buffer.from(NOT_RESP_REPLY),
+      KvndbError.protocol('the peer speaks a text protocol (Redis?) on the native port'),
+    );
   }
 
   get done(): boolean {
@@ -141,6 +177,8 @@ export class ServerHandshake {
     if (secret !== '') this.options.throttle.succeed(this.ip);
     this.stage = Stage.Done;
     this.cancel();
+    // Logged in: frames up to the configured limit from the next one on (same chunk included).
+    this.conn.setIncomingFrameLimit(this.loginFrameBytes);
     this.conn.send([Op.WELCOME, this.options.welcomeInfo()]);
     this.options.onReady(this.hello as HandshakeResult);
   }

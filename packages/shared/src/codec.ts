@@ -77,7 +77,9 @@ export interface FrameDecoderOptions {
  * buffered. After an error it ignores further input: the stream cannot be trusted.
  */
 export class FrameDecoder {
-  private readonly maxFrameBytes: number;
+  private maxFrameBytes: number;
+  /** Said after the limit in a TOO_LARGE error, e.g. " before authentication". */
+  private limitNote = '';
   private readonly onFrame: (msg: unknown) => void;
   private readonly onError: (err: KvndbError) => void;
   private pending: Buffer[] = [];
@@ -90,6 +92,20 @@ export class FrameDecoder {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.onFrame = options.onFrame;
     this.onError = options.onError;
+  }
+
+  /** The frame limit in force. */
+  get limit(): number {
+    return this.maxFrameBytes;
+  }
+
+  /**
+   * Change the frame limit from the next frame header on (a connection gets a small one
+   * until it has authenticated). `note` is added to the TOO_LARGE message after the limit.
+   */
+  setLimit(maxFrameBytes: number, note = ''): void {
+    this.maxFrameBytes = maxFrameBytes;
+    this.limitNote = note;
   }
 
   /** Bytes received but not yet part of a complete frame. */
@@ -124,7 +140,7 @@ export class FrameDecoder {
       const len = data.readUInt32BE(off);
       if (len > this.maxFrameBytes) {
         this.fail(
-          KvndbError.tooLarge(`frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes}`, {
+          KvndbError.tooLarge(`frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes}${this.limitNote}`, {
             size: len,
             limit: this.maxFrameBytes,
           }),

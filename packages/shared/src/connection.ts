@@ -30,6 +30,9 @@ const STAGING_MIN_BYTES = 4 * 1024;
 const STAGING_KEPT_BYTES = 16 * 1024;
 const STAGING_MAX_BYTES = 64 * 1024;
 
+/** After sendErrorAndClose, bytes still read (and dropped) before the socket stops being read. */
+const DISCARD_LIMIT = 64 * 1024;
+
 export interface FramedConnectionOptions {
   maxFrameBytes?: number;
 }
@@ -64,6 +67,10 @@ export class FramedConnection extends EventEmitter {
   private tickScheduled = false;
   private immediateScheduled = false;
   private closed = false;
+  /** sendErrorAndClose() was called: nothing more is read, and a peer still sending is cut off. */
+  private ending = false;
+  /** Bytes received and dropped since `ending`. */
+  private discarded = 0;
   private closeError: KvndbError | undefined;
   /** Monotonic ms (heartbeat.ts) when bytes last arrived / were last handed to the socket. */
   lastReceivedAt = monotonicMs();
@@ -85,6 +92,16 @@ export class FramedConnection extends EventEmitter {
       onError: (err) => this.sendErrorAndClose(err),
     });
     socket.on('data', (chunk: Buffer) => {
+      // After an error nothing more is decoded. A peer still sending past DISCARD_LIMIT (a
+      // huge frame refused by its length prefix) stops being read from: its bytes wait in
+      // the kernel, TCP flow control stalls it, it can still read the error, and the timer
+      // in sendErrorAndClose hangs up. A few more frames are read and dropped, so a peer
+      // that closes at once is still seen closing.
+      if (this.ending) {
+        this.discarded += chunk.length;
+        if (this.discarded > DISCARD_LIMIT) this.socket.pause();
+        return;
+      }
       this.lastReceivedAt = monotonicMs();
       this.decoder.write(chunk);
     });
@@ -122,6 +139,21 @@ export class FramedConnection extends EventEmitter {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The size limit incoming frames are checked against (their length prefix, before any body is buffered). */
+  get incomingFrameLimit(): number {
+    return this.decoder.limit;
+  }
+
+  /**
+   * Set the incoming frame limit from the next frame on. The router keeps a connection
+   * that has not authenticated to a small one (`note` " before authentication" says so in
+   * the TOO_LARGE error) and raises it to `maxFrameBytes` once the handshake succeeds.
+   * Outgoing frames are always checked against `maxFrameBytes`.
+   */
+  setIncomingFrameLimit(bytes: number, note = ''): void {
+    this.decoder.setLimit(bytes, note);
   }
 
   /** Bytes accepted for sending but not yet handed to the kernel. */
@@ -223,12 +255,28 @@ export class FramedConnection extends EventEmitter {
 
   /** Send an error frame and close once it has been written. */
   sendErrorAndClose(err: KvndbError, id = 0): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    this.decoder.stop();
     this.send(err.toWire(id));
     this.flush();
     this.closeError = err;
     this.socket.end();
     // A peer that never reads must not keep the socket open.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /**
+   * Send raw bytes (not a frame: an answer in another protocol, for a peer that is not
+   * speaking kvndb's) and close as sendErrorAndClose does.
+   */
+  sendRawAndClose(bytes: Buffer, err: KvndbError): void {
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    this.decoder.stop();
+    this.flush();
+    this.closeError = err;
+    this.socket.end(bytes);
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 

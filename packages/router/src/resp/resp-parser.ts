@@ -6,6 +6,11 @@
 export interface RespParserOptions {
   maxBulkBytes: number;
   maxArgs: number;
+  /**
+   * Tighter caps until login() (Redis: 10 arguments of at most 16384 bytes before AUTH);
+   * breaking one is answered with Redis's "unauthenticated" protocol errors.
+   */
+  preLogin?: { maxBulkBytes: number; maxArgs: number };
   maxInlineBytes: number;
   onCommand: (args: Buffer[]) => void;
   onError: (message: string) => void;
@@ -30,7 +35,23 @@ export class RespParser {
   /** Start and end offset of each argument of the command being parsed (doubles: a buffer may pass 2 GiB). */
   private bounds = new Float64Array(2 * KEPT_BOUNDS);
 
-  constructor(private readonly options: RespParserOptions) {}
+  private maxBulkBytes: number;
+  private maxArgs: number;
+  private unauthenticated: boolean;
+
+  constructor(private readonly options: RespParserOptions) {
+    const pre = options.preLogin;
+    this.unauthenticated = pre !== undefined;
+    this.maxBulkBytes = pre ? Math.min(pre.maxBulkBytes, options.maxBulkBytes) : options.maxBulkBytes;
+    this.maxArgs = pre ? Math.min(pre.maxArgs, options.maxArgs) : options.maxArgs;
+  }
+
+  /** The connection authenticated: the configured limits apply from the next command on. */
+  login(): void {
+    this.unauthenticated = false;
+    this.maxBulkBytes = this.options.maxBulkBytes;
+    this.maxArgs = this.options.maxArgs;
+  }
 
   get bufferedBytes(): number {
     return this.buf ? this.buf.length : 0;
@@ -62,7 +83,13 @@ export class RespParser {
     if (line === null) return this.needMore(data, start, 64);
     const count = parseInteger(data, start + 1, line);
     if (count === null) return this.fail("Protocol error: invalid multibulk length");
-    if (count > this.options.maxArgs) return this.fail(`Protocol error: too many arguments (limit ${this.options.maxArgs})`);
+    if (count > this.maxArgs) {
+      return this.fail(
+        this.unauthenticated
+          ? `Protocol error: unauthenticated multibulk length (at most ${this.maxArgs} arguments before AUTH)`
+          : `Protocol error: too many arguments (limit ${this.maxArgs})`,
+      );
+    }
     let off = line + 2;
     if (count <= 0) return off;
     let bounds = this.bounds;
@@ -74,7 +101,13 @@ export class RespParser {
       if (end === null) return this.needMore(data, off, 32);
       const len = parseInteger(data, off + 1, end);
       if (len === null || len < 0) return this.fail('Protocol error: invalid bulk length');
-      if (len > this.options.maxBulkBytes) return this.fail(`Protocol error: bulk of ${len} bytes exceeds the limit of ${this.options.maxBulkBytes}`);
+      if (len > this.maxBulkBytes) {
+        return this.fail(
+          this.unauthenticated
+            ? `Protocol error: unauthenticated bulk length (${len} bytes; at most ${this.maxBulkBytes} before AUTH)`
+            : `Protocol error: bulk of ${len} bytes exceeds the limit of ${this.maxBulkBytes}`,
+        );
+      }
       const bodyStart = end + 2;
       if (data.length < bodyStart + len + 2) return -1;
       bounds[2 * i] = bodyStart;

@@ -48,7 +48,21 @@ type Done = (reply: Buffer) => void;
 type Handler = (s: RespSession, args: Buffer[], done: Done) => void;
 
 const MAX_PENDING_PER_CONNECTION = 10000;
+/**
+ * Before AUTH (with a password set), as Redis does since CVE-2021-32675: a command may have
+ * at most 10 arguments of at most 16384 bytes, so an unauthenticated connection can make
+ * the router buffer about 160 KiB (plus the 64 KiB inline limit), never --max-value.
+ */
+export const PRE_AUTH_MAX_ARGS = 10;
+export const PRE_AUTH_MAX_BULK_BYTES = 16384;
+/** A native kvndb client on this port: the first byte of its HELLO frame's length prefix is 0. */
+const NATIVE_ON_RESP_PORT =
+  "this is kvndb's Redis-protocol (RESP) port; native kvndb clients (@kvndb/client, kvndb cmd, replicas) connect to the router's main port";
 const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/** After the last reply to a closing connection, how long before it is destroyed if the peer has not closed. */
+const CLOSE_GRACE_MS = 2000;
+/** Once closing, bytes still read (and dropped) before the socket stops being read. */
+const DISCARD_LIMIT = 64 * 1024;
 /** How often connections are checked against the timeouts. */
 const TIMEOUT_CHECK_MS = 1000;
 
@@ -147,6 +161,9 @@ const OUT_INITIAL_BYTES = 16 * 1024;
 class RespSession implements ReplySink {
   authed: boolean;
   private readonly parser: RespParser;
+  private firstChunk = true;
+  /** Bytes received and dropped since closing. */
+  private discarded = 0;
   /** Slot number of replies[0], the oldest command whose reply is not written yet. */
   private head = 0;
   /** Replies from `head` on, in request order; undefined = still being worked on. */
@@ -173,6 +190,7 @@ class RespSession implements ReplySink {
       maxBulkBytes: server.limits.maxValueBytes,
       maxArgs: 1024 * 1024,
       maxInlineBytes: 64 * 1024,
+      preLogin: this.authed ? undefined : { maxArgs: PRE_AUTH_MAX_ARGS, maxBulkBytes: PRE_AUTH_MAX_BULK_BYTES },
       onCommand: (args) => this.command(args),
       onGet: (data, start, end) => this.fastGetOrSet(data, start, end, undefined),
       onSet: (data, start, end, value) => this.fastGetOrSet(data, start, end, value),
@@ -184,11 +202,31 @@ class RespSession implements ReplySink {
       },
     });
     socket.on('data', (chunk: Buffer) => {
+      // Once closing nothing more is parsed. A peer still sending past DISCARD_LIMIT (a
+      // refused huge bulk) stops being read from: its bytes wait in the kernel, TCP flow
+      // control stalls it, it can still read the error, and the connection is destroyed
+      // CLOSE_GRACE_MS after the last reply. A little more is read and dropped, so a peer
+      // that closes at once is still seen closing.
+      if (this.closing) {
+        this.discarded += chunk.length;
+        if (this.discarded > DISCARD_LIMIT) socket.pause();
+        return;
+      }
+      if (this.firstChunk) {
+        this.firstChunk = false;
+        if (chunk[0] === 0) {
+          this.server.logger.warn(`RESP client ${this.address}: sent a native kvndb frame to the RESP port: closing it`);
+          this.errorThenClose(NATIVE_ON_RESP_PORT);
+          return;
+        }
+      }
       this.parser.write(chunk);
       if (this.parser.bufferedBytes === 0) this.partialSince = 0;
       else if (this.partialSince === 0) this.partialSince = Date.now();
     });
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      if (!this.closing) socket.resume();
+    });
     socket.on('error', () => socket.destroy());
   }
 
@@ -219,6 +257,12 @@ class RespSession implements ReplySink {
     this.server.logger.warn(`RESP client ${this.address}: ${reason}: closing it`);
     this.errorThenClose(reason);
     setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /** The connection authenticated (AUTH or HELLO ... AUTH): the configured limits apply. */
+  login(): void {
+    this.authed = true;
+    this.parser.login();
   }
 
   /** `-ERR message` in turn, after every earlier reply (as Redis does), then the connection closes. */
@@ -329,10 +373,14 @@ class RespSession implements ReplySink {
       this.shapes.shift();
       this.head++;
     }
-    if (replies.length <= MAX_PENDING_PER_CONNECTION && !this.socket.writableNeedDrain) this.socket.resume();
-    if (this.closing && replies.length === 0) {
+    if (this.closing) {
+      if (replies.length > 0) return;
       this.flush();
       this.socket.end();
+      // A peer that neither closes nor reads must not keep the socket open.
+      setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    } else if (replies.length <= MAX_PENDING_PER_CONNECTION && !this.socket.writableNeedDrain) {
+      this.socket.resume();
     }
   }
 
@@ -452,7 +500,7 @@ const COMMANDS: Record<string, Handler> = {
       return;
     }
     if (s.server.checkPassword(pass)) {
-      s.authed = true;
+      s.login();
       done(R.OK);
     } else {
       s.server.logger.warn(`RESP authentication failed from ${s.address}`);
@@ -477,7 +525,7 @@ const COMMANDS: Record<string, Handler> = {
           done(R.error('WRONGPASS invalid username-password pair or user is disabled.'));
           return;
         }
-        s.authed = true;
+        s.login();
         i += 2;
       } else if (opt === 'setname' && i + 1 < args.length) {
         i += 1;
