@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV_PASSWORD, ENV_REPLICA_PASSWORD } from './options';
 import type { AuthArgs } from './options';
+import { UsageError } from './usage-error';
 
 /**
  * Where a secret comes from, in order: the option, the environment, a file. An empty
@@ -29,7 +30,8 @@ export function readSecretFile(file: string): string | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read password file ${file}: ${(err as Error).message}`, { cause: err });
+    // A wrong path on the command line: a usage error (exit code 2), naming the file and why.
+    throw new UsageError(`cannot read password file ${file}: ${(err as Error).message}`);
   }
   const line = text.split(/\r?\n/, 1)[0];
   return line || undefined;

@@ -31,7 +31,7 @@ export interface ConnectOptions {
   /** Router host, default '127.0.0.1'. */
   host?: string;
   /** Router port, default 54565. */
-  port?: number;
+  port?: number | string;
   /** 'tcp' | 'tcp6' | 'tls'; setting `tls` implies 'tls'. */
   type?: TransportType;
   /** TLS material, or true for TLS with the system's CAs. */
@@ -503,8 +503,7 @@ function resolveOptions(o: ConnectOptions): ResolvedOptions {
   if (type !== 'tcp' && type !== 'tcp6' && type !== 'tls') {
     throw KvndbError.badRequest(`type must be 'tcp', 'tcp6' or 'tls', got ${String(type)}`);
   }
-  const port = o.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw KvndbError.badRequest(`port must be 0-65535, got ${String(port)}`);
+  const port = resolvePort(o.port);
   const host = o.host ?? defaultHost(type);
   if (typeof host !== 'string' || host.length === 0) throw KvndbError.badRequest('host must be a non-empty string');
   const password = o.password ?? process.env.KVNDB_PASSWORD;
@@ -522,6 +521,19 @@ function resolveOptions(o: ConnectOptions): ResolvedOptions {
     maxReconnectDelayMs: positiveOption('maxReconnectDelayMs', o.maxReconnectDelayMs, 2000),
     maxQueued: o.maxQueued === 0 ? 0 : positiveOption('maxQueued', o.maxQueued, 10000),
   };
+}
+
+/** A port number, or a string of decimal digits (as environment variables give it). */
+function resolvePort(given: unknown): number {
+  if (given === undefined) return DEFAULT_PORT;
+  const port = typeof given === 'string' && /^[0-9]{1,5}$/.test(given) ? Number(given) : given;
+  if (typeof port !== 'number') {
+    throw KvndbError.badRequest(`port must be a number from 0 to 65535 (or a string of digits), got ${describe(given)} ${JSON.stringify(String(given)).slice(0, 40)}`);
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw KvndbError.badRequest(`port must be a whole number from 0 to 65535, got ${String(port)}`);
+  }
+  return port;
 }
 
 function positiveOption(name: string, value: number | undefined, fallback: number): number {

@@ -55,6 +55,12 @@ export function peerHandshake(conn: FramedConnection, options: PeerHandshakeOpti
       timeoutMs,
     );
     conn.on('close', onClose);
+    // Runs before the frame decoder: a router's first frame starts with a 0 byte (CHALLENGE
+    // is tiny), so text means we reached something else, most likely a RESP port.
+    conn.socket.prependOnceListener('data', (chunk: Buffer) => {
+      const foreign = foreignProtocol(chunk);
+      if (foreign !== null) finish(KvndbError.protocol(`${conn.address} is not a kvndb router port: ${foreign}`));
+    });
     conn.onMessage = (msg) => {
       if (!Array.isArray(msg)) return finish(KvndbError.protocol('handshake message is not an array'));
       switch (msg[0]) {
@@ -75,4 +81,24 @@ export function peerHandshake(conn: FramedConnection, options: PeerHandshakeOpti
     };
     conn.send([Op.HELLO, PROTOCOL_VERSION, options.role, options.info]);
   });
+}
+
+/**
+ * What the first bytes from the far end say when they are not a kvndb frame, or null.
+ * A RESP server (the router's --resp-port, or Redis) answers the HELLO frame's bytes with
+ * an error line such as `-ERR ...\r\n`.
+ */
+export function foreignProtocol(chunk: Buffer): string | null {
+  if (chunk.length === 0 || chunk[0] === 0) return null;
+  const end = chunk.indexOf(10);
+  const line = chunk
+    .subarray(0, Math.min(end < 0 ? chunk.length : end, 200))
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
+  if (chunk[0] === 0x2d /* - */ || chunk[0] === 0x2b /* + */) {
+    return `it answered in the Redis protocol (RESP): "${line}". That is a Redis-protocol port (the router's --resp-port, or a Redis server); connect to the router's main port instead`;
+  }
+  if (line.startsWith('HTTP/')) return `it answered in HTTP: "${line}"`;
+  return `it answered with bytes that are not a kvndb frame: "${line}"`;
 }
