@@ -107,8 +107,16 @@ test('kvndb standalone takes the same lock: a second one on the same --data exit
 test('--max-retry-delay caps the reconnect backoff of a replica', async () => {
   // Nothing listens on port 1 of loopback: every attempt is refused at once.
   const replica = startReplica('memory', 1, { args: ['--max-retry-delay', '50'] });
-  await new Promise((r) => setTimeout(r, 1500));
-  const attempts = replica.output.match(/connecting to router at 127\.0\.0\.1:1 \(attempt \d+\)/g) ?? [];
-  // Uncapped (or capped at 1000 ms) this would be 5 or 6 attempts.
-  expect(attempts.length).toBeGreaterThanOrEqual(12);
+  await replica.waitFor(/\(attempt 12\)/, 20000);
+  // Log lines start with HH:MM:SS.mmm. From attempt 6 on, the default cap (1000 ms) would
+  // space attempts 1000 ms apart; capped at 50 ms they come a few tens of ms apart.
+  const times = [...replica.output.matchAll(/^(\d\d):(\d\d):(\d\d)\.(\d{3}) .*connecting to router at 127\.0\.0\.1:1 \(attempt (\d+)\)/gm)]
+    .filter((m) => Number(m[5]) >= 6 && Number(m[5]) <= 12)
+    .map((m) => ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number(m[4]));
+  expect(times).toHaveLength(7);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => (t - times[i] + 86_400_000) % 86_400_000)
+    .sort((x, y) => x - y);
+  expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(500);
 });
