@@ -342,7 +342,7 @@ function searchKey(key: string, allOps: Op[], initial: State, maxSteps: number):
 
   // Linearized set as a bitset, with a Zobrist hash kept incrementally.
   const words = (n + 31) >>> 5;
-  let linearized = new Uint32Array(words);
+  let linearized: Uint32Array = new Uint32Array(words);
   let hash = 0;
   const zobrist = new Int32Array(n);
   let seed = 0x9e3779b9 ^ n;
