@@ -2,11 +2,13 @@
  * Durability and reset-and-resync with real processes and real SQLite files:
  * incremental catch-up, full resync under write load, router restart, crash mid-transaction.
  */
-import path from 'node:path';
 import type { KvndbClient } from '@kvndb/client';
 import {
   Writer,
   client,
+  expectAckedPresent,
+  expectIdentical,
+  sqliteCluster,
   readSqliteReplica,
   sleep,
   startReplica,
@@ -16,7 +18,6 @@ import {
   waitConverged,
   waitInSync,
   waitUntil,
-  type KvndbProcess,
 } from './helpers/cluster';
 
 jest.setTimeout(180000);
@@ -31,34 +32,6 @@ async function open(port: number): Promise<KvndbClient> {
   const db = await client(port);
   opened.push(db);
   return db;
-}
-
-/** Every replica file holds exactly the same keys and values, at the same position. */
-function expectIdentical(files: string[]): Map<string, string> {
-  const dumps = files.map((f) => readSqliteReplica(f));
-  for (const d of dumps.slice(1)) {
-    expect(d.seq).toBe(dumps[0].seq);
-    expect(d.contents.size).toBe(dumps[0].contents.size);
-    expect(d.contents).toEqual(dumps[0].contents);
-  }
-  return dumps[0].contents;
-}
-
-/** Every write the writer saw acknowledged is present (or overwritten by a later write of the same loop). */
-function expectAckedPresent(contents: Map<string, string>, writer: Writer): void {
-  const missing: string[] = [];
-  for (const [key, value] of writer.acked) {
-    const stored = contents.get(key);
-    const storedValue = stored === undefined ? undefined : Buffer.from(stored, 'base64').toString();
-    if (storedValue === undefined || Number(storedValue.slice(1)) < Number(value.slice(1))) missing.push(`${key}=${value} (have ${storedValue})`);
-  }
-  expect(missing.slice(0, 10)).toEqual([]);
-}
-
-function sqliteCluster(dir: string, names: string[], port: number, extra: string[] = []): { procs: KvndbProcess[]; files: string[] } {
-  const files = names.map((n) => path.join(dir, `${n}.sqlite`));
-  const procs = names.map((n, i) => startReplica('sqlite', port, { name: n, file: files[i], args: extra }));
-  return { procs, files };
 }
 
 test('a replica SIGKILLed under write load catches up incrementally and ends identical', async () => {

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type ConnectOptions, type KvndbClient } from '@kvndb/client';
@@ -104,6 +105,23 @@ export function tempDir(prefix = 'kvndb-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * A free port below the kernel's ephemeral range (32768 and up on Linux), for a router that
+ * restarts on the same port: while it is down, no outgoing connection or port-0 listener
+ * of another test can be handed that port.
+ */
+export async function stablePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 export interface RouterHandle {
   proc: KvndbProcess;
   port: number;
@@ -124,7 +142,8 @@ export async function startRouter(extraArgs: string[] = [], port = 0, env: Recor
     stateDir = (port !== 0 && routerStateDirs.get(port)) || tempDir('kvndb-router-state-');
     stateArgs.push('--state-dir', stateDir);
   }
-  const proc = new KvndbProcess(['router', '127.0.0.1', String(port), '--join-window', '300', ...stateArgs, ...extraArgs], env);
+  const windowArgs = extraArgs.includes('--join-window') ? [] : ['--join-window', '300'];
+  const proc = new KvndbProcess(['router', '127.0.0.1', String(port), ...windowArgs, ...stateArgs, ...extraArgs], env);
   const m = await proc.waitFor(/listening on [^\s]*:(\d+)/);
   const bound = Number(m[1]);
   if (stateDir) routerStateDirs.set(bound, stateDir);
@@ -245,4 +264,32 @@ export class Writer {
     this.stopped = true;
     await this.done;
   }
+}
+
+/** Every replica file holds exactly the same keys and values, at the same position. */
+export function expectIdentical(files: string[]): Map<string, string> {
+  const dumps = files.map((f) => readSqliteReplica(f));
+  for (const d of dumps.slice(1)) {
+    expect(d.seq).toBe(dumps[0].seq);
+    expect(d.contents.size).toBe(dumps[0].contents.size);
+    expect(d.contents).toEqual(dumps[0].contents);
+  }
+  return dumps[0].contents;
+}
+
+/** Every write the writer saw acknowledged is present (or overwritten by a later write of the same loop). */
+export function expectAckedPresent(contents: Map<string, string>, writer: Writer): void {
+  const missing: string[] = [];
+  for (const [key, value] of writer.acked) {
+    const stored = contents.get(key);
+    const storedValue = stored === undefined ? undefined : Buffer.from(stored, 'base64').toString();
+    if (storedValue === undefined || Number(storedValue.slice(1)) < Number(value.slice(1))) missing.push(`${key}=${value} (have ${storedValue})`);
+  }
+  expect(missing.slice(0, 10)).toEqual([]);
+}
+
+export function sqliteCluster(dir: string, names: string[], port: number, extra: string[] = []): { procs: KvndbProcess[]; files: string[] } {
+  const files = names.map((n) => path.join(dir, `${n}.sqlite`));
+  const procs = names.map((n, i) => startReplica('sqlite', port, { name: n, file: files[i], args: extra }));
+  return { procs, files };
 }

@@ -16,8 +16,13 @@ function joiner(name: string, epoch: number, seq: number, reset = false) {
   return { name, hello: { name, epoch, seq, reset } };
 }
 
+/** Memberships given as member lists; each starts 100 seqs after the one before, from 251. */
 function remembered(memberships: string[][], floors: Record<string, number> = {}): RememberedHistory {
-  return { history: HISTORY, memberships, floor: (n) => floors[n] ?? 0 };
+  return {
+    history: HISTORY,
+    memberships: memberships.map((members, i) => ({ members, fromSeq: 251 + 100 * i, used: true })),
+    floor: (n) => floors[n] ?? 0,
+  };
 }
 
 describe('lineage', () => {
@@ -63,10 +68,12 @@ describe('planAdoption', () => {
   });
 
   test('every remembered membership must be covered: the newest acknowledged write may be under any of them', () => {
-    const m = remembered([['a', 'b', 'c'], ['b', 'c']]);
-    // c alone covers {b, c} (majority of 2 needs both acks, so any one holds them) but not {a, b, c}.
-    expect(planAdoption([joiner('c', 30, 700)], m, 'majority').ready).toBe(false);
-    expect(planAdoption([joiner('c', 30, 700), joiner('a', 30, 600)], m, 'majority')).toMatchObject({ ready: true, source: { name: 'c' } });
+    const m = remembered([['a', 'b', 'c'], ['b', 'c']]); // {b, c} from seq 351
+    // c alone covers {b, c} (majority of 2 needs both acks, so any one holds them), and
+    // {a, b, c} only if it holds every write sequenced under it (up to 350).
+    expect(planAdoption([joiner('c', 30, 349)], m, 'majority').ready).toBe(false);
+    expect(planAdoption([joiner('c', 30, 350)], m, 'majority')).toMatchObject({ ready: true, source: { name: 'c' } });
+    expect(planAdoption([joiner('c', 30, 349), joiner('a', 30, 300)], m, 'majority')).toMatchObject({ ready: true, source: { name: 'c' } });
   });
 
   test('a router that remembers nothing adopts the best joiner, preferring one with data', () => {
@@ -86,27 +93,58 @@ describe('RouterState', () => {
     const s = RouterState.open(f);
     expect(s.loaded).toBe(false);
     s.startEpoch({ epoch: 50, afterSeq: 10 }, ['a', 'b', 'c'], { a: 10, b: 10, c: 10 }, { epoch: 7, afterSeq: -1 });
+    s.markNewestUsed();
     s.membershipChanged(['b', 'c'], 20);
+    s.markNewestUsed();
     let again = RouterState.open(f);
     expect(again.loaded).toBe(true);
     expect(again.history).toEqual([
       { epoch: 7, afterSeq: -1 },
       { epoch: 50, afterSeq: 10 },
     ]);
-    expect(again.memberships).toEqual([['a', 'b', 'c'], ['b', 'c']]);
+    expect(again.memberships).toEqual([
+      { members: ['a', 'b', 'c'], fromSeq: 11, used: true },
+      { members: ['b', 'c'], fromSeq: 20, used: true },
+    ]);
     s.settle(19, [['b', 15]]); // nothing acknowledged under {b, c} yet
     expect(RouterState.open(f).memberships).toHaveLength(2);
     s.settle(20, [['b', 21], ['c', 20]]);
     again = RouterState.open(f);
-    expect(again.memberships).toEqual([['b', 'c']]);
+    expect(again.memberships).toEqual([{ members: ['b', 'c'], fromSeq: 20, used: true }]);
     expect(again.floor('b')).toBe(21);
     expect(again.floor('a')).toBe(0); // no longer a member: forgotten
   });
 
-  test('an empty in-sync set is not recorded: it acknowledges nothing', () => {
+  test('an empty in-sync set is not recorded, and one no write was sequenced under is replaced: they acknowledged nothing', () => {
     const s = RouterState.open(file());
-    s.startEpoch({ epoch: 1, afterSeq: 0 }, ['a'], { a: 0 });
+    s.startEpoch({ epoch: 1, afterSeq: 0 }, ['a', 'b'], { a: 0, b: 0 });
+    s.markNewestUsed();
     s.membershipChanged([], 5);
-    expect(s.memberships).toEqual([['a']]);
+    s.membershipChanged(['a'], 5); // b left at a shutdown: nothing sequenced under {a} ...
+    s.membershipChanged(['b'], 5); // ... nor under {b}
+    expect(s.memberships).toEqual([
+      { members: ['a', 'b'], fromSeq: 1, used: true },
+      { members: ['b'], fromSeq: 5, used: false },
+    ]);
+  });
+});
+
+describe('planAdoption with unused memberships', () => {
+  const history: EpochStart[] = [{ epoch: 30, afterSeq: 250 }];
+  test('a membership nothing was sequenced under needs no quorum; with none used, a joiner must hold the epoch start', () => {
+    const unusedOnly: RememberedHistory = { history, memberships: [{ members: ['a'], fromSeq: 251, used: false }], floor: () => 0 };
+    expect(planAdoption([joiner('b', 30, 249)], unusedOnly, 'majority')).toMatchObject({ ready: false, waitingFor: expect.stringMatching(/seq 250/) });
+    expect(planAdoption([joiner('b', 30, 250)], unusedOnly, 'majority')).toMatchObject({ ready: true, source: { name: 'b' } });
+    const afterUse: RememberedHistory = {
+      history,
+      memberships: [
+        { members: ['a', 'b'], fromSeq: 251, used: true },
+        { members: ['b'], fromSeq: 300, used: false },
+      ],
+      floor: () => 0,
+    };
+    // Under write-ack one, b alone is no quorum of {a, b}, but at 299 it holds all that set sequenced.
+    expect(planAdoption([joiner('b', 30, 299)], afterUse, 'one')).toMatchObject({ ready: true, source: { name: 'b' } });
+    expect(planAdoption([joiner('b', 30, 298)], afterUse, 'one').ready).toBe(false);
   });
 });

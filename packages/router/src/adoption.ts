@@ -1,12 +1,13 @@
 import type { ReplicaHelloInfo } from '@kvndb/shared';
 import { lineage, type EpochStart } from './history';
 import { chooseSource } from './join-window';
+import type { Membership } from './router-state';
 import { requiredAcks, type WriteAckPolicy } from './write-sequencer';
 
 /** What the adoption rule needs to know of the router's remembered state. */
 export interface RememberedHistory {
   readonly history: readonly EpochStart[];
-  readonly memberships: readonly (readonly string[])[];
+  readonly memberships: readonly Membership[];
   floor(name: string): number;
 }
 
@@ -32,6 +33,13 @@ export type AdoptionPlan<T> =
  * history, one of them holds every acknowledged write, and so does the joiner with the
  * highest seq in this history, since all such positions are prefixes of one another.
  *
+ * A membership that was followed by another ended where the next began: a joiner in the
+ * history at or past that point holds every write sequenced under it, acknowledged or not,
+ * which covers it as well as a quorum would. A membership no client write was sequenced
+ * under acknowledged nothing and needs no cover. With none used since the newest epoch
+ * began, the writes acknowledged are those the source adopted then held: a joiner at or
+ * past that seq holds them all.
+ *
  * A router that remembers no membership never acknowledged a write (or has no state):
  * it adopts the best joiner, preferring one that holds data.
  */
@@ -45,7 +53,16 @@ export function planAdoption<T extends Joiner>(
   const inHistory = present.filter((j) => lineage(j.hello, remembered.history) === 'prefix');
   const best = inHistory.reduce<T | undefined>((b, j) => (!b || j.hello.seq > b.hello.seq ? j : b), undefined);
   const missing: string[] = [];
-  for (const m of remembered.memberships) {
+  const list = remembered.memberships;
+  const epochStart = remembered.history[remembered.history.length - 1].afterSeq;
+  if (!list.some((m) => m.used) && epochStart > 0 && !(best && best.hello.seq >= epochStart)) {
+    missing.push(`a replica holding seq ${epochStart}, where epoch ${remembered.history[remembered.history.length - 1].epoch} began`);
+  }
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i].members;
+    const next = list[i + 1];
+    if (!list[i].used) continue;
+    if (next && best && best.hello.seq >= next.fromSeq - 1) continue;
     const need = m.length - requiredAcks(policy, m.length) + 1;
     const holding = inHistory.filter((j) => m.includes(j.name) && j.hello.seq > 0 && j.hello.seq >= remembered.floor(j.name));
     const counted = new Set(holding.map((j) => j.name)).size;
@@ -64,18 +81,15 @@ export function planAdoption<T extends Joiner>(
       waitingFor: `waiting for replicas that hold every acknowledged write: ${missing.join('; and ')}`,
     };
   }
-  if (remembered.memberships.length === 0) {
-    // An epoch began but no write was ever counted: any joiner in the history will do, an empty one too.
-    const empty = joiners.find((j) => lineage(j.hello, remembered.history) === 'empty' || j.hello.reset);
-    return { ready: true, source: best ?? empty };
-  }
-  return { ready: true, source: best };
+  // An epoch that began at seq 0 holds nothing yet: an empty joiner will do.
+  const empty = joiners.find((j) => lineage(j.hello, remembered.history) === 'empty' || j.hello.reset);
+  return { ready: true, source: best ?? (epochStart <= 0 ? empty : undefined) };
 }
 
 /** Every name the remembered memberships mention: once all of them joined, waiting longer gains nothing. */
 export function allMembersPresent(joiners: readonly Joiner[], remembered: RememberedHistory): boolean {
   const names = new Set(joiners.map((j) => j.name));
-  return remembered.memberships.every((m) => m.every((n) => names.has(n)));
+  return remembered.memberships.every((m) => m.members.every((n) => names.has(n)));
 }
 
 function whyNotCounted(j: Joiner, remembered: RememberedHistory): string {

@@ -4,19 +4,30 @@ import { ErrorCode, KvndbError } from '@kvndb/shared';
 import { appendEpoch, type EpochStart } from './history';
 
 /**
+ * An in-sync set and the first seq counted under it. `used` is saved before the first
+ * client write is sequenced under it: an unused membership acknowledged nothing.
+ */
+export interface Membership {
+  readonly members: readonly string[];
+  readonly fromSeq: number;
+  used: boolean;
+}
+
+/**
  * What a router must remember across its restarts so that it never serves from replicas
  * that lack acknowledged writes:
  * - `history`: the epochs it ran and where each began (see history.ts);
- * - `memberships`: the in-sync sets, oldest first, under which the newest acknowledged
- *   write may have been acknowledged. Each was saved before any write was counted under
- *   it, and the older ones are dropped once a write under a newer one was acknowledged;
+ * - `memberships`: the in-sync sets, oldest first, each with the first seq counted under
+ *   it, from the one the newest acknowledged write may have been acknowledged under. Each
+ *   was saved before any write was counted under it, and the older ones are dropped once
+ *   a write under a newer one was acknowledged;
  * - `floors`: per replica name, a seq it had acknowledged: a member that comes back below
  *   it lost data (a restarted memory replica, a restored backup) and proves nothing.
  */
 export interface RouterStateData {
   version: 1;
   history: EpochStart[];
-  memberships: string[][];
+  memberships: Membership[];
   floors: Record<string, number>;
 }
 
@@ -31,8 +42,6 @@ const EMPTY: RouterStateData = { version: 1, history: [], memberships: [], floor
  */
 export class RouterState {
   private data: RouterStateData;
-  /** Seq of the first write sequenced under the newest membership. */
-  private newestFrom = Number.POSITIVE_INFINITY;
   private dirty = false;
 
   private constructor(
@@ -69,7 +78,7 @@ export class RouterState {
     return this.data.history;
   }
 
-  get memberships(): readonly (readonly string[])[] {
+  get memberships(): readonly Membership[] {
     return this.data.memberships;
   }
 
@@ -88,25 +97,40 @@ export class RouterState {
     let history = this.data.history;
     if (before && !history.some((e) => e.epoch === before.epoch)) history = appendEpoch(history, before);
     this.data.history = appendEpoch(history, start);
-    this.data.memberships = members.length > 0 ? [sorted(members)] : [];
+    this.data.memberships = members.length > 0 ? [{ members: sorted(members), fromSeq: start.afterSeq + 1, used: false }] : [];
     this.data.floors = { ...floors };
-    this.newestFrom = start.afterSeq + 1;
     this.save();
   }
 
   /**
    * The in-sync set changed; writes from `fromSeq` on are counted under `members`. Saved
    * before returning, so a crash after any such write finds the membership on disk. An
-   * empty set acknowledges nothing and is not recorded.
+   * empty set acknowledges nothing and is not recorded, and the newest set is replaced
+   * rather than kept when no write was sequenced under it (replicas leaving one by one
+   * at a shutdown would otherwise leave sets behind that only their own members satisfy).
    */
   membershipChanged(members: readonly string[], fromSeq: number): void {
     if (members.length === 0) return;
     const next = sorted(members);
     const list = this.data.memberships;
     const newest = list[list.length - 1];
-    if (newest && sameSet(newest, next)) return;
-    this.data.memberships = [...list, next];
-    this.newestFrom = fromSeq;
+    if (newest && sameSet(newest.members, next)) return;
+    const kept = newest && !newest.used ? list.slice(0, -1) : list;
+    this.data.memberships = [...kept, { members: next, fromSeq, used: false }];
+    this.save();
+  }
+
+  /** True until a client write is sequenced under the newest membership: the router checks it per write, cheaply. */
+  get newestUnused(): boolean {
+    const list = this.data.memberships;
+    return list.length > 0 && !list[list.length - 1].used;
+  }
+
+  /** A client write is about to be sequenced under the newest membership: saved first. */
+  markNewestUsed(): void {
+    const list = this.data.memberships;
+    if (list.length === 0 || list[list.length - 1].used) return;
+    list[list.length - 1].used = true;
     this.save();
   }
 
@@ -117,11 +141,11 @@ export class RouterState {
    */
   settle(lastAckedSeq: number, floors: Iterable<[string, number]>): void {
     const list = this.data.memberships;
-    if (list.length > 1 && lastAckedSeq >= this.newestFrom) {
+    if (list.length > 1 && lastAckedSeq >= list[list.length - 1].fromSeq) {
       this.data.memberships = [list[list.length - 1]];
       this.dirty = true;
     }
-    const known = new Set(this.data.memberships.flat());
+    const known = new Set(this.data.memberships.flatMap((m) => m.members));
     for (const [name, seq] of floors) {
       if (known.has(name) && seq > (this.data.floors[name] ?? 0)) {
         this.data.floors[name] = seq;
@@ -183,7 +207,12 @@ function parse(file: string, text: string): RouterStateData {
     throw bad('history');
   }
   const memberships = d.memberships;
-  if (!Array.isArray(memberships) || !memberships.every((m) => Array.isArray(m) && m.every((n) => typeof n === 'string'))) {
+  const isMembership = (m: Membership) =>
+    Array.isArray(m?.members) &&
+    m.members.every((n) => typeof n === 'string') &&
+    Number.isSafeInteger(m.fromSeq) &&
+    typeof m.used === 'boolean';
+  if (!Array.isArray(memberships) || !memberships.every(isMembership)) {
     throw bad('memberships');
   }
   const floors = d.floors;

@@ -297,7 +297,7 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       const h = this.state.history;
       this.logger.info(
         this.state.loaded && h.length > 0
-          ? `router state ${this.state.file}: last epoch ${this.state.lastEpoch}; replicas in sync when it was saved: ${this.state.memberships.map((m) => m.join(', ')).join(' / ') || 'none'}`
+          ? `router state ${this.state.file}: last epoch ${this.state.lastEpoch}; replicas in sync when it was saved: ${this.state.memberships.map((m) => m.members.join(', ')).join(' / ') || 'none'}`
           : `router state ${this.state.file}: new; this router has served no history yet`,
       );
     }
@@ -439,6 +439,8 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
       sink.reply(tag, KvndbError.noReplicas(this.whyNoReplicas()));
       return;
     }
+    // Once per membership change: the first write under it is recorded before it is sent.
+    if (this.state.newestUnused) this.state.markNewestUsed();
     try {
       this.sequencer.sequence(ops, this.live, this.inSyncIds, shape, sink, tag);
     } catch (err) {

@@ -63,7 +63,9 @@ export const standaloneMode: CommandModule = {
 
     const logger = loggerFor('router', args);
     // The embedded replica is the one replica the router waits for at startup.
-    const router = createRouter(args, logger, { expectReplicas: 1 });
+    // Its state lives beside the data it describes, whatever the port.
+    const stateFile = args.stateDir === undefined ? path.join(dir, 'router.state.json') : undefined;
+    const router = createRouter(args, logger, { expectReplicas: 1, stateFile });
     await startRouter(router, host, args.port);
     let resp: Awaited<ReturnType<typeof startResp>>;
     try {
