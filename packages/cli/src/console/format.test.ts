@@ -161,6 +161,20 @@ describe('formatStatus', () => {
     expect(mem.indexOf('in-sync')).toBe(disk.indexOf('syncing'));
   });
 
+  it('says why nothing is served: what the router waits for, diverged replicas, a resync with no source', () => {
+    const text = formatStatus({
+      ...status,
+      waitingFor: 'waiting for replicas that hold every acknowledged write: 1 more of a, b',
+      replicas: [
+        { ...status.replicas[0], name: 'x', state: 'diverged', conflict: 'x is ahead of this router\'s history (epoch 9 seq 99)' },
+        { ...status.replicas[1], resync: { ...status.replicas[1].resync!, waitingForSource: true } },
+      ],
+    }).join('\n');
+    expect(text).toMatch(/^NOT SERVING: waiting for replicas that hold every acknowledged write: 1 more of a, b$/m);
+    expect(text).toMatch(/^\s+x is out of service: x is ahead of this router's history/m);
+    expect(text).toMatch(/disk-2 .*full resync waiting: no replica in sync holds the data to copy from/);
+  });
+
   it('works with no replicas', () => {
     const text = formatStatus({ ...status, replicas: [] }).join('\n');
     expect(text).toMatch(/^replicas\s+0 \(0 in sync\)$/m);
