@@ -114,10 +114,15 @@ function saveResults(name, data) {
   return file;
 }
 
+/** A router's own state directory, so benchmark routers leave no state file in the working directory. */
+function routerStateArgs() {
+  return ['--state-dir', fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'kvndb-bench-state-'))];
+}
+
 /** Start a router and `replicas` replicas of `kind`; resolves once all are in sync. */
 async function startCluster({ replicas = 1, kind = 'memory', routerArgs = [], dir } = {}) {
   const port = await freePort();
-  const router = kvndb(['router', '127.0.0.1', String(port), '--join-window', '200', ...routerArgs]);
+  const router = kvndb(['router', '127.0.0.1', String(port), '--join-window', '200', ...routerStateArgs(), ...routerArgs]);
   await waitFor(router, /listening on/);
   const reps = [];
   for (let i = 0; i < replicas; i++) {
@@ -144,4 +149,4 @@ async function startCluster({ replicas = 1, kind = 'memory', routerArgs = [], di
   };
 }
 
-module.exports = { ROOT, KVNDB_BIN, kvndb, startProcess, waitFor, stop, sleep, freePort, procStats, percentile, mb, has, saveResults, startCluster };
+module.exports = { ROOT, KVNDB_BIN, kvndb, routerStateArgs, startProcess, waitFor, stop, sleep, freePort, procStats, percentile, mb, has, saveResults, startCluster };

@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { SqliteStore } = require('@kvndb/replica');
 const { connect } = require('@kvndb/client');
-const { kvndb, waitFor, stop, sleep, freePort, procStats, mb, saveResults } = require('./lib');
+const { kvndb, routerStateArgs, waitFor, stop, sleep, freePort, procStats, mb, saveResults } = require('./lib');
 
 function option(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,7 +31,7 @@ function buildSource(file, keys, valueSize) {
 
 async function resyncOnce(sourceFile, joinerKind, dir, keys) {
   const port = await freePort();
-  const router = kvndb(['router', '127.0.0.1', String(port), '--join-window', '200']);
+  const router = kvndb(['router', '127.0.0.1', String(port), '--join-window', '200', ...routerStateArgs()]);
   await waitFor(router, /listening on/);
   const source = kvndb(['sqlite', '127.0.0.1', String(port), sourceFile, '--name', 'source']);
   const db = await connect({ host: '127.0.0.1', port });
