@@ -1035,6 +1035,19 @@ describe('restart with the router state', () => {
     expect(await c3.request(Op.GET, 'k')).toBeNull();
   });
 
+  test('no state file, the first replica to arrive empty, a replica holding data later: that data is kept, not wiped', async () => {
+    const router = await startRouter({ joinWindowMs: 50 });
+    const mem = new FakeReplica('mem');
+    await mem.join(router);
+    await waitFor('mem adopted', () => inSync(router, 'mem'));
+    const disk = new FakeReplica('disk', { epoch: 5, seq: 10, data: { k: 'kept' } });
+    await disk.join(router);
+    await waitFor('disk reported', () => replicaStatus(router, 'disk')?.state === 'diverged');
+    expect(disk.get('k')).toBe('kept');
+    expect(disk.syncStarts).toEqual([]);
+    expect(replicaStatus(router, 'disk')?.conflict).toMatch(/does not include/);
+  });
+
   test('a damaged state file stops the router from starting instead of being taken for a fresh start', () => {
     const file = stateFile();
     fs.writeFileSync(file, '{"version":1,"history":');
