@@ -65,6 +65,7 @@ export const FAULT_KINDS = [
   'cold-restart',
   'router-restart-during-backoff',
   'stale-replica-router-restart',
+  'reset-replica-router-restart',
   'net-cut',
   'net-delay',
   'net-blackhole',
@@ -641,6 +642,25 @@ async function injectFault(kind: FaultKind, c: Cluster, rng: Rng, status: Status
       const routerUp = c.startRouter();
       c.resume(r);
       await routerUp;
+      return what;
+    }
+    case 'reset-replica-router-restart': {
+      // Issue 12: a --reset replica came first while the one holding the data was frozen.
+      const [reset, frozen] = rng.shuffle(sqlite);
+      const down = rng.int(0, 3000);
+      const frozenMs = JOIN_WINDOW_MS + rng.int(500, 2500);
+      const what = say(
+        `reset-replica-router-restart: kill-router and ${reset.name}; after ${down} ms restart the router, ` +
+          `${reset.name} with --reset, and freeze ${frozen.name} for ${frozenMs} ms`,
+      );
+      await Promise.all([c.kill(c.router), c.kill(reset)]);
+      await sleep(down);
+      c.pause(frozen);
+      const routerUp = c.startRouter();
+      c.startReplica(reset, true);
+      await routerUp;
+      await sleep(frozenMs);
+      c.resume(frozen);
       return what;
     }
     case 'net-cut': {
