@@ -30,4 +30,13 @@ export const REGRESSION_SEEDS: RegressionSeed[] = [
     kinds: RESTARTS,
     found: 'on 5d5394e: a restarted router adopted the stale sql1 alone; final reads missed acknowledged writes (lost-write)',
   },
+  {
+    seed: 400,
+    faults: 4,
+    kinds: ['reset-replica-router-restart', 'cold-restart'],
+    found:
+      'on 5d5394e: a restarted router adopted sql0, just started with --reset, while sql1 (holding the data) was frozen ' +
+      'through the join window: "adopting sql0 (epoch 0 seq 0, reset) as the source of truth", then resynced sql2 and sql1 ' +
+      'from it: 24 lost writes, every key read as missing',
+  },
 ];
