@@ -1,6 +1,7 @@
 /**
- * A short seeded fault campaign in `npm test`: one seed, a few faults (docs/FAULTS.md).
- * The long campaign is `npm run faults`.
+ * A short seeded fault campaign in `npm test`: one seed, four faults chosen to cover a
+ * router restart with a stale replica (issue 12), a network partition, a replica crash and
+ * a cold restart (docs/FAULTS.md). The long campaign is `npm run faults`.
  */
 import { runCampaign } from './campaign';
 
@@ -8,7 +9,10 @@ jest.setTimeout(180000);
 
 test('a short seeded fault campaign finds no anomaly', async () => {
   const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : 20240612;
-  const result = await runCampaign({ seed, faults: 4 });
+  const result = await runCampaign({
+    seed,
+    sequence: ['stale-replica-router-restart', 'net-blackhole', 'kill-replica', 'cold-restart'],
+  });
   if (!result.ok) {
     throw new Error(`${result.summary}\n${result.anomalies.map((a) => `[${a.kind}] ${a.message}`).join('\n')}\nartifacts: ${result.artifacts}`);
   }

@@ -33,6 +33,8 @@ export interface CampaignOptions {
   memoryReplica?: boolean;
   /** Only these fault kinds (default: all). */
   kinds?: FaultKind[];
+  /** Exactly these faults in this order (instead of `faults` picks from `kinds`). */
+  sequence?: FaultKind[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -354,7 +356,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const seed = options.seed >>> 0;
   const rng = new Rng(seed);
   const schedule = rng.fork(1000);
-  const faultCount = options.faults ?? 7;
+  const faultCount = options.sequence?.length ?? options.faults ?? 7;
   const clientCount = options.clients ?? 5;
   const keys = Array.from({ length: options.keys ?? 6 }, (_, i) => `k${i}`);
   const withMemory = options.memoryReplica ?? schedule.chance(0.5);
@@ -402,7 +404,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     await sleep(1500);
 
     for (let f = 0; f < faultCount; f++) {
-      const kind = schedule.pick(kinds);
+      const kind = options.sequence ? options.sequence[f] : schedule.pick(kinds);
       const description = await injectFault(kind, cluster, schedule, status);
       faults.push(`${(cluster.now() / 1000).toFixed(1)}s ${description}`);
       await sleep(schedule.int(1200, 2500));
