@@ -271,3 +271,45 @@ describe('hold()', () => {
     await new Promise((r) => server.close(r));
   });
 });
+
+test('a process whose peer keeps sending after sendErrorAndClose stays alive until the connection closes', async () => {
+  // Two processes, as between a router and a replica: the flooder sends a frame over the
+  // limit and then keeps sending; the other side must see 'close' (after the 2 s hang-up),
+  // not have its event loop run dry while its paused socket is the only thing left.
+  const { spawn } = await import('node:child_process');
+  const path = await import('node:path');
+  const flooder = spawn(process.execPath, [
+    '-e',
+    `const net = require('node:net');
+     const server = net.createServer((s) => {
+       s.on('error', () => {});
+       const head = Buffer.alloc(4); head.writeUInt32BE(0xffffffff);
+       s.write(head);
+       const junk = Buffer.alloc(64 * 1024, 1);
+       const t = setInterval(() => { if (!s.destroyed) s.write(junk); }, 5);
+       s.on('close', () => { clearInterval(t); server.close(); });
+     });
+     server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+     setTimeout(() => process.exit(0), 10000);`,
+  ]);
+  try {
+    const [portLine] = (await once(flooder.stdout, 'data')) as [Buffer];
+    const shared = path.resolve(__dirname, '../dist/index.js');
+    const side = spawn(process.execPath, [
+      '-e',
+      `const net = require('node:net');
+       const { FramedConnection } = require(${JSON.stringify(shared)});
+       const socket = net.connect(${Number(portLine.toString())}, '127.0.0.1', () => {
+         const conn = new FramedConnection(socket, { maxFrameBytes: 1024 });
+         conn.once('close', (err) => console.log('closed: ' + (err && err.code)));
+       });`,
+    ]);
+    let out = '';
+    side.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const [code] = (await once(side, 'exit')) as [number];
+    expect(out).toMatch(/closed: TOO_LARGE/);
+    expect(code).toBe(0);
+  } finally {
+    flooder.kill('SIGKILL');
+  }
+});

@@ -262,8 +262,7 @@ export class FramedConnection extends EventEmitter {
     this.flush();
     this.closeError = err;
     this.socket.end();
-    // A peer that never reads must not keep the socket open.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.hangUpLater();
   }
 
   /**
@@ -277,7 +276,18 @@ export class FramedConnection extends EventEmitter {
     this.flush();
     this.closeError = err;
     this.socket.end(bytes);
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.hangUpLater();
+  }
+
+  /**
+   * After our end of the stream: a peer that never reads, or keeps sending into a socket we
+   * paused, must not keep it open. The timer is not unref'd: until it fires the connection
+   * is still open, and a paused socket alone does not keep the event loop alive (a replica
+   * awaiting this connection's 'close' once exited with status 0 in the middle of its work).
+   */
+  private hangUpLater(): void {
+    const timer = setTimeout(() => this.socket.destroy(), 2000);
+    this.socket.once('close', () => clearTimeout(timer));
   }
 
   /**
