@@ -5,26 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { connect, ErrorCode, KvndbError } from '@kvndb/client';
-import { KVNDB_BIN, client, startReplica, startRouter, stopAll, waitInSync, type RouterHandle } from './helpers/cluster';
+import { KVNDB_BIN, client, startReplica, startRouterWithResp, stopAll, waitInSync, type RouterHandle } from './helpers/cluster';
 
 const PASSWORD = 'messages-pw';
 
 let router: RouterHandle;
 let respPort: number;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  respPort = await freePort();
-  router = await startRouter(['--password', PASSWORD, '--resp-port', String(respPort)]);
-  await router.proc.waitFor(/RESP .*listening/);
+  ({ respPort, ...router } = await startRouterWithResp(['--password', PASSWORD]));
 });
 
 afterAll(async () => {

@@ -6,27 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import Redis from 'ioredis';
-import { client, startReplica, startRouter, stopAll, waitInSync, type RouterHandle } from './helpers/cluster';
+import { client, startReplica, startRouterWithResp, stopAll, waitInSync, type RouterHandle } from './helpers/cluster';
 
 jest.setTimeout(60000);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let router: RouterHandle;
 let respPort: number;
 const redisClients: Redis[] = [];
 
 async function startCluster(extra: string[] = []): Promise<void> {
-  respPort = await freePort();
-  router = await startRouter(['--resp-port', String(respPort), ...extra]);
-  await router.proc.waitFor(/RESP .*listening/);
+  ({ respPort, ...router } = await startRouterWithResp(extra));
   const env: Record<string, string> = extra.includes('--password') ? { KVNDB_PASSWORD: extra[extra.indexOf('--password') + 1] } : {};
   startReplica('memory', router.port, { name: 'm1', env });
   startReplica('memory', router.port, { name: 'm2', env });
@@ -204,9 +193,7 @@ describe('ioredis', () => {
   });
 
   test('NO_REPLICAS becomes an error reply carrying that code', async () => {
-    respPort = await freePort();
-    router = await startRouter(['--resp-port', String(respPort)]);
-    await router.proc.waitFor(/RESP .*listening/);
+    ({ respPort, ...router } = await startRouterWithResp());
     const r = ioredis();
     await r.connect();
     await expect(r.get('x')).rejects.toThrow(/^NO_REPLICAS/);

@@ -150,6 +150,19 @@ export async function startRouter(extraArgs: string[] = [], port = 0, env: Recor
   return { proc, port: bound };
 }
 
+/** A router that also speaks RESP (`--resp-port` on a free port); resolves once both listen. */
+export async function startRouterWithResp(extraArgs: string[] = []): Promise<RouterHandle & { respPort: number }> {
+  const respPort = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+  const router = await startRouter(['--resp-port', String(respPort), ...extraArgs]);
+  await router.proc.waitFor(/RESP .*listening/);
+  return { ...router, respPort };
+}
+
 export type ReplicaKind = 'memory' | 'sqlite';
 
 export function startReplica(

@@ -14,10 +14,9 @@
  * Node process doing work (heap growth from the GETs, logging, socket reads of 64 KiB that
  * are dropped). A single buffered 60 MB value would break it.
  */
-import net from 'node:net';
 import type { KvndbClient } from '@kvndb/client';
 import { Op } from '@kvndb/shared';
-import { client, sleep, startReplica, startRouter, stopAll, waitInSync, type RouterHandle } from '../helpers/cluster';
+import { client, sleep, startReplica, startRouterWithResp, stopAll, waitInSync, type RouterHandle } from '../helpers/cluster';
 import { authedConn, hello, rawFrame, rawSocket, rssBytes, sendAndCollect } from './harness';
 
 const PASSWORD = 'prelogin-pw';
@@ -29,20 +28,9 @@ let router: RouterHandle;
 let respPort: number;
 let db: KvndbClient;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  respPort = await freePort();
   // The default handshake timeout (10 s): the caps, not the timeout, must stop the attack.
-  router = await startRouter(['--password', PASSWORD, '--resp-port', String(respPort), '--write-ack', 'one']);
-  await router.proc.waitFor(/RESP .*listening/);
+  ({ respPort, ...router } = await startRouterWithResp(['--password', PASSWORD, '--write-ack', 'one']));
   startReplica('memory', router.port, { name: 'r1', env: { KVNDB_PASSWORD: PASSWORD } });
   db = await client(router.port, { password: PASSWORD });
   await waitInSync(db, 1);

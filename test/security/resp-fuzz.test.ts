@@ -8,9 +8,8 @@
  * same connection was executed.
  * Seed: KVNDB_FUZZ_SEED (default 20261121), so a failing run can be replayed.
  */
-import net from 'node:net';
 import Redis from 'ioredis';
-import { client, sleep, startReplica, startRouter, stopAll, waitInSync, type RouterHandle } from '../helpers/cluster';
+import { client, sleep, startReplica, startRouterWithResp, stopAll, waitInSync, type RouterHandle } from '../helpers/cluster';
 import { Rng, rssBytes, sendAndCollect } from './harness';
 
 jest.setTimeout(120000);
@@ -22,19 +21,8 @@ const MiB = 1024 * 1024;
 let router: RouterHandle;
 let respPort: number;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  respPort = await freePort();
-  router = await startRouter(['--password', PASSWORD, '--resp-port', String(respPort)]);
-  await router.proc.waitFor(/RESP .*listening/);
+  ({ respPort, ...router } = await startRouterWithResp(['--password', PASSWORD]));
   startReplica('memory', router.port, { name: 'real', env: { KVNDB_PASSWORD: PASSWORD } });
   const db = await client(router.port, { password: PASSWORD });
   await waitInSync(db, 1);
