@@ -196,6 +196,12 @@ class FakeRouter {
 const b = (s: string) => Buffer.from(s);
 const set = (k: string, v: string): WriteOp => ['s', k, b(v)];
 
+
+/** A logger that appends `level message` lines to `lines`. */
+function linesLogger(lines: string[]): ReplicaOptions['logger'] {
+  const at = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
+  return { info: at('info'), warn: at('warn'), error: at('error'), debug: () => {} } as unknown as ReplicaOptions['logger'];
+}
 describe('Replica link', () => {
   let router: FakeRouter;
   let replica: Replica | null = null;
@@ -430,12 +436,7 @@ describe('Replica link', () => {
     await router.close();
     router = await new FakeRouter('right').start();
     const lines: string[] = [];
-    const logger = {
-      info: (m: string) => lines.push(`info ${m}`),
-      warn: (m: string) => lines.push(`warn ${m}`),
-      error: (m: string) => lines.push(`error ${m}`),
-      debug: () => {},
-    } as unknown as ReplicaOptions['logger'];
+    const logger = linesLogger(lines);
     startReplica(new MemoryStore(), { password: 'wrong', logger });
     const deadline = Date.now() + 5000;
     while (router.helloCount < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -548,12 +549,7 @@ describe('Replica link', () => {
     ])('%s', async (_what, epoch, seq) => {
       const store = holding();
       const lines: string[] = [];
-      const logger = {
-        info: (m: string) => lines.push(`info ${m}`),
-        warn: (m: string) => lines.push(`warn ${m}`),
-        error: (m: string) => lines.push(`error ${m}`),
-        debug: () => {},
-      } as unknown as ReplicaOptions['logger'];
+      const logger = linesLogger(lines);
       const reset = jest.spyOn(store, 'reset');
       const r = startReplica(store, { logger });
       const peer = await router.peer(0);

@@ -64,6 +64,12 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Pro
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A logger that keeps the messages of the given levels in `into` (the others are dropped). */
+function collecting(into: string[], ...levels: Array<'info' | 'warn' | 'error'>): RouterOptions['logger'] {
+  const keep = (level: string) => (levels.includes(level as 'info') ? (m: string) => void into.push(m) : () => {});
+  return { info: keep('info'), warn: keep('warn'), error: keep('error'), debug: () => {} } as never;
+}
 const b = (s: string) => Buffer.from(s);
 
 class FakeClient {
@@ -365,8 +371,7 @@ async function expectError(p: Promise<unknown>, code: string): Promise<KvndbErro
 describe('handshake', () => {
   test('WELCOME with the router position and limits; the listening address is reported', async () => {
     const logs: string[] = [];
-    const logger = { info: (m: string) => logs.push(m), warn: () => {}, error: () => {}, debug: () => {} };
-    const router = await startRouter({ password: 'pw', logger: logger as never });
+    const router = await startRouter({ password: 'pw', logger: collecting(logs, 'info') });
     expect(logs).toContain(`listening on 127.0.0.1:${router.address.port}`);
     const c = await FakeClient.open(router, 'pw');
     expect(c.welcome).toMatchObject({ epoch: 0, seq: 0, maxKeyBytes: 64 * 1024, maxValueBytes: 64 * 1024 * 1024 });
@@ -731,8 +736,7 @@ describe('joining and resync', () => {
 
   test('full resync between two replicas: chunks within the window, then the writes made meanwhile', async () => {
     const logs: string[] = [];
-    const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: () => {}, debug: () => {} };
-    const router = await startRouter({ resyncWindow: 2, writeAck: 'one', logger: logger as never });
+    const router = await startRouter({ resyncWindow: 2, writeAck: 'one', logger: collecting(logs, 'info', 'warn') });
     const data: Record<string, string> = {};
     for (let i = 0; i < 20; i++) data[`key${String(i).padStart(2, '0')}`] = `value ${i}`;
     const a = await adoptedSource(router, { epoch: 5, seq: 40, data });
@@ -895,8 +899,7 @@ describe('joining and resync', () => {
 
   test('a replica claiming a position ahead of the router keeps its data, out of service, and it is reported', async () => {
     const errors: string[] = [];
-    const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m), debug: () => {} };
-    const router = await startRouter({ logger: logger as never });
+    const router = await startRouter({ logger: collecting(errors, 'error') });
     const a = new FakeReplica('a');
     await a.join(router);
     await waitFor('a in sync', () => inSync(router, 'a'));
@@ -959,8 +962,7 @@ describe('restart with the router state', () => {
     await r1.stop();
 
     const errors: string[] = [];
-    const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m), debug: () => {} };
-    const r2 = await startRouter({ stateFile: file, joinWindowMs: 100, logger: logger as never });
+    const r2 = await startRouter({ stateFile: file, joinWindowMs: 100, logger: collecting(errors, 'error') });
     const stale = back(a);
     await stale.join(r2);
     await delay(300);
@@ -1026,8 +1028,7 @@ describe('restart with the router state', () => {
     await r2.stop();
 
     const errors: string[] = [];
-    const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m), debug: () => {} };
-    const r3 = await startRouter({ stateFile: file, joinWindowMs: 50, acceptDataLoss: true, logger: logger as never });
+    const r3 = await startRouter({ stateFile: file, joinWindowMs: 50, acceptDataLoss: true, logger: collecting(errors, 'error') });
     await new FakeReplica('mem').join(r3);
     await waitFor('adopted anyway', () => inSync(r3, 'mem'));
     expect(errors.some((e) => /--accept-data-loss: adopting mem .* are lost/.test(e))).toBe(true);
