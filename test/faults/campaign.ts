@@ -530,9 +530,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     durationMs,
     summary,
   };
-  if (anomalies.length) {
+  if (anomalies.length || cluster.operatorActions.length) {
+    // Operator actions are no anomaly, but what led to them is worth reading.
     result.artifacts = writeArtifacts(cluster, seed, history, anomalies, faults, check.ok ? '' : formatViolations(check, 20));
-    log(`ANOMALIES (seed ${seed}), history and logs in ${result.artifacts}`);
+    log(`${anomalies.length ? 'ANOMALIES' : 'operator actions'} (seed ${seed}), history and logs in ${result.artifacts}`);
   } else {
     fs.rmSync(cluster.dir, { recursive: true, force: true });
   }
@@ -726,8 +727,9 @@ async function waitForConvergence(c: Cluster, status: StatusFn, anomalies: Anoma
       const st = s?.replicas.find((x) => x.name === r.name);
       if (st && st.state === 'in-sync' && s && st.seq === s.seq) continue;
       const state = st ? String(st.state) : 'absent';
-      const mentioned = routerLog.split('\n').filter((l) => l.includes(r.name) && /conflict|diverg|ahead|refus/i.test(l));
-      const own = (c.current(r)?.proc.output ?? r.runs[r.runs.length - 1]?.proc.output ?? '').split('\n').filter((l) => /conflict|diverg|refus/i.test(l));
+      // \brefus: "refuses the wipe", never ECONNREFUSED.
+      const mentioned = routerLog.split('\n').filter((l) => l.includes(r.name) && /conflict|diverg|\bahead of\b|\brefus/i.test(l));
+      const own = (c.current(r)?.proc.output ?? r.runs[r.runs.length - 1]?.proc.output ?? '').split('\n').filter((l) => /conflict|diverg|\brefus/i.test(l));
       if (/conflict|diverg/i.test(state) || mentioned.length || own.length) {
         const why = [`state ${state}`, ...mentioned.slice(-2), ...own.slice(-2)].join(' | ');
         c.operatorActions.push(`restart ${r.name} with --reset (${why})`);
@@ -786,6 +788,9 @@ function writeArtifacts(c: Cluster, seed: number, history: Op[], anomalies: Anom
     '',
     'anomalies:',
     ...anomalies.map((a) => `  [${a.kind}] ${a.message}`),
+    '',
+    'operator actions:',
+    ...c.operatorActions.map((a) => `  ${a}`),
     '',
     violations ? `checker:\n${violations}\n` : '',
     'router log (adoption, resync, errors):',
