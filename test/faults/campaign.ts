@@ -534,9 +534,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     // Operator actions are no anomaly, but what led to them is worth reading.
     result.artifacts = writeArtifacts(cluster, seed, history, anomalies, faults, check.ok ? '' : formatViolations(check, 20));
     log(`${anomalies.length ? 'ANOMALIES' : 'operator actions'} (seed ${seed}), history and logs in ${result.artifacts}`);
-  } else {
-    fs.rmSync(cluster.dir, { recursive: true, force: true });
   }
+  // The artifacts hold copies of the replicas' files; the run's own directory goes.
+  fs.rmSync(cluster.dir, { recursive: true, force: true });
   log(summary);
   return result;
 }
