@@ -18,6 +18,13 @@ import { SnapshotReceiver } from './snapshot-receiver';
 import { SnapshotSender } from './snapshot-sender';
 import type { Store, StoredPosition, WriteBatch } from './store';
 
+/**
+ * Answers waiting to be sent above which further reads wait for the connection to drain.
+ * Writes do not wait: a client pipelining GETs of large values must not hold up another
+ * client's SET behind gigabytes of answers, nor grow this process by as much.
+ */
+const READ_ANSWERS_HIGH_WATER = 8 * 1024 * 1024;
+
 /** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
 const ACKS_PER_FRAME = 64;
 
@@ -51,6 +58,9 @@ export class ReplicaSession {
   private readonly senders = new Map<number, SnapshotSender>();
   /** What the store held before a full resync of this session wiped it, until that resync's snapshot is in. */
   private heldBeforeResync: StoredPosition | null = null;
+  /** Reads waiting for the answers before them to drain (oldest first). */
+  private deferredReads: unknown[][] = [];
+  private drainArmed = false;
   /** Set once we gave up on this connection: frames still in the socket chunk are ignored. */
   private failed = false;
 
@@ -173,7 +183,43 @@ export class ReplicaSession {
     }
   };
 
+  /**
+   * A read waits, in order, while the answers already queued exceed the high-water mark.
+   * Writes that arrive meanwhile are applied and acknowledged at once, so a waiting read
+   * may see writes sequenced after it: it is still in flight, so it is concurrent with them,
+   * and answering with the newer value is linearizable.
+   */
   private onRead(msg: unknown[]): void {
+    if (this.deferredReads.length > 0 || this.conn.bufferedBytes > READ_ANSWERS_HIGH_WATER) {
+      this.deferredReads.push(msg);
+      this.armDrain();
+      return;
+    }
+    this.answer(msg);
+  }
+
+  private armDrain(): void {
+    if (this.drainArmed) return;
+    this.drainArmed = true;
+    // Answers still staged in the connection reach the socket at the end of this turn;
+    // until the socket itself is backed up no 'drain' will come, so look again next turn.
+    if (this.conn.socket.writableNeedDrain) this.conn.once('drain', this.answerDeferred);
+    else setImmediate(this.answerDeferred);
+  }
+
+  private readonly answerDeferred = (): void => {
+    if (!this.drainArmed) return;
+    this.drainArmed = false;
+    this.conn.off('drain', this.answerDeferred);
+    if (this.failed || this.conn.isClosed) return;
+    if (this.pending.length > 0) this.flushWrites();
+    while (this.deferredReads.length > 0 && this.conn.bufferedBytes <= READ_ANSWERS_HIGH_WATER) {
+      this.answer(this.deferredReads.shift()!);
+    }
+    if (this.deferredReads.length > 0) this.armDrain();
+  };
+
+  private answer(msg: unknown[]): void {
     const id = msg[1];
     if (typeof id !== 'number') return this.fail(`${OP_NAMES[msg[0] as number]} without a request id`);
     let value: unknown;

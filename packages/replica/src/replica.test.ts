@@ -259,6 +259,38 @@ describe('Replica link', () => {
     expect(store.get('a')).toEqual(b('1'));
   });
 
+  test('reads wait while their answers pile up unread; a write behind them is applied and acknowledged at once', async () => {
+    const store = new MemoryStore();
+    const big = Buffer.alloc(1024 * 1024, 7);
+    store.apply([{ epoch: 1, seq: 1, ops: [['s', 'big', big]] }]);
+    replica = startReplica(store);
+    const peer = await router.peer(0);
+    peer.send([Op.SYNC_START, 'incremental', 1, 1, {}]);
+    peer.send([Op.SYNC_DONE, 1, 1]);
+    await new Promise<void>((resolve) => replica!.once('in-sync', resolve));
+    peer.conn.pause(); // the router side stops reading: answers pile up in the replica
+    peer.sendTogether([
+      ...Array.from({ length: 100 }, (_, i) => [Op.GET, i + 1, 'big']),
+      [Op.WRITE, 1, 2, [set('k', 'v')]],
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    // The write did not wait for 100 MiB of answers.
+    expect(store.get('k')).toEqual(b('v'));
+    peer.conn.resume();
+    const ack = await peer.next(Op.WRITE_ACK);
+    expect(ack).toEqual([Op.WRITE_ACK, 2, [true]]);
+    const answersBeforeAck = peer.messages.filter((m) => m[0] === Op.RESULT).length;
+    expect(answersBeforeAck).toBeLessThan(50);
+    // Every read is still answered, in order, each with the value.
+    const ids: unknown[] = [];
+    for (let i = 0; i < 100; i++) {
+      const r = await peer.next(Op.RESULT, 10000);
+      expect(Buffer.compare(r[2] as Buffer, big)).toBe(0);
+      ids.push(r[1]);
+    }
+    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
   test('answers reads, and a read sees every write that arrived before it', async () => {
     const store = new MemoryStore();
     startReplica(store);
