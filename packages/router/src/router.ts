@@ -775,8 +775,9 @@ export class Router extends EventEmitter implements SessionHost, LinkOwner, Resy
     }
     this.live = live;
     this.inSyncIds = ids;
-    // Saved before any write is counted under the new set: see adoption.ts.
-    if (this.adopted) {
+    // Saved before any write is counted under the new set: see adoption.ts. A router that is
+    // stopping sequences nothing more, so replicas leaving at its shutdown change nothing.
+    if (this.adopted && this.phase === 'running') {
       this.state.membershipChanged(
         live.filter((l) => l.state === 'in-sync').map((l) => l.name),
         this.sequencer.seq + 1,
