@@ -6,7 +6,7 @@ import { KvndbError } from './errors';
 import { HEARTBEAT_MISSES, monotonicMs } from './heartbeat';
 import { DEFAULT_MAX_FRAME_BYTES } from './limits';
 import { Op } from './opcodes';
-import { describeAddress } from './transport';
+import { describeAddress } from './net/transport';
 
 /** Coalesced writes are concatenated up to this size; bigger batches are written corked. */
 const CONCAT_LIMIT = 256 * 1024;

@@ -1,6 +1,36 @@
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { KvndbError, ErrorCode } from './errors';
+import { KvndbError, ErrorCode } from '../errors';
+
+/**
+ * How kvndb reaches a peer. A transport listens (router) or dials (client, replica) and
+ * hands over a Link: a byte stream plus who is on the other end. Everything above it
+ * (framing, handshake, sessions) sees only the Link, so TCP, TLS and the in-process
+ * transport (in-process-transport.ts) are interchangeable.
+ */
+export interface Transport {
+  /** 'tcp', 'tcp6', 'tls' or 'in-process'. */
+  readonly kind: string;
+  listen(onLink: (link: Link) => void): Promise<Listener>;
+  dial(timeoutMs?: number): Promise<Link>;
+}
+
+/** One connection: the bytes, and the peer as logs and errors name it. */
+export interface Link {
+  readonly stream: Duplex;
+  /** "host:port" of the peer, or the in-process transport's name. */
+  readonly address: string;
+  /** The peer's IP address, for per-address limits; undefined in process. */
+  readonly remoteHost?: string;
+}
+
+export interface Listener {
+  /** Where it listens (port 0 resolved to the bound port). */
+  readonly address: { host: string; port: number };
+  /** Stop accepting; connections already made stay open. */
+  close(): Promise<void>;
+}
 
 /** The transports kvndb speaks, as the original kvndb's --type offered. */
 export type TransportType = 'tcp' | 'tcp6' | 'tls';
@@ -95,4 +125,38 @@ export function dial(endpoint: Endpoint, timeoutMs = 10000): Promise<net.Socket>
 export function describeAddress(socket: net.Socket): string {
   const host = socket.remoteAddress ?? '?';
   return host.includes(':') ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
+}
+
+/** The TCP, TCP6 or TLS transport for `endpoint`. */
+export function socketTransport(endpoint: Endpoint, options: { handshakeTimeoutMs?: number; maxConnections?: number } = {}): Transport {
+  const type = endpoint.type ?? 'tcp';
+  return {
+    kind: type,
+    async listen(onLink) {
+      const server = await listen(endpoint, (socket) => {
+        // TLS: `socket` wraps the raw TCP socket whose TLS-handshake timeout is set below.
+        (socket as net.Socket & { _parent?: net.Socket })._parent?.setTimeout(0);
+        onLink(socketLink(socket));
+      });
+      if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+      if (type === 'tls' && options.handshakeTimeoutMs) {
+        // Node gives a TLS handshake 120 s; a peer that never finishes it gets ours instead.
+        const ms = options.handshakeTimeoutMs;
+        server.on('connection', (raw: net.Socket) => raw.setTimeout(ms, () => raw.destroy()));
+      }
+      const addr = server.address() as net.AddressInfo;
+      return {
+        address: { host: addr.address, port: addr.port },
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+        server,
+      } as Listener;
+    },
+    async dial(timeoutMs) {
+      return socketLink(await dial(endpoint, timeoutMs));
+    },
+  };
+}
+
+export function socketLink(socket: net.Socket): Link {
+  return { stream: socket, address: describeAddress(socket), remoteHost: socket.remoteAddress };
 }
