@@ -23,7 +23,7 @@ interface StandaloneArgs extends RouterArgs {
 }
 
 export const standaloneMode: CommandModule = {
-  command: 'standalone [host] [port]',
+  command: 'standalone [HOST] [PORT]',
   describe: 'run a router with an embedded SQLite replica in one process: a working database in one command',
   builder: (y) =>
     withInsecure(withRouterOptions(y))
