@@ -84,6 +84,12 @@ describe('arguments after --', () => {
     expect(fromCommandLine('k')).toEqual({ text: 'k', protected: false });
     expect(withArgumentsRestored(`Unknown argument: ${argv[4]}`)).toBe('Unknown argument: -1');
   });
+  it('change nothing for the address', () => {
+    const argv = protectAfterDoubleDash(['cmd', '--', '10.0.0.5', '6000', 'status'], ['cmd']);
+    const parsed: Record<string, unknown> = { HOST: argv[1], PORT: argv[2] };
+    settleAddress(parsed);
+    expect({ host: parsed.host, port: parsed.port }).toEqual({ host: '10.0.0.5', port: 6000 });
+  });
   it('are left to yargs for the other modes', () => {
     const argv = ['router', '--', 'x'];
     expect(protectAfterDoubleDash(argv, ['set'])).toBe(argv);

@@ -93,6 +93,9 @@ export function withAddress(y: Argv, role: 'bind' | 'dial', form: 'positional' |
  * different values for one of them. Exported for tests.
  */
 export function settleAddress(argv: Record<string, unknown>): void {
+  // `kvndb cmd -- HOST PORT`: `--` changes nothing for the address.
+  if (typeof argv.HOST === 'string') argv.HOST = fromCommandLine(argv.HOST).text;
+  if (typeof argv.PORT === 'string') argv.PORT = fromCommandLine(argv.PORT).text;
   const host = pick('host', argv.HOST as string | undefined, argv.host as string | undefined, '-H');
   // Parsed here rather than by a coerce, so a mode's own check of its positionals runs first.
   if (argv.PORT !== undefined && typeof argv.PORT !== 'number') argv.PORT = parsePort(argv.PORT);
