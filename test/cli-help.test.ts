@@ -3,8 +3,9 @@ import path from 'node:path';
 
 /**
  * The kvndb binary's command line contract, checked on the built binary: every mode's
- * --help lists its options (with defaults, env vars and examples), and a bad command line
- * exits 2 with exactly one `kvndb: ...` line. No server is started.
+ * --help lists its options (with defaults, env vars and examples), every mode takes the
+ * address as -H/-p (and, where positionals are not data, as HOST PORT), and a bad command
+ * line exits 2 with exactly one `kvndb: ...` line. No server is started.
  */
 const BIN = path.join(__dirname, '..', 'packages', 'cli', 'dist', 'bin.js');
 
@@ -16,13 +17,14 @@ function kvndb(...args: string[]) {
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
-const CONNECTION = ['--password', '--password-file', 'KVNDB_PASSWORD', '--type', '--tls-ca', 'tcp6'];
+const ADDRESS = ['--host', '-H', '--port', '-p'];
+const CONNECTION = [...ADDRESS, '--password', '--password-file', 'KVNDB_PASSWORD', '--type', '--tls-ca', 'tcp6'];
 const LOGGING = ['--verbose', '-v', '--log-file', '-l', '--log-format'];
 
 const MODES: Record<string, string[]> = {
   router: [
-    '[host]',
-    '[port]',
+    '[HOST]',
+    '[PORT]',
     '[default: 54565]',
     '127.0.0.1',
     ...CONNECTION,
@@ -42,11 +44,11 @@ const MODES: Record<string, string[]> = {
     '--insecure',
     ...LOGGING,
   ],
-  memory: ['[host]', '[port]', '[default: 54565]', ...CONNECTION, 'KVNDB_REPLICA_PASSWORD', '--name', '--reset', '--max-retry-delay', ...LOGGING],
+  memory: ['[HOST]', '[PORT]', '[default: 54565]', ...CONNECTION, 'KVNDB_REPLICA_PASSWORD', '--name', '--reset', '--max-retry-delay', ...LOGGING],
   sqlite: [
-    '[host]',
-    '[port]',
-    '[file]',
+    '[HOST]',
+    '[PORT]',
+    '[FILE]',
     '[default: "./kvndb.sqlite"]',
     '--sync',
     '"normal", "full"',
@@ -58,8 +60,8 @@ const MODES: Record<string, string[]> = {
     ...LOGGING,
   ],
   standalone: [
-    '[host]',
-    '[port]',
+    '[HOST]',
+    '[PORT]',
     '--data',
     '[default: "./kvndb-data"]',
     '--write-ack',
@@ -67,12 +69,12 @@ const MODES: Record<string, string[]> = {
     ...CONNECTION,
     ...LOGGING,
   ],
-  cmd: ['[host]', '[port]', '[default: 54565]', '--command', '-c', '--json', '--timeout', ...CONNECTION],
-  get: ['<key>', '--host', '-H', '--port', '-p', '--json', ...CONNECTION],
-  set: ['<key>', '<value>', '--host', '-H', '--port', '-p', ...CONNECTION],
-  del: ['<keys..>', '--host', '-H', '--port', '-p', ...CONNECTION],
-  keys: ['[prefix]', '--host', '-H', '--port', '-p', '--json', ...CONNECTION],
-  status: ['--host', '-H', '--port', '-p', '--json', ...CONNECTION],
+  cmd: ['[HOST]', '[PORT]', '[COMMAND..]', '[default: 54565]', '--command', '-c', '--json', '--timeout', ...CONNECTION],
+  get: ['<KEY>', '--json', ...CONNECTION],
+  set: ['<KEY>', '<VALUE>', ...CONNECTION],
+  del: ['<KEY..>', ...CONNECTION],
+  keys: ['[PREFIX]', '--json', ...CONNECTION],
+  status: ['[HOST]', '[PORT]', '--json', ...CONNECTION],
 };
 
 describe('kvndb --help', () => {
@@ -115,7 +117,25 @@ describe('a bad command line', () => {
     [['memory', '--sync', 'full'], /Unknown argument: sync/],
     [['memory', '--max-retry-delay', 'soon'], /--max-retry-delay must be a whole number >= 10, got "soon"/],
     [['sqlite', '--max-retry-delay', '5'], /--max-retry-delay must be a whole number >= 10, got "5"/],
-    [['router', '6000'], /"6000" is not a host: the order is \[host\] \[port\]/],
+    [['router', '6000'], /"6000" is not a host: the order is HOST PORT \(did you mean 127\.0\.0\.1 6000, or -p 6000\?\)/],
+    // One address, given once: positional and option may repeat a value, never contradict it.
+    [['router', '10.0.0.5', '-H', '10.0.0.6'], /the host is given twice, as 10\.0\.0\.5 and as -H 10\.0\.0\.6/],
+    [['memory', '127.0.0.1', '6000', '-p', '6001'], /the port is given twice, as 6000 and as -p 6001/],
+    [['cmd', '127.0.0.1', '54565', 'status', '--port', '1'], /the port is given twice/],
+    [['status', '127.0.0.1', '54565', '-H', 'db'], /the host is given twice/],
+    [['sqlite', '-p', '6000', 'a.sqlite'], /"a\.sqlite" is in the HOST place: positionals go in the order HOST PORT FILE \(kvndb sqlite 127\.0\.0\.1 6000 a\.sqlite\)/],
+    // The one-shot commands' positionals are data: an address there is a mistake, not a prefix.
+    [['keys', '127.0.0.1', '-p', '54600'], /"127\.0\.0\.1" looks like the router's address.*-H\/-p.*goes after --/],
+    [['get', 'localhost:54565'], /"localhost:54565" looks like the router's address/],
+    [['del', 'a', '[::1]:6000'], /"\[::1\]:6000" looks like the router's address/],
+    [['get', '127.0.0.1', '54565', 'k'], /Unknown arguments: 54565, k/],
+    // kvndb cmd HOST PORT COMMAND: the command is checked before connecting.
+    [['cmd', 'status'], /"status" is in the HOST place: positionals go in the order HOST PORT COMMAND.*-c "status/],
+    [['cmd', 'get', 'x'], /"get" is in the HOST place/],
+    [['cmd', '127.0.0.1', '54565', 'frobnicate'], /unknown command "frobnicate"/],
+    [['cmd', '127.0.0.1', '54565', 'get'], /usage: get KEY/],
+    [['cmd', '127.0.0.1', '54565', 'get', 'x', '-c', 'ping'], /either after HOST PORT or with -c, not both/],
+    [['keys', '-p', '1', '--', 'a', 'b'], /Unknown argument: b/],
     [['sqlite', '127.0.0.1', '54565', 'x.sqlite', '--sync', 'sometimes'], /sync.*sometimes/],
     [['cmd', '127.0.0.1', '-1'], /Unknown argument|port must be/],
     [['get'], /Not enough non-option arguments/],
@@ -140,6 +160,20 @@ describe('a runtime failure', () => {
   it('exits 1 with one line when the router cannot be reached', () => {
     // Port 1 on loopback: nothing listens there, and connecting is refused at once.
     const r = kvndb('get', 'k', '-p', '1');
+    expect(r.status).toBe(1);
+    const lines = r.stderr.split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^kvndb: cannot connect to 127\.0\.0\.1:1: /);
+  });
+
+  it.each([
+    [['cmd', '127.0.0.1', '1', 'status']],
+    [['status', '127.0.0.1', '1']],
+    // After --, an address-like key is data: the command gets as far as connecting.
+    [['keys', '-p', '1', '--', '127.0.0.1']],
+    [['set', '-H', '127.0.0.1', '-p', '1', 'k', '--', '-1']],
+  ])('kvndb %j passes the command line and exits 1 at connecting', (args) => {
+    const r = kvndb(...(args as string[]));
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n').filter((line) => line !== '');
     expect(lines).toHaveLength(1);

@@ -3,16 +3,19 @@ import type { Argv } from 'yargs';
 import { KVNDB_VERSION } from '@kvndb/shared';
 import { describeError, exitAfterFlush, oneLine, printFatal } from './exit';
 import { MODES } from './modes/index';
+import { protectAfterDoubleDash, withArgumentsRestored } from './options';
 import { ExitCode, UsageError } from './usage-error';
 
 const MODE_NAMES = MODES.map((mode) => String(mode.command).split(' ')[0]);
+/** The modes whose positionals are data (keys, values, a console command), where `--` matters. */
+const DATA_MODES = ['cmd', 'get', 'set', 'del', 'keys'];
 
 /**
  * The kvndb command line. Strict: an unknown option, a bad value or a missing argument
  * exits 2 with one line on stderr (`kvndb: <reason>`), never a usage dump or a stack.
  */
 export function buildCli(argv: string[]): Argv {
-  let cli = yargs(argv)
+  let cli = yargs(protectAfterDoubleDash(argv, DATA_MODES))
     .scriptName('kvndb')
     .usage('kvndb: a replicated key/value network database\n\nUsage: $0 <mode> [options]')
     // Positionals are hosts, keys and values: keep "007" and "1e3" as typed.
@@ -32,7 +35,7 @@ export function buildCli(argv: string[]): Argv {
       const mode = first !== undefined && MODE_NAMES.includes(first) ? first : undefined;
       const seeHelp = `; see kvndb ${mode ? `${mode} ` : ''}--help`;
       if (message) {
-        printFatal(oneLine(message) + seeHelp);
+        printFatal(oneLine(withArgumentsRestored(message)) + seeHelp);
         void exitAfterFlush(ExitCode.USAGE);
       } else if (err instanceof UsageError) {
         printFatal(err.message + seeHelp);

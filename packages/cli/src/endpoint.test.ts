@@ -31,7 +31,10 @@ describe('addresses', () => {
     expect(resolveHost({ host: 'db', port: 1, type: 'tcp' })).toBe('db');
   });
   it('refuses a port where the host goes', () => {
-    expect(() => resolveHost({ host: '6000', port: 54565, type: 'tcp' })).toThrow(/the order is \[host\] \[port\].*127\.0\.0\.1 6000/);
+    expect(() => resolveHost({ host: '6000', port: 54565, type: 'tcp' })).toThrow(/the order is HOST PORT.*127\.0\.0\.1 6000, or -p 6000/);
+  });
+  it('refuses a file where the host goes', () => {
+    expect(() => resolveHost({ host: './data/a.sqlite', port: 54565, type: 'tcp' })).toThrow(UsageError);
   });
   it('dials loopback for wildcard binds', () => {
     expect(loopbackFor('0.0.0.0')).toBe('127.0.0.1');

@@ -9,7 +9,12 @@ import { UsageError } from './usage-error';
 export function resolveHost(args: HostPortArgs & TlsArgs): string {
   // `kvndb router 6000` would otherwise resolve "6000" as the IPv4 address 0.0.23.112.
   if (args.host && /^\d+$/.test(args.host)) {
-    throw new UsageError(`"${args.host}" is not a host: the order is [host] [port] (did you mean ${defaultHost(args.type)} ${args.host}?)`);
+    throw new UsageError(
+      `"${args.host}" is not a host: the order is HOST PORT (did you mean ${defaultHost(args.type)} ${args.host}, or -p ${args.host}?)`,
+    );
+  }
+  if (args.host && args.host.includes('/')) {
+    throw new UsageError(`"${args.host}" is not a host: the order is HOST PORT, and a file comes after them`);
   }
   return args.host || defaultHost(args.type);
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Argv } from 'yargs';
 import { DEFAULT_HOST, DEFAULT_PORT } from '@kvndb/shared';
 import type { TransportType } from '@kvndb/shared';
@@ -60,41 +61,92 @@ function single<T>(parse: (value: unknown) => T): (value: unknown) => T {
 
 const hostDescription = 'address (default 127.0.0.1, or ::1 with --type tcp6)';
 
-/** `[host] [port]` positionals: the address a server binds or a client dials. */
-export function withHostPortPositionals(y: Argv, role: 'bind' | 'dial'): Argv {
-  return y
-    .positional('host', {
-      type: 'string',
-      describe: role === 'bind' ? `${hostDescription} to listen on` : `router ${hostDescription}`,
-      defaultDescription: DEFAULT_HOST,
-    })
-    .positional('port', {
-      type: 'string',
-      describe: role === 'bind' ? 'port to listen on (0 picks a free one)' : 'router port',
-      default: DEFAULT_PORT,
-      coerce: single(parsePort),
+/**
+ * The router's address, one convention for every mode:
+ * - `-H/--host` and `-p/--port` work in every mode;
+ * - the modes whose positionals are not data (router, memory, sqlite, standalone, cmd,
+ *   status) also take it positionally, `[HOST] [PORT]`, always first and in that order;
+ * - both forms may be given, but only with the same values: a conflict is a usage error;
+ * - the one-shot data commands (get, set, del, keys) take it only as -H/-p, because their
+ *   positionals are keys and values (`kvndb cmd HOST PORT get KEY` is their positional form).
+ */
+export function withAddress(y: Argv, role: 'bind' | 'dial', form: 'positional' | 'flags'): Argv {
+  const host = role === 'bind' ? `${hostDescription} to listen on` : `router ${hostDescription}`;
+  const port = role === 'bind' ? 'port to listen on (0 picks a free one)' : 'router port';
+  let out = y;
+  if (form === 'positional') {
+    out = out
+      .positional('HOST', { type: 'string', describe: `${host}; or -H`, defaultDescription: DEFAULT_HOST })
+      .positional('PORT', { type: 'string', describe: `${port}; or -p`, defaultDescription: String(DEFAULT_PORT) });
+  }
+  return out
+    .option('host', { alias: 'H', type: 'string', group: GROUP_CONNECTION, describe: host, defaultDescription: DEFAULT_HOST, coerce: single(String) })
+    .option('port', { alias: 'p', type: 'string', group: GROUP_CONNECTION, describe: port, defaultDescription: String(DEFAULT_PORT), coerce: single(parsePort) })
+    .check((argv) => {
+      settleAddress(argv);
+      return true;
     });
 }
 
-/** `--host/-H --port/-p`: for the one-shot commands, whose positionals are keys and values. */
-export function withHostPortFlags(y: Argv): Argv {
-  return y
-    .option('host', {
-      alias: 'H',
-      type: 'string',
-      group: GROUP_CONNECTION,
-      describe: `router ${hostDescription}`,
-      defaultDescription: DEFAULT_HOST,
-      coerce: single(String),
-    })
-    .option('port', {
-      alias: 'p',
-      type: 'string',
-      group: GROUP_CONNECTION,
-      describe: 'router port',
-      default: DEFAULT_PORT,
-      coerce: single(parsePort),
-    });
+/**
+ * Merges the positional HOST/PORT into --host/--port (what the modes read), refusing two
+ * different values for one of them. Exported for tests.
+ */
+export function settleAddress(argv: Record<string, unknown>): void {
+  // `kvndb cmd -- HOST PORT`: `--` changes nothing for the address.
+  if (typeof argv.HOST === 'string') argv.HOST = fromCommandLine(argv.HOST).text;
+  if (typeof argv.PORT === 'string') argv.PORT = fromCommandLine(argv.PORT).text;
+  const host = pick('host', argv.HOST as string | undefined, argv.host as string | undefined, '-H');
+  // Parsed here rather than by a coerce, so a mode's own check of its positionals runs first.
+  if (argv.PORT !== undefined && typeof argv.PORT !== 'number') argv.PORT = parsePort(argv.PORT);
+  const port = pick('port', argv.PORT as number | undefined, argv.port as number | undefined, '-p');
+  argv.host = host;
+  argv.port = port ?? DEFAULT_PORT;
+}
+
+function pick<T>(what: string, positional: T | undefined, flag: T | undefined, option: string): T | undefined {
+  if (positional !== undefined && flag !== undefined && positional !== flag) {
+    throw new UsageError(`the ${what} is given twice, as ${String(positional)} and as ${option} ${String(flag)}: give it once`);
+  }
+  return positional ?? flag;
+}
+
+/**
+ * `--` ends the options, so a key or value may start with "-" (`kvndb set k -- -1`). yargs
+ * does not hand what follows `--` to a command's positionals, so for the modes whose
+ * positionals are data it is replaced by placeholders (no argument can contain a NUL) that
+ * {@link fromCommandLine} turns back into the text. Call once per parse, before yargs.
+ */
+export function protectAfterDoubleDash(argv: string[], modes: readonly string[]): string[] {
+  afterDoubleDash = [];
+  const mode = argv.find((arg) => !arg.startsWith('-'));
+  const at = argv.indexOf('--');
+  if (at < 0 || mode === undefined || !modes.includes(mode) || argv.indexOf(mode) > at) return argv;
+  afterDoubleDash = argv.slice(at + 1);
+  return [...argv.slice(0, at), ...afterDoubleDash.map((_, i) => `${PROTECTED}${i}`)];
+}
+
+const PROTECTED = '\u0000kvndb-arg-';
+let afterDoubleDash: string[] = [];
+
+/** A positional as typed, and whether it came after `--` (so it is data, whatever it looks like). */
+export function fromCommandLine(value: string): { text: string; protected: boolean } {
+  if (!value.startsWith(PROTECTED)) return { text: value, protected: false };
+  const text = afterDoubleDash[Number(value.slice(PROTECTED.length))];
+  if (text === undefined) throw new Error(`internal: no argument behind ${JSON.stringify(value)}`);
+  return { text, protected: true };
+}
+
+/** A message from the parser with any placeholders shown as the arguments they stand for. */
+export function withArgumentsRestored(message: string): string {
+  return message.replace(new RegExp(`${PROTECTED}(\\d+)`, 'g'), (_, i: string) => afterDoubleDash[Number(i)] ?? '');
+}
+
+/** An IP address or localhost, with or without a port: what a user means as the router's address. */
+export function looksLikeAddress(text: string): boolean {
+  const bare = /^\[([^\]]+)\](?::\d+)?$/.exec(text)?.[1] ?? text.replace(/:\d+$/, '');
+  const host = bare.toLowerCase();
+  return host === 'localhost' || net.isIP(bare) !== 0 || net.isIP(text) !== 0;
 }
 
 /**

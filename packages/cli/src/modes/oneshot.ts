@@ -2,23 +2,29 @@ import type { Argv, CommandModule } from 'yargs';
 import { ConsoleSession } from '../console/session';
 import { openClient } from '../connect-client';
 import type { ClientArgs } from '../connect-client';
-import { integerOption, withAuth, withHostPortFlags, withTls } from '../options';
+import { fromCommandLine, integerOption, looksLikeAddress, withAddress, withAuth, withTls } from '../options';
 import { guarded } from '../run-handler';
+import { UsageError } from '../usage-error';
 
 /**
  * `kvndb get KEY`, `kvndb set KEY VALUE`, ...: one console command per process, for shell
  * scripts. They run through the console's own commands, so output matches `kvndb cmd`.
+ *
+ * Their positionals are data, so the router's address is given only as -H/-p (`status`,
+ * which takes no data, also takes `[HOST] [PORT]`). An IP address or localhost where a key
+ * goes is refused, since `kvndb keys 127.0.0.1 -p 54600` means the address, not a prefix;
+ * such a key goes after `--`.
  */
 interface OneShotArgs extends ClientArgs {
   json: boolean;
-  key?: string;
-  keys?: string[];
-  value?: string;
-  prefix?: string;
+  /** One key, or for del several. */
+  KEY?: string | string[];
+  VALUE?: string;
+  PREFIX?: string;
 }
 
-function withClientOptions(y: Argv): Argv {
-  return withTls(withAuth(withHostPortFlags(y), 'client'), 'client')
+function withClientOptions(y: Argv, address: 'positional' | 'flags'): Argv {
+  return withTls(withAuth(withAddress(y, 'dial', address), 'client'), 'client')
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
     .option('timeout', {
       type: 'string',
@@ -28,8 +34,23 @@ function withClientOptions(y: Argv): Argv {
     });
 }
 
+/** The data positionals as typed; refuses an address where data goes unless it came after `--`. */
+function dataArgs(args: OneShotArgs, mode: string, toArgs: (args: OneShotArgs) => string[]): string[] {
+  return toArgs(args).map((raw) => {
+    const arg = fromCommandLine(raw);
+    if (!arg.protected && looksLikeAddress(arg.text)) {
+      throw new UsageError(
+        `"${arg.text}" looks like the router's address, but the arguments of kvndb ${mode} are data (keys, values, a prefix): ` +
+          `give the address as -H/-p (kvndb ${mode} -H HOST -p PORT ...) or use kvndb cmd HOST PORT ${mode} ...; ` +
+          `a key that really is "${arg.text}" goes after --`,
+      );
+    }
+    return arg.text;
+  });
+}
+
 function oneShot(
-  spec: { command: string; describe: string; console: string; examples: Array<[string, string]> },
+  spec: { command: string; describe: string; console: string; address?: 'positional'; examples: Array<[string, string]> },
   positionals: (y: Argv) => Argv,
   toArgs: (args: OneShotArgs) => string[],
 ): CommandModule {
@@ -37,12 +58,21 @@ function oneShot(
     command: spec.command,
     describe: spec.describe,
     builder: (y) => {
-      let out = withClientOptions(positionals(y));
+      let out = withClientOptions(positionals(y), spec.address ?? 'flags').check((argv) => {
+        // Here, before the handler, so a misplaced address is a usage error (exit 2).
+        dataArgs(argv as unknown as OneShotArgs, spec.console, toArgs);
+        return true;
+      });
       for (const [example, text] of spec.examples) out = out.example(example, text);
-      return out;
+      return out.epilog(
+        spec.address === 'positional'
+          ? 'The address: positional HOST PORT, or -H/-p, or both with the same values.'
+          : 'The address goes only as -H/-p: positionals are data. A key or value that starts with "-", or is an IP address or localhost, goes after --.',
+      );
     },
     handler: guarded(async (argv) => {
       const args = argv as unknown as OneShotArgs;
+      const data = dataArgs(args, spec.console, toArgs);
       const { client } = await openClient(args, { reconnect: false });
       try {
         const session = new ConsoleSession({
@@ -52,7 +82,7 @@ function oneShot(
           output: process.stdout,
           errorOutput: process.stderr,
         });
-        const ok = await session.run(spec.console, toArgs(args).map((arg) => Buffer.from(arg, 'utf8')));
+        const ok = await session.run(spec.console, data.map((arg) => Buffer.from(arg, 'utf8')));
         return ok ? 0 : 1;
       } finally {
         await client.close();
@@ -63,18 +93,21 @@ function oneShot(
 
 export const getOneShot = oneShot(
   {
-    command: 'get <key>',
+    command: 'get <KEY>',
     describe: 'print the value of a key ((nil) if missing)',
     console: 'get',
-    examples: [['$0 get greeting', 'print the value of greeting']],
+    examples: [
+      ['$0 get greeting', 'print the value of greeting'],
+      ['$0 get greeting -H 10.0.0.5 -p 6000', 'from another router'],
+    ],
   },
-  (y) => y.positional('key', { type: 'string', describe: 'the key' }),
-  (a) => [String(a.key)],
+  (y) => y.positional('KEY', { type: 'string', describe: 'the key' }),
+  (a) => [String(a.KEY)],
 );
 
 export const setOneShot = oneShot(
   {
-    command: 'set <key> <value>',
+    command: 'set <KEY> <VALUE>',
     describe: 'store a value under a key',
     console: 'set',
     examples: [
@@ -84,43 +117,45 @@ export const setOneShot = oneShot(
     ],
   },
   (y) =>
-    y.positional('key', { type: 'string', describe: 'the key' }).positional('value', { type: 'string', describe: 'the value (UTF-8), or @FILE for the bytes of FILE' }),
-  (a) => [String(a.key), String(a.value)],
+    y.positional('KEY', { type: 'string', describe: 'the key' }).positional('VALUE', { type: 'string', describe: 'the value (UTF-8), or @FILE for the bytes of FILE' }),
+  (a) => [String(a.KEY), String(a.VALUE)],
 );
 
 export const delOneShot = oneShot(
   {
-    command: 'del <keys..>',
+    command: 'del <KEY..>',
     describe: 'delete keys; prints how many existed',
     console: 'del',
     examples: [['$0 del a b c', 'delete three keys at once']],
   },
-  (y) => y.positional('keys', { type: 'string', array: true, describe: 'the keys' }),
-  (a) => (a.keys ?? []).map(String),
+  (y) => y.positional('KEY', { type: 'string', array: true, describe: 'the keys' }),
+  (a) => ([] as string[]).concat(a.KEY ?? []).map(String),
 );
 
 export const keysOneShot = oneShot(
   {
-    command: 'keys [prefix]',
+    command: 'keys [PREFIX]',
     describe: 'print every key starting with a prefix, one per line',
     console: 'keys',
     examples: [
       ['$0 keys', 'every key'],
       ['$0 keys user: --json', 'keys starting with "user:" as a JSON array'],
+      ['$0 keys user: -H 127.0.0.1 -p 54600', 'the keys of the router on port 54600'],
     ],
   },
-  (y) => y.positional('prefix', { type: 'string', describe: 'key prefix', default: '' }),
-  (a) => (a.prefix ? [String(a.prefix)] : []),
+  (y) => y.positional('PREFIX', { type: 'string', describe: 'key prefix', default: '' }),
+  (a) => (a.PREFIX ? [String(a.PREFIX)] : []),
 );
 
 export const statusOneShot = oneShot(
   {
-    command: 'status',
+    command: 'status [HOST] [PORT]',
     describe: "print the router's status: epoch, seq, replicas, clients, op rates",
     console: 'status',
+    address: 'positional',
     examples: [
       ['$0 status', 'readable table'],
-      ['$0 status -H 10.0.0.5 --json', 'JSON, for monitoring'],
+      ['$0 status 10.0.0.5 54565 --json', 'JSON, for monitoring (or -H 10.0.0.5 -p 54565)'],
     ],
   },
   (y) => y,

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DEFAULT_MAX_RETRY_DELAY_MS, Replica } from '@kvndb/replica';
 import type { Logger } from '@kvndb/shared';
 import { loadTls, resolveHost } from '../endpoint';
-import { integerOption, withAuth, withHostPortPositionals, withLogging, withTls } from '../options';
+import { integerOption, withAuth, withAddress, withLogging, withTls } from '../options';
 import type { AuthArgs, HostPortArgs, LoggingArgs, TlsArgs } from '../options';
 import { replicaSecret } from '../secrets';
 import { loggerFor, stopOnSignals } from '../server-lifecycle';
@@ -23,7 +23,7 @@ export function withReplicaOptions(y: Argv): Argv {
   return withLogging(
     withTls(
       withAuth(
-        withHostPortPositionals(y, 'dial')
+        withAddress(y, 'dial', 'positional')
           .option('name', {
             type: 'string',
             group: GROUP_REPLICA,

@@ -10,7 +10,7 @@ import {
   integerOption,
   parsePort,
   withAuth,
-  withHostPortPositionals,
+  withAddress,
   withInsecure,
   withLogging,
   withTls,
@@ -42,7 +42,7 @@ export function withRouterOptions(y: Argv): Argv {
   return withLimits(withLogging(
     withTls(
       withAuth(
-        withHostPortPositionals(y, 'bind')
+        withAddress(y, 'bind', 'positional')
           .option('write-ack', {
             type: 'string',
             choices: ['one', 'majority', 'all'],
@@ -205,13 +205,14 @@ export async function startResp(router: Router, args: RouterArgs, logger: Logger
 }
 
 export const routerMode: CommandModule = {
-  command: 'router [host] [port]',
+  command: 'router [HOST] [PORT]',
   describe: 'run a router: the address clients and replicas connect to',
   builder: (y) =>
     withInsecure(withRouterOptions(y))
       .example('$0 router', 'listen on 127.0.0.1:54565')
       .example('KVNDB_PASSWORD=s3cret $0 router 0.0.0.0 54565 --write-ack all', 'listen on every interface, password from the environment')
       .example('$0 router ::1 54565 --type tcp6 -v -l router.log', 'IPv6, debug logging to a file too')
+      .example('$0 router -p 6000', 'the default host, another port (the same as $0 router 127.0.0.1 6000)')
       .example('$0 router 127.0.0.1 54565 --resp-port 6379', 'also serve redis-cli and Redis clients on 6379')
       .example('$0 router 0.0.0.0 --type tls --tls-cert cert.pem --tls-key key.pem --password-file pw', 'TLS'),
   handler: guarded(async (argv) => {

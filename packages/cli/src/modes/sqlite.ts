@@ -9,18 +9,18 @@ import type { ReplicaArgs } from './replica-options';
 export const DEFAULT_SQLITE_FILE = './kvndb.sqlite';
 
 interface SqliteArgs extends ReplicaArgs {
-  file: string;
+  FILE: string;
   sync: 'normal' | 'full';
 }
 
 export const sqliteMode: CommandModule = {
-  command: 'sqlite [host] [port] [file]',
+  command: 'sqlite [HOST] [PORT] [FILE]',
   describe: 'run a replica that keeps its data in an SQLite file',
   builder: (y) =>
     withReplicaOptions(y)
-      .positional('file', {
+      .positional('FILE', {
         type: 'string',
-        describe: 'database file (created if missing)',
+        describe: 'database file (created if missing); positionals go in the order HOST PORT FILE',
         default: DEFAULT_SQLITE_FILE,
       })
       .option('sync', {
@@ -34,8 +34,12 @@ export const sqliteMode: CommandModule = {
       .example('$0 sqlite 127.0.0.1 54565 /var/lib/kvndb/a.sqlite --sync full', 'durable against power loss')
       .example('$0 sqlite 127.0.0.1 54565 b.sqlite --reset', 'wipe b.sqlite and resync it from the router'),
   handler: guarded(async (argv) => {
-    const args = argv as unknown as SqliteArgs;
-    const file = path.resolve(args.file);
+    const args = argv as unknown as SqliteArgs & { HOST?: string; PORT?: number };
+    // `kvndb sqlite -p 6000 a.sqlite` would put the file where the host goes.
+    if (args.HOST !== undefined && args.PORT === undefined && /\.(sqlite3?|db)$/i.test(args.HOST)) {
+      throw new UsageError(`"${args.HOST}" is in the HOST place: positionals go in the order HOST PORT FILE (kvndb sqlite 127.0.0.1 ${args.port} ${args.HOST})`);
+    }
+    const file = path.resolve(args.FILE);
     // The name lives in the file: a restarted SQLite replica is the same replica, with the same
     // data, and another file is another replica even under the same file name.
     runReplica(args, (store) => store.identity, () => openSqliteStore(file, args.sync));

@@ -23,7 +23,7 @@ interface StandaloneArgs extends RouterArgs {
 }
 
 export const standaloneMode: CommandModule = {
-  command: 'standalone [host] [port]',
+  command: 'standalone [HOST] [PORT]',
   describe: 'run a router with an embedded SQLite replica in one process: a working database in one command',
   builder: (y) =>
     withInsecure(withRouterOptions(y))
@@ -108,9 +108,10 @@ export const standaloneMode: CommandModule = {
     const lines = [
       `kvndb standalone listening on ${formatAddress(bound.host, bound.port)}, data in ${file}`,
       inSync ? 'ready' : `the embedded replica is not in sync yet after ${READY_WAIT_MS / 1000} s; see the log`,
-      `connect with: kvndb cmd ${dialHost} ${bound.port}${args.type !== 'tcp' ? ` --type ${args.type}` : ''}`,
+      `the console:  npx kvndb cmd ${dialHost} ${bound.port}${args.type !== 'tcp' ? ` --type ${args.type}` : ''}`,
+      `one command:  npx kvndb cmd ${dialHost} ${bound.port} set greeting hello${args.type !== 'tcp' ? ` --type ${args.type}` : ''}`,
     ];
-    if (resp) lines.push(`Redis protocol: redis-cli -h ${dialHost} -p ${resp.address.port}`);
+    if (resp) lines.push(`Redis:        redis-cli -h ${dialHost} -p ${resp.address.port}`);
     process.stdout.write(lines.join('\n') + '\n');
   }),
 };
