@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { KvndbError, ErrorCode } from '../errors';
+import { KvndbError, ErrorCode } from '../protocol/errors';
 
 /**
  * How kvndb reaches a peer. A transport listens (router) or dials (client, replica) and

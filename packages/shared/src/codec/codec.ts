@@ -1,6 +1,6 @@
 import { Packr, Unpackr } from 'msgpackr';
-import { KvndbError } from './errors';
-import { DEFAULT_MAX_FRAME_BYTES } from './limits';
+import { KvndbError } from '../protocol/errors';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/limits';
 import { NOT_SMALL, decodeSmallBody, encodeSmallFrame } from './small-frame';
 
 /**

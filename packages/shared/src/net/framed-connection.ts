@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { FrameDecoder, encodeFrame } from './codec';
-import { smallBodySize, writeSmallFrame } from './small-frame';
-import { KvndbError } from './errors';
+import { FrameDecoder, encodeFrame } from '../codec/codec';
+import { smallBodySize, writeSmallFrame } from '../codec/small-frame';
+import { KvndbError } from '../protocol/errors';
 import { HEARTBEAT_MISSES, monotonicMs } from './heartbeat';
-import { DEFAULT_MAX_FRAME_BYTES } from './limits';
-import { Op } from './opcodes';
-import { describeAddress } from './net/transport';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/limits';
+import { Op } from '../protocol/opcodes';
+import { describeAddress } from './transport';
 
 /** Coalesced writes are concatenated up to this size; bigger batches are written corked. */
 const CONCAT_LIMIT = 256 * 1024;

@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import { encodeFrame } from './codec';
-import { FramedConnection } from './connection';
-import { ErrorCode, KvndbError, ProtocolError, TooLargeError } from './errors';
-import { Op } from './opcodes';
+import { encodeFrame } from '../codec/codec';
+import { FramedConnection } from './framed-connection';
+import { ErrorCode, KvndbError, ProtocolError, TooLargeError } from '../protocol/errors';
+import { Op } from '../protocol/opcodes';
 
 /** A connected pair over real loopback sockets: `a` dialled `b`'s listener. */
 interface Pair {
@@ -242,8 +242,8 @@ test('the address names the remote end', async () => {
 describe('hold()', () => {
   test('messages arriving after hold() wait for the next handler and reach it in order', async () => {
     const net = await import('node:net');
-    const { FramedConnection } = await import('./connection');
-    const { encodeFrame } = await import('./codec');
+    const { FramedConnection } = await import('./framed-connection');
+    const { encodeFrame } = await import('../codec/codec');
     const peers: import('node:net').Socket[] = [];
     const server = net.createServer((s) => {
       peers.push(s);
@@ -294,7 +294,7 @@ test('a process whose peer keeps sending after sendErrorAndClose stays alive unt
   ]);
   try {
     const [portLine] = (await once(flooder.stdout, 'data')) as [Buffer];
-    const shared = path.resolve(__dirname, '../dist/index.js');
+    const shared = path.resolve(__dirname, '../../dist/index.js');
     const side = spawn(process.execPath, [
       '-e',
       `const net = require('node:net');

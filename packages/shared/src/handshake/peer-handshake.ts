@@ -1,7 +1,7 @@
 import { computeProof } from './auth';
-import type { FramedConnection } from './connection';
-import { KvndbError } from './errors';
-import { Op, PROTOCOL_VERSION, type Role } from './opcodes';
+import type { FramedConnection } from '../net/framed-connection';
+import { KvndbError } from '../protocol/errors';
+import { Op, PROTOCOL_VERSION, type Role } from '../protocol/opcodes';
 
 export interface PeerHandshakeOptions {
   role: Role;
