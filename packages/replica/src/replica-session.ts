@@ -203,7 +203,7 @@ export class ReplicaSession {
     this.drainArmed = true;
     // Answers still staged in the connection reach the socket at the end of this turn;
     // until the socket itself is backed up no 'drain' will come, so look again next turn.
-    if (this.conn.socket.writableNeedDrain) this.conn.once('drain', this.answerDeferred);
+    if (this.conn.stream.writableNeedDrain) this.conn.once('drain', this.answerDeferred);
     else setImmediate(this.answerDeferred);
   }
 

@@ -9,6 +9,7 @@ export * from './net/transport';
 export * from './net/in-process-transport';
 export * from './net/framed-connection';
 export * from './net/heartbeat';
+export * from './net/stream-closer';
 export * from './logging';
 
 /** The kvndb release this build belongs to. */
