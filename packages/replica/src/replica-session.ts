@@ -10,6 +10,7 @@ import {
   describe,
   toKvndbError,
   type FramedConnection,
+  type Latin1Bytes,
   type Logger,
   type WriteOp,
   type WriteResult,
@@ -232,9 +233,9 @@ export class ReplicaSession {
       this.conn.send([Op.ERROR, id, code, e.message, null]);
       return;
     }
-    // A GET of a value the store keeps as a byte string (getStored).
+    // A GET of a value the store holds as Latin1Bytes (Store.getStored): written from the string.
     if (typeof value === 'string' && msg[0] === Op.GET) {
-      const frame = encodeLatin1BinFrame(Op.RESULT, id, value);
+      const frame = encodeLatin1BinFrame(Op.RESULT, id, value as Latin1Bytes);
       if (frame.length - FRAME_HEADER_BYTES <= this.conn.maxFrameBytes) return this.conn.sendFrame(frame);
       value = Buffer.from(value, 'latin1');
     }
@@ -245,7 +246,7 @@ export class ReplicaSession {
     switch (msg[0]) {
       case Op.GET: {
         const k = key(msg[2]);
-        return (this.store.getStored ? this.store.getStored(k) : this.store.get(k)) ?? null;
+        return this.store.getStored(k) ?? null;
       }
       case Op.HAS:
         return this.store.has(key(msg[2]));

@@ -3,6 +3,7 @@ export * from './protocol/errors';
 export * from './protocol/limits';
 export * from './protocol/keys';
 export * from './codec/codec';
+export * from './codec/latin1-bytes';
 export * from './handshake/auth';
 export * from './protocol/types';
 export * from './net/transport';
