@@ -9,6 +9,7 @@ import {
   OP_NAMES,
   describe,
   toKvndbError,
+  Backpressure,
   type FramedConnection,
   type Latin1Bytes,
   type Logger,
@@ -25,6 +26,13 @@ import type { Store, StoredPosition, WriteBatch } from './store';
  * client's SET behind gigabytes of answers, nor grow this process by as much.
  */
 const READ_ANSWERS_HIGH_WATER = 8 * 1024 * 1024;
+/**
+ * Read pacing as the shared Backpressure rule: paused above the mark (reads queue in
+ * deferredReads), going on once the answers are back at it. No hard limit: what waits is
+ * the router's own reads, which it bounds.
+ */
+const READ_ANSWER_MARKS = { high: READ_ANSWERS_HIGH_WATER, low: READ_ANSWERS_HIGH_WATER, hard: Infinity };
+const NO_ACTIONS = { pause() {}, resume() {}, overflow() {} };
 
 /** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
 const ACKS_PER_FRAME = 64;
@@ -61,6 +69,7 @@ export class ReplicaSession {
   private heldBeforeResync: StoredPosition | null = null;
   /** Reads waiting for the answers before them to drain (oldest first). */
   private deferredReads: unknown[][] = [];
+  private readonly readPacing = new Backpressure(READ_ANSWER_MARKS, NO_ACTIONS);
   private drainArmed = false;
   /** Set once we gave up on this connection: frames still in the socket chunk are ignored. */
   private failed = false;
@@ -191,7 +200,7 @@ export class ReplicaSession {
    * and answering with the newer value is linearizable.
    */
   private onRead(msg: unknown[]): void {
-    if (this.deferredReads.length > 0 || this.conn.bufferedBytes > READ_ANSWERS_HIGH_WATER) {
+    if (this.deferredReads.length > 0 || this.readPacing.update(this.conn.bufferedBytes)) {
       this.deferredReads.push(msg);
       this.armDrain();
       return;
@@ -214,7 +223,7 @@ export class ReplicaSession {
     this.conn.off('drain', this.answerDeferred);
     if (this.failed || this.conn.isClosed) return;
     if (this.pending.length > 0) this.flushWrites();
-    while (this.deferredReads.length > 0 && this.conn.bufferedBytes <= READ_ANSWERS_HIGH_WATER) {
+    while (this.deferredReads.length > 0 && !this.readPacing.update(this.conn.bufferedBytes)) {
       this.answer(this.deferredReads.shift()!);
     }
     if (this.deferredReads.length > 0) this.armDrain();

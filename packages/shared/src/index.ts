@@ -11,6 +11,8 @@ export * from './net/in-process-transport';
 export * from './net/framed-connection';
 export * from './net/heartbeat';
 export * from './net/stream-closer';
+export * from './net/id-ring';
+export * from './net/backpressure';
 export * from './logging';
 
 /** The kvndb release this build belongs to. */
