@@ -13,13 +13,14 @@ import {
   checkValue,
   defaultHost,
   describe,
-  dial,
   encodeFrame,
   peerHandshake,
+  socketTransport,
   type KeysPage,
   type Limits,
   type RouterStatus,
   type TlsMaterial,
+  type Transport,
   type TransportType,
   type WelcomeInfo,
   type WriteResult,
@@ -28,6 +29,8 @@ import { Command, CommandQueue } from './command-queue';
 import { Reconnector, type ReconnectingInfo } from './reconnector';
 
 export interface ConnectOptions {
+  /** How to reach the router (e.g. an InProcessTransport); default TCP/TLS to host and port. */
+  transport?: Transport;
   /** Router host, default '127.0.0.1'. */
   host?: string;
   /** Router port, default 54565. */
@@ -370,8 +373,8 @@ export class KvndbClient extends EventEmitter {
   /** Dial and run the handshake; the connection is returned unadopted. */
   private async handshake(): Promise<[FramedConnection, WelcomeInfo]> {
     const o = this.options;
-    const socket = await dial({ host: o.host, port: o.port, type: o.type, tls: o.tls }, o.connectTimeoutMs);
-    const conn = new FramedConnection(socket);
+    const link = await o.transport.dial(o.connectTimeoutMs);
+    const conn = new FramedConnection(link.stream, { address: link.address });
     if (this.closed) {
       conn.close();
       throw KvndbError.connectionClosed('client closed');
@@ -483,6 +486,7 @@ export class KvndbClient extends EventEmitter {
 }
 
 interface ResolvedOptions {
+  transport: Transport;
   host: string;
   port: number;
   type: TransportType;
@@ -509,6 +513,7 @@ function resolveOptions(o: ConnectOptions): ResolvedOptions {
   const password = o.password ?? process.env.KVNDB_PASSWORD;
   if (password !== undefined && typeof password !== 'string') throw KvndbError.badRequest('password must be a string');
   return {
+    transport: o.transport ?? socketTransport({ host, port, type, tls }),
     host,
     port,
     type,

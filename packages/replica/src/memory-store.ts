@@ -1,5 +1,5 @@
 import BTree from 'sorted-btree';
-import { compareKeys, type WriteResult } from '@kvndb/shared';
+import { compareKeys, storedToBuffer, toLatin1Bytes, type StoredBytes, type WriteResult } from '@kvndb/shared';
 import {
   applyOps,
   checkBatches,
@@ -23,7 +23,7 @@ import {
  * RSS 369 -> 226 MB). get() copies a value back out; GET answers skip that copy, written from
  * the string itself (getStored, encodeLatin1BinFrame), which made the replica cheaper per GET.
  */
-type Stored = string | Buffer;
+type Stored = StoredBytes;
 
 /** Below this a value is stored as a string; at and above it Buffer.from allocates its own memory anyway. */
 const SMALL_VALUE = Buffer.poolSize >>> 1;
@@ -31,12 +31,10 @@ const SMALL_VALUE = Buffer.poolSize >>> 1;
 function toStored(value: Uint8Array): Stored {
   const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   // Values are copied on the way in: decoded `bin`s are views into socket chunks.
-  return buf.length < SMALL_VALUE ? buf.toString('latin1') : Buffer.from(buf);
+  return buf.length < SMALL_VALUE ? toLatin1Bytes(buf) : Buffer.from(buf);
 }
 
-function fromStored(value: Stored): Buffer {
-  return typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
-}
+const fromStored = storedToBuffer;
 
 /**
  * In-memory backend: a Map for O(1) reads plus a B+ tree of keys (sorted-btree, ordered by
@@ -60,7 +58,7 @@ export class MemoryStore implements Store, KvPrimitives {
     return v === undefined ? undefined : fromStored(v);
   }
 
-  getStored(key: string): Buffer | string | undefined {
+  getStored(key: string): StoredBytes | undefined {
     return this.map.get(key);
   }
 

@@ -9,7 +9,9 @@ import {
   OP_NAMES,
   describe,
   toKvndbError,
+  Backpressure,
   type FramedConnection,
+  type Latin1Bytes,
   type Logger,
   type WriteOp,
   type WriteResult,
@@ -24,6 +26,13 @@ import type { Store, StoredPosition, WriteBatch } from './store';
  * client's SET behind gigabytes of answers, nor grow this process by as much.
  */
 const READ_ANSWERS_HIGH_WATER = 8 * 1024 * 1024;
+/**
+ * Read pacing as the shared Backpressure rule: paused above the mark (reads queue in
+ * deferredReads), going on once the answers are back at it. No hard limit: what waits is
+ * the router's own reads, which it bounds.
+ */
+const READ_ANSWER_MARKS = { high: READ_ANSWERS_HIGH_WATER, low: READ_ANSWERS_HIGH_WATER, hard: Infinity };
+const NO_ACTIONS = { pause() {}, resume() {}, overflow() {} };
 
 /** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
 const ACKS_PER_FRAME = 64;
@@ -60,6 +69,7 @@ export class ReplicaSession {
   private heldBeforeResync: StoredPosition | null = null;
   /** Reads waiting for the answers before them to drain (oldest first). */
   private deferredReads: unknown[][] = [];
+  private readonly readPacing = new Backpressure(READ_ANSWER_MARKS, NO_ACTIONS);
   private drainArmed = false;
   /** Set once we gave up on this connection: frames still in the socket chunk are ignored. */
   private failed = false;
@@ -190,7 +200,7 @@ export class ReplicaSession {
    * and answering with the newer value is linearizable.
    */
   private onRead(msg: unknown[]): void {
-    if (this.deferredReads.length > 0 || this.conn.bufferedBytes > READ_ANSWERS_HIGH_WATER) {
+    if (this.deferredReads.length > 0 || this.readPacing.update(this.conn.bufferedBytes)) {
       this.deferredReads.push(msg);
       this.armDrain();
       return;
@@ -203,7 +213,7 @@ export class ReplicaSession {
     this.drainArmed = true;
     // Answers still staged in the connection reach the socket at the end of this turn;
     // until the socket itself is backed up no 'drain' will come, so look again next turn.
-    if (this.conn.socket.writableNeedDrain) this.conn.once('drain', this.answerDeferred);
+    if (this.conn.stream.writableNeedDrain) this.conn.once('drain', this.answerDeferred);
     else setImmediate(this.answerDeferred);
   }
 
@@ -213,7 +223,7 @@ export class ReplicaSession {
     this.conn.off('drain', this.answerDeferred);
     if (this.failed || this.conn.isClosed) return;
     if (this.pending.length > 0) this.flushWrites();
-    while (this.deferredReads.length > 0 && this.conn.bufferedBytes <= READ_ANSWERS_HIGH_WATER) {
+    while (this.deferredReads.length > 0 && !this.readPacing.update(this.conn.bufferedBytes)) {
       this.answer(this.deferredReads.shift()!);
     }
     if (this.deferredReads.length > 0) this.armDrain();
@@ -232,9 +242,9 @@ export class ReplicaSession {
       this.conn.send([Op.ERROR, id, code, e.message, null]);
       return;
     }
-    // A GET of a value the store keeps as a byte string (getStored).
+    // A GET of a value the store holds as Latin1Bytes (Store.getStored): written from the string.
     if (typeof value === 'string' && msg[0] === Op.GET) {
-      const frame = encodeLatin1BinFrame(Op.RESULT, id, value);
+      const frame = encodeLatin1BinFrame(Op.RESULT, id, value as Latin1Bytes);
       if (frame.length - FRAME_HEADER_BYTES <= this.conn.maxFrameBytes) return this.conn.sendFrame(frame);
       value = Buffer.from(value, 'latin1');
     }
@@ -245,7 +255,7 @@ export class ReplicaSession {
     switch (msg[0]) {
       case Op.GET: {
         const k = key(msg[2]);
-        return (this.store.getStored ? this.store.getStored(k) : this.store.get(k)) ?? null;
+        return this.store.getStored(k) ?? null;
       }
       case Op.HAS:
         return this.store.has(key(msg[2]));

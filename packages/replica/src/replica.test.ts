@@ -1,16 +1,19 @@
-import type net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
   FramedConnection,
+  InProcessTransport,
   Op,
   PROTOCOL_VERSION,
   encodeFrame,
-  listen,
   makeNonce,
+  socketTransport,
   verifyProof,
   KvndbError,
+  type Link,
+  type Listener,
+  type Transport,
   type WriteOp,
 } from '@kvndb/shared';
 import { MemoryStore } from './memory-store';
@@ -51,7 +54,7 @@ class FakePeer {
 
   /** Several messages in one socket write, as the router's coalescing writer would send them. */
   sendTogether(msgs: unknown[]): void {
-    this.conn.socket.write(Buffer.concat(msgs.map((m) => encodeFrame(m))));
+    this.conn.stream.write(Buffer.concat(msgs.map((m) => encodeFrame(m))));
   }
 
   /**
@@ -123,9 +126,12 @@ class FakePeer {
   }
 }
 
-/** Just enough router to drive a replica: the handshake (real HMAC check) and a message queue. */
+/**
+ * Just enough router to drive a replica: the handshake (real HMAC check) and a message
+ * queue. It listens on an in-process transport (no ports) unless given a socket one.
+ */
 class FakeRouter {
-  server!: net.Server;
+  private listener: Listener | undefined;
   port = 0;
   readonly peers: FakePeer[] = [];
   readonly conns = new Set<FramedConnection>();
@@ -135,16 +141,24 @@ class FakeRouter {
   /** Messages sent in the same socket write as WELCOME, as a real router may do. */
   afterWelcome: unknown[] = [];
 
-  constructor(private readonly secret = '') {}
+  constructor(
+    private readonly secret = '',
+    readonly transport: Transport = new InProcessTransport('fake-router'),
+  ) {}
+
+  /** How the replica's log names this router. */
+  get logName(): string {
+    return this.transport.kind === 'in-process' ? 'in-process transport' : `127.0.0.1:${this.port}`;
+  }
 
   async start(): Promise<this> {
-    this.server = await listen({ host: '127.0.0.1', port: 0 }, (socket) => this.accept(socket));
-    this.port = (this.server.address() as net.AddressInfo).port;
+    this.listener = await this.transport.listen((link) => this.accept(link));
+    this.port = this.listener.address.port;
     return this;
   }
 
-  private accept(socket: net.Socket): void {
-    const conn = new FramedConnection(socket);
+  private accept(link: Link): void {
+    const conn = new FramedConnection(link.stream, { address: link.address });
     this.conns.add(conn);
     conn.on('close', () => this.conns.delete(conn));
     const nonce = makeNonce();
@@ -163,7 +177,7 @@ class FakeRouter {
         }
         const welcome = [Op.WELCOME, { version: 'fake', epoch: 1, seq: 0, maxFrameBytes: 1 << 26, maxKeyBytes: 65536, maxValueBytes: 1 << 26 }];
         this.peers.push(new FakePeer(conn, hello));
-        conn.socket.write(Buffer.concat([welcome, ...this.afterWelcome].map((m) => encodeFrame(m))));
+        conn.stream.write(Buffer.concat([welcome, ...this.afterWelcome].map((m) => encodeFrame(m))));
         const w = this.waiters;
         this.waiters = [];
         w.forEach((f) => f());
@@ -189,7 +203,7 @@ class FakeRouter {
 
   async close(): Promise<void> {
     for (const c of this.conns) c.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.listener?.close();
   }
 }
 
@@ -207,7 +221,8 @@ describe('Replica link', () => {
   let replica: Replica | null = null;
 
   const startReplica = (store: Store, extra: Partial<ReplicaOptions> = {}): Replica => {
-    replica = new Replica({ host: '127.0.0.1', port: router.port, store, name: 'r1', maxRetryDelayMs: 50, ...extra });
+    const via = router.transport.kind === 'in-process' && extra.port === undefined ? { transport: router.transport } : { host: '127.0.0.1', port: router.port };
+    replica = new Replica({ ...via, store, name: 'r1', maxRetryDelayMs: 50, ...extra });
     replica.start();
     return replica;
   };
@@ -428,21 +443,20 @@ describe('Replica link', () => {
     expect(await again.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 3, [true]]);
   });
 
-  test('keeps retrying while the router is down, then joins when it comes up', async () => {
-    const port = router.port;
-    await router.close();
+  test('keeps retrying while the router is down (over TCP: connection refused), then joins when it comes up', async () => {
+    const tcp = await new FakeRouter('', socketTransport({ host: '127.0.0.1', port: 0 })).start();
+    const port = tcp.port;
+    await tcp.close();
     const store = new MemoryStore();
-    startReplica(store, { port });
+    startReplica(store, { host: '127.0.0.1', port });
     await new Promise((r) => setTimeout(r, 200));
-    router = new FakeRouter();
-    router.server = await listen({ host: '127.0.0.1', port }, (s) => (router as unknown as { accept(s: net.Socket): void }).accept(s));
-    router.port = port;
+    await router.close();
+    router = await new FakeRouter('', socketTransport({ host: '127.0.0.1', port })).start();
     const peer = await router.peer(0);
     expect(peer.hello).toMatchObject({ epoch: 0, seq: 0 });
   });
 
   test("the reconnect backoff is capped at 1000 ms by default, below the router's 2000 ms join window", async () => {
-    const port = router.port;
     await router.close();
     const attempts: number[] = [];
     const logger = {
@@ -453,7 +467,8 @@ describe('Replica link', () => {
       error: () => {},
       debug: () => {},
     } as unknown as ReplicaOptions['logger'];
-    replica = new Replica({ host: '127.0.0.1', port, store: new MemoryStore(), name: 'r1', logger });
+    // Nothing listens on it: every attempt fails at once.
+    replica = new Replica({ transport: new InProcessTransport('nobody'), store: new MemoryStore(), name: 'r1', logger });
     replica.start();
     await new Promise((r) => setTimeout(r, 4200));
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
@@ -475,7 +490,7 @@ describe('Replica link', () => {
     expect(router.helloCount).toBeGreaterThanOrEqual(3);
     expect(router.peers).toHaveLength(0);
     expect(lines.some((l) => /^error .*refused this replica's secret \(attempt 1\)/.test(l))).toBe(true);
-    expect(lines.some((l) => l === `info connecting to router at 127.0.0.1:${router.port} (attempt 2)`)).toBe(true);
+    expect(lines.some((l) => l === `info connecting to router at ${router.logName} (attempt 2)`)).toBe(true);
   });
 
   test('with the right secret it joins', async () => {

@@ -9,18 +9,25 @@ import {
   ErrorCode,
   FramedConnection,
   KvndbError,
-  dial,
+  heartbeatRound,
   silentLogger,
+  socketTransport,
   toKvndbError,
   type Logger,
   type ReplicaHelloInfo,
   type TlsMaterial,
+  type Transport,
   type TransportType,
 } from '@kvndb/shared';
 import { ReplicaSession } from './replica-session';
 import type { Store } from './store';
 
 export interface ReplicaOptions {
+  /**
+   * How to reach the router (e.g. an InProcessTransport for a router in this process).
+   * Default: the socket transport to host, port, type and tls.
+   */
+  transport?: Transport;
   host?: string;
   port?: number;
   type?: TransportType;
@@ -73,6 +80,7 @@ export class Replica extends EventEmitter {
   readonly name: string;
   private readonly host: string;
   private readonly port: number;
+  private readonly transport: Transport;
   private readonly store: Store;
   private readonly logger: Logger;
   private readonly maxRetryDelayMs: number;
@@ -94,6 +102,7 @@ export class Replica extends EventEmitter {
     this.name = options.name ?? `${os.hostname()}-${process.pid}`;
     this.host = options.host ?? DEFAULT_HOST;
     this.port = options.port ?? DEFAULT_PORT;
+    this.transport = options.transport ?? socketTransport({ host: this.host, port: this.port, type: options.type, tls: options.tls });
     this.logger = options.logger ?? silentLogger();
     this.maxRetryDelayMs = Math.max(10, options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS);
     this.resetPending = !!options.reset;
@@ -104,6 +113,7 @@ export class Replica extends EventEmitter {
   }
 
   private get routerAddress(): string {
+    if (this.options.transport) return `${this.transport.kind} transport`;
     return this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
   }
 
@@ -176,12 +186,12 @@ export class Replica extends EventEmitter {
   /** One attempt: dial, handshake with our stored position, start a session. */
   private async connectOnce(attempt: number): Promise<FramedConnection> {
     this.logger.info(`connecting to router at ${this.routerAddress} (attempt ${attempt})`);
-    const socket = await dial({ host: this.host, port: this.port, type: this.options.type, tls: this.options.tls });
+    const link = await this.transport.dial();
     if (this.stopping) {
-      socket.destroy();
+      link.stream.destroy();
       throw KvndbError.connectionClosed('the replica is stopping');
     }
-    const conn = new FramedConnection(socket);
+    const conn = new FramedConnection(link.stream, { address: link.address });
     this.conn = conn;
     try {
       this.wipeIfHalfLoaded();
@@ -224,7 +234,7 @@ export class Replica extends EventEmitter {
     // takes longer than its patience to arrive. Its [RESULT, 0, PONG] is ignored.
     const timer = startHeartbeat(heartbeatMs, (now) => {
       if (conn.isClosed) return;
-      const silentFor = conn.heartbeat(now, heartbeatMs);
+      const silentFor = heartbeatRound(conn, now, heartbeatMs);
       if (silentFor === null) return;
       this.logger.warn(
         `router at ${this.routerAddress} sent nothing for ${silentFor} ms (heartbeat ${heartbeatMs} ms): reconnecting`,

@@ -133,6 +133,11 @@ export class SqliteStore implements Store, KvPrimitives {
     return this.getStmt.get(key);
   }
 
+  /** SQLite hands out Buffers: the stored form is get()'s. */
+  getStored(key: string): Buffer | undefined {
+    return this.getStmt.get(key);
+  }
+
   has(key: string): boolean {
     return this.hasStmt.get(key) !== undefined;
   }

@@ -3,7 +3,17 @@
  * runs it in one line, `storeContractSuite('memory', () => new MemoryStore())`, and adds its
  * own extra tests. Excluded from the build because it uses jest globals.
  */
-import { KvndbError, compareKeys, type WriteOp } from '@kvndb/shared';
+import {
+  KvndbError,
+  Op,
+  compareKeys,
+  encodeFrame,
+  encodeLatin1BinFrame,
+  storedToBuffer,
+  type Latin1Bytes,
+  type StoredBytes,
+  type WriteOp,
+} from '@kvndb/shared';
 import type { Store, StoreSnapshot, WriteBatch } from './store';
 
 export interface StoreContractOptions {
@@ -91,6 +101,31 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       expect(store.count()).toBe(2);
       expect(write(set('k1', 'new'))).toEqual([true]);
       expect(store.get('k1')).toEqual(b('new'));
+    });
+
+    test('getStored gives exactly the stored bytes, as a Buffer or as Latin1Bytes, which encode to the same frame', () => {
+      // Every byte value, and sizes around the ones backends switch representation at.
+      const sizes = [0, 1, 2, 31, 32, 255, 256, 4095, 4096, 8191, 8192, 70000];
+      const values = sizes.map((n, salt) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + salt) & 0xff)));
+      values.push(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
+      write(...values.map((v, i) => set(`k${i}`, v)));
+      expect(store.getStored('missing')).toBeUndefined();
+      values.forEach((v, i) => {
+        const stored = store.getStored(`k${i}`);
+        if (typeof stored === 'string') {
+          expect(stored.length).toBe(v.length);
+          for (let c = 0; c < stored.length; c++) if (stored.charCodeAt(c) > 0xff) throw new Error(`k${i}: not Latin-1 at ${c}`);
+          // The fast path and the generic encoder put the same bytes on the wire.
+          const latin1 = encodeLatin1BinFrame(Op.RESULT, 9, stored as Latin1Bytes);
+          expect(latin1.equals(encodeFrame([Op.RESULT, 9, v], Infinity))).toBe(true);
+        } else {
+          expect(Buffer.isBuffer(stored)).toBe(true);
+        }
+        expect(storedToBuffer(stored as StoredBytes).equals(v)).toBe(true);
+        expect(store.get(`k${i}`)?.equals(v)).toBe(true);
+      });
+      write(del('k1'));
+      expect(store.getStored('k1')).toBeUndefined();
     });
 
     test('stored values do not alias the caller buffer', () => {

@@ -1,4 +1,4 @@
-import { KvndbError, describe, type SetFlags, type WriteOp, type WriteResult } from '@kvndb/shared';
+import { KvndbError, describe, type SetFlags, type StoredBytes, type WriteOp, type WriteResult } from '@kvndb/shared';
 
 /** Where a store is in the router's write stream. `(0, 0)` means empty. */
 export interface StoredPosition {
@@ -24,10 +24,12 @@ export interface Store {
   position(): StoredPosition;
   get(key: string): Buffer | undefined;
   /**
-   * Optional: the value as the backend holds it, where that saves a copy on the way to the
-   * wire. A string is the bytes as a one-byte (Latin-1) string, one character per byte.
+   * The value as the backend holds it, for answering a GET without a copy: a Buffer, or the
+   * same bytes as Latin1Bytes (one character per byte), which the codec writes to the wire
+   * straight from the string. A backend that holds Buffers returns get(key). Either form
+   * must give exactly the bytes stored (the contract suite checks every byte value and size).
    */
-  getStored?(key: string): Buffer | string | undefined;
+  getStored(key: string): StoredBytes | undefined;
   has(key: string): boolean;
   /**
    * Apply several consecutive writes in one transaction (group commit); the position becomes

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { Replica, SqliteStore } from '@kvndb/replica';
-import type { TlsMaterial } from '@kvndb/shared';
-import { checkBindSafety, formatAddress, loadTls, loopbackFor, resolveHost } from '../endpoint';
+import { InProcessTransport } from '@kvndb/shared';
+import { checkBindSafety, formatAddress, loopbackFor, resolveHost } from '../endpoint';
 import { withInsecure } from '../options';
 import { guarded } from '../run-handler';
 import { routerSecrets } from '../secrets';
@@ -68,20 +68,26 @@ export const standaloneMode: CommandModule = {
     const router = createRouter(args, logger, { expectReplicas: 1, stateFile });
     await startRouter(router, host, args.port);
     let resp: Awaited<ReturnType<typeof startResp>>;
+    // The embedded replica reaches the router inside this process, with no socket; more
+    // replicas can still attach over the router's TCP/TLS port.
+    const embedded = new InProcessTransport('standalone');
     try {
       resp = await startResp(router, args, logger);
     } catch (err) {
       await router.stop();
       throw err;
     }
+    try {
+      await router.serve(embedded);
+    } catch (err) {
+      await resp?.stop();
+      await router.stop();
+      throw err;
+    }
     const bound = router.address;
 
-    const routerTls = loadTls(args, 'server');
     const replica = new Replica({
-      host: loopbackFor(bound.host),
-      port: bound.port,
-      type: args.type,
-      tls: routerTls && embeddedReplicaTls(routerTls),
+      transport: embedded,
       password: secrets.replicaPassword ?? secrets.password,
       name: 'standalone',
       reset: false,
@@ -115,16 +121,6 @@ export const standaloneMode: CommandModule = {
     process.stdout.write(lines.join('\n') + '\n');
   }),
 };
-
-/**
- * The embedded replica dials its own process over loopback. The certificate names the
- * public host, not 127.0.0.1, so hostname verification would always fail; the peer is
- * this very process, so it is skipped. The certificate doubles as the client certificate
- * for a router that requires one.
- */
-function embeddedReplicaTls(server: TlsMaterial): TlsMaterial {
-  return { cert: server.cert, key: server.key, ca: server.ca, rejectUnauthorized: false };
-}
 
 /**
  * mkdir -p, one level at a time: Node's recursive mkdirSync can spin forever on paths

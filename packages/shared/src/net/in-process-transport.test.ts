@@ -1,4 +1,4 @@
-import { FramedConnection } from '../connection';
+import { FramedConnection } from './framed-connection';
 import { InProcessTransport } from './in-process-transport';
 import type { Link } from './transport';
 

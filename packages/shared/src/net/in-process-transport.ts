@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { ErrorCode, KvndbError } from '../errors';
+import { ErrorCode, KvndbError } from '../protocol/errors';
 import type { Link, Listener, Transport } from './transport';
 
 /**

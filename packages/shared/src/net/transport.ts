@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { KvndbError, ErrorCode } from '../errors';
+import { KvndbError, ErrorCode } from '../protocol/errors';
 
 /**
  * How kvndb reaches a peer. A transport listens (router) or dials (client, replica) and
@@ -122,7 +122,10 @@ export function dial(endpoint: Endpoint, timeoutMs = 10000): Promise<net.Socket>
   });
 }
 
-export function describeAddress(socket: net.Socket): string {
+/** "host:port" of a socket's peer ("[::1]:port" for IPv6); "in-process" for a stream that is no socket. */
+export function describeAddress(stream: Duplex): string {
+  if (!('remotePort' in stream)) return 'in-process';
+  const socket = stream as net.Socket;
   const host = socket.remoteAddress ?? '?';
   return host.includes(':') ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
 }

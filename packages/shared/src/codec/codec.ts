@@ -1,7 +1,7 @@
 import { Packr, Unpackr } from 'msgpackr';
-import { KvndbError } from './errors';
-import { DEFAULT_MAX_FRAME_BYTES } from './limits';
-import { NOT_SMALL, decodeSmallBody, encodeSmallFrame } from './small-frame';
+import { KvndbError } from '../protocol/errors';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/limits';
+import { NOT_SMALL, decodeSmallBody, encodeSmallFrame, smallBodySize, writeSmallFrame } from './small-frame';
 
 /**
  * Plain MessagePack only: no records, no msgpackr extensions, so any language's
@@ -36,6 +36,21 @@ export function encodeFrame(msg: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_BYTE
   frame.writeUInt32BE(body.length, 0);
   body.copy(frame, FRAME_HEADER_BYTES);
   return frame;
+}
+
+/**
+ * The in-place path, for a connection that gathers small frames in one staging buffer: the
+ * whole frame size of `msg` when writeFrameAt can write it (the small flat messages of
+ * small-frame.ts, nearly all traffic), or -1 (use encodeFrame).
+ */
+export function inPlaceFrameBytes(msg: unknown): number {
+  const body = smallBodySize(msg);
+  return body < 0 ? -1 : body + FRAME_HEADER_BYTES;
+}
+
+/** Write the frame of `msg` (`frameBytes` from inPlaceFrameBytes) into `out` at `at`; returns the offset after it. */
+export function writeFrameAt(out: Buffer, at: number, msg: unknown, frameBytes: number): number {
+  return writeSmallFrame(out, at, msg, frameBytes - FRAME_HEADER_BYTES);
 }
 
 function frameTooLarge(size: number, limit: number): KvndbError {

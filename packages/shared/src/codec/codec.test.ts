@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { FRAME_HEADER_BYTES, FrameDecoder, decodeBody, encodeBody, encodeFrame } from './codec';
-import { ErrorCode, KvndbError, ProtocolError, TooLargeError } from './errors';
-import { Op } from './opcodes';
+import { ErrorCode, KvndbError, ProtocolError, TooLargeError } from '../protocol/errors';
+import { Op } from '../protocol/opcodes';
 
 /** A decoder that records what it produced. */
 function recorder(maxFrameBytes?: number) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { FRAME_HEADER_BYTES, decodeBody, encodeFrame } from './codec';
-import { Op } from './opcodes';
+import { Op } from '../protocol/opcodes';
 import { NOT_SMALL, decodeSmallBody, encodeLatin1BinFrame, encodeSmallFrame } from './small-frame';
 
 const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, variableMapSize: true });

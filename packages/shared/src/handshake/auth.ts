@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Role } from './opcodes';
+import type { Role } from '../protocol/opcodes';
 
 export const NONCE_BYTES = 32;
 

@@ -1,16 +1,23 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import { encodeFrame } from './codec';
-import { FramedConnection } from './connection';
-import { ErrorCode, KvndbError, ProtocolError, TooLargeError } from './errors';
-import { Op } from './opcodes';
+import type { Duplex } from 'node:stream';
+import { encodeFrame } from '../codec/codec';
+import { FramedConnection } from './framed-connection';
+import { InProcessTransport } from './in-process-transport';
+import type { Link } from './transport';
+import { ErrorCode, KvndbError, ProtocolError, TooLargeError } from '../protocol/errors';
+import { Op } from '../protocol/opcodes';
 
-/** A connected pair over real loopback sockets: `a` dialled `b`'s listener. */
+/**
+ * A connected pair: `a` dialled `b`'s listener. Protocol logic runs over the in-process
+ * transport (no ports); the tests about what a socket does (kernel buffers, addresses,
+ * chunking) ask for real loopback sockets.
+ */
 interface Pair {
   a: FramedConnection;
   b: FramedConnection;
-  /** b's raw socket, for writing bytes no encoder would produce. */
-  bSocket: net.Socket;
+  /** b's raw stream, for writing bytes no encoder would produce. */
+  bStream: Duplex;
 }
 
 let server: net.Server;
@@ -27,15 +34,25 @@ afterEach(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function pair(options: { maxFrameBytes?: number } = {}): Promise<Pair> {
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  await once(socket, 'connect');
-  const [bSocket] = await accepted;
-  const a = new FramedConnection(socket, options);
-  const b = new FramedConnection(bSocket, options);
+async function pair(options: { maxFrameBytes?: number } = {}, via: 'in-process' | 'socket' = 'in-process'): Promise<Pair> {
+  let aStream: Duplex;
+  let bStream: Duplex;
+  if (via === 'socket') {
+    const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+    const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    aStream = socket;
+    [bStream] = await accepted;
+  } else {
+    const transport = new InProcessTransport('pair');
+    const far = new Promise<Link>((resolve) => void transport.listen(resolve));
+    aStream = (await transport.dial()).stream;
+    bStream = (await far).stream;
+  }
+  const a = new FramedConnection(aStream, options);
+  const b = new FramedConnection(bStream, options);
   open.push(a, b);
-  return { a, b, bSocket };
+  return { a, b, bStream };
 }
 
 function collect(conn: FramedConnection): unknown[] {
@@ -55,7 +72,7 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 test('many sends in one tick leave in one socket write, and arrive in order', async () => {
   const { a, b } = await pair();
   const got = collect(b);
-  const write = jest.spyOn(a.socket, 'write');
+  const write = jest.spyOn(a.stream, 'write');
   for (let i = 0; i < 500; i++) a.send([Op.GET, i + 1, `key-${i}`]);
   expect(write).not.toHaveBeenCalled(); // nothing until the tick ends
   expect(a.bufferedBytes).toBeGreaterThan(0);
@@ -82,10 +99,10 @@ test('many sends in one tick leave in one socket write, and arrive in order', as
 });
 
 test('the peer sees few data events for a coalesced batch', async () => {
-  const { a, b } = await pair();
+  const { a, b } = await pair({}, 'socket');
   const got = collect(b);
   let dataEvents = 0;
-  b.socket.on('data', () => dataEvents++);
+  b.stream.on('data', () => dataEvents++);
   for (let i = 0; i < 200; i++) a.send([Op.PING, i + 1]);
   await until(() => got.length === 200);
   expect(dataEvents).toBeLessThanOrEqual(2);
@@ -94,7 +111,7 @@ test('the peer sees few data events for a coalesced batch', async () => {
 test('a batch bigger than the concat limit is written corked, frames intact and in order', async () => {
   const { a, b } = await pair();
   const got = collect(b);
-  const cork = jest.spyOn(a.socket, 'cork');
+  const cork = jest.spyOn(a.stream, 'cork');
   const big = [Buffer.alloc(200 * 1024, 1), Buffer.alloc(200 * 1024, 2), Buffer.alloc(10, 3)];
   big.forEach((v, i) => a.send([Op.RESULT, i + 1, v]));
   await until(() => got.length === 3);
@@ -137,8 +154,8 @@ test('small and large messages and frames, mixed across turns and batches, arriv
 });
 
 test('frames already handed to a socket that cannot write yet are not overwritten by later ones', async () => {
-  const { a, b, bSocket } = await pair();
-  bSocket.pause(); // the peer stops reading: a's socket keeps what it was given
+  const { a, b, bStream } = await pair({}, 'socket');
+  bStream.pause(); // the peer stops reading: a's socket keeps what it was given
   const sent: Array<[number, number, string]> = [];
   // 20 MB: more than the kernel's socket buffers take on loopback.
   for (let turn = 0; turn < 400; turn++) {
@@ -149,9 +166,9 @@ test('frames already handed to a socket that cannot write yet are not overwritte
     }
     await new Promise((r) => setImmediate(r));
   }
-  expect(a.socket.writableLength).toBeGreaterThan(0);
+  expect(a.stream.writableLength).toBeGreaterThan(0);
   const got = collect(b);
-  bSocket.resume();
+  bStream.resume();
   await until(() => got.length === sent.length);
   expect(got).toEqual(sent);
 });
@@ -169,23 +186,23 @@ test('one pre-encoded frame can be sent on several connections', async () => {
 });
 
 test('a frame over the limit from the peer closes the connection with TOO_LARGE', async () => {
-  const { a, bSocket } = await pair({ maxFrameBytes: 1024 });
+  const { a, bStream } = await pair({ maxFrameBytes: 1024 });
   const got = collect(a);
   const closed = once(a, 'close') as Promise<[KvndbError | undefined]>;
-  bSocket.write(Buffer.concat([encodeFrame([Op.PING, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff])]));
+  bStream.write(Buffer.concat([encodeFrame([Op.PING, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff])]));
   const [err] = await closed;
   expect(err).toBeInstanceOf(TooLargeError);
   expect(err?.code).toBe(ErrorCode.TOO_LARGE);
   expect(got).toEqual([[Op.PING, 1]]);
   expect(a.isClosed).toBe(true);
-  expect(a.socket.destroyed).toBe(true);
+  expect(a.stream.destroyed).toBe(true);
 });
 
 test('a garbage body closes the connection with PROTOCOL_ERROR and nothing after it is delivered', async () => {
-  const { a, bSocket } = await pair();
+  const { a, bStream } = await pair();
   const got = collect(a);
   const closed = once(a, 'close') as Promise<[KvndbError | undefined]>;
-  bSocket.write(Buffer.concat([Buffer.from([0, 0, 0, 2, 0x92, 0x01]), encodeFrame([Op.PING, 2])]));
+  bStream.write(Buffer.concat([Buffer.from([0, 0, 0, 2, 0x92, 0x01]), encodeFrame([Op.PING, 2])]));
   const [err] = await closed;
   expect(err).toBeInstanceOf(ProtocolError);
   expect(got).toEqual([]);
@@ -228,22 +245,27 @@ test('close() emits close once with its error; later sends are ignored', async (
 test('the peer hanging up closes the connection without an error', async () => {
   const { a, b } = await pair();
   const closed = once(a, 'close') as Promise<[KvndbError | undefined]>;
-  b.socket.end();
+  b.stream.end();
   const [err] = await closed;
   expect(err).toBeUndefined();
   expect(a.isClosed).toBe(true);
 });
 
 test('the address names the remote end', async () => {
-  const { a } = await pair();
+  const { a } = await pair({}, 'socket');
   expect(a.address).toBe(`127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+});
+
+test('over the in-process transport the address says so', async () => {
+  const { a } = await pair();
+  expect(a.address).toBe('in-process');
 });
 
 describe('hold()', () => {
   test('messages arriving after hold() wait for the next handler and reach it in order', async () => {
     const net = await import('node:net');
-    const { FramedConnection } = await import('./connection');
-    const { encodeFrame } = await import('./codec');
+    const { FramedConnection } = await import('./framed-connection');
+    const { encodeFrame } = await import('../codec/codec');
     const peers: import('node:net').Socket[] = [];
     const server = net.createServer((s) => {
       peers.push(s);
@@ -294,7 +316,7 @@ test('a process whose peer keeps sending after sendErrorAndClose stays alive unt
   ]);
   try {
     const [portLine] = (await once(flooder.stdout, 'data')) as [Buffer];
-    const shared = path.resolve(__dirname, '../dist/index.js');
+    const shared = path.resolve(__dirname, '../../dist/index.js');
     const side = spawn(process.execPath, [
       '-e',
       `const net = require('node:net');

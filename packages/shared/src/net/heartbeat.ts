@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { encodeFrame } from '../codec/codec';
+import { Op } from '../protocol/opcodes';
 
 /** A peer that showed no sign of life for this many heartbeat intervals is taken for dead. */
 export const HEARTBEAT_MISSES = 3;
@@ -32,4 +34,27 @@ export function startHeartbeat(intervalMs: number, check: (now: number) => void)
   }, period);
   timer.unref();
   return timer;
+}
+
+/** What a heartbeat round needs of a connection (FramedConnection has it). */
+export interface HeartbeatPeer {
+  /** Monotonic ms when bytes last arrived / were last handed to the stream. */
+  readonly lastReceivedAt: number;
+  readonly lastSentAt: number;
+  sendFrame(frame: Buffer): void;
+}
+
+/** [PING, 0], encoded once: the answer, [RESULT, 0, "PONG"], matches no request. */
+const PING_FRAME = encodeFrame([Op.PING, 0]);
+
+/**
+ * One heartbeat round, the same on both ends of a router-replica link. Returns how long
+ * the peer has been silent when that is over HEARTBEAT_MISSES intervals (the caller hangs
+ * up); otherwise null, after sending a PING if this side has been quiet for an interval.
+ */
+export function heartbeatRound(conn: HeartbeatPeer, now: number, intervalMs: number): number | null {
+  const silentFor = Math.round(now - conn.lastReceivedAt);
+  if (silentFor > HEARTBEAT_MISSES * intervalMs) return silentFor;
+  if (now - conn.lastSentAt >= intervalMs) conn.sendFrame(PING_FRAME);
+  return null;
 }

@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type net from 'node:net';
-import { FrameDecoder, encodeFrame } from './codec';
-import { smallBodySize, writeSmallFrame } from './small-frame';
-import { KvndbError } from './errors';
-import { HEARTBEAT_MISSES, monotonicMs } from './heartbeat';
-import { DEFAULT_MAX_FRAME_BYTES } from './limits';
-import { Op } from './opcodes';
-import { describeAddress } from './net/transport';
+import type { Duplex } from 'node:stream';
+import { FRAME_HEADER_BYTES, FrameDecoder, encodeFrame, inPlaceFrameBytes, writeFrameAt } from '../codec/codec';
+import { KvndbError } from '../protocol/errors';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/limits';
+import { heartbeatRound, monotonicMs } from './heartbeat';
+import { StreamCloser } from './stream-closer';
+import { describeAddress } from './transport';
 
 /** Coalesced writes are concatenated up to this size; bigger batches are written corked. */
 const CONCAT_LIMIT = 256 * 1024;
@@ -30,22 +29,23 @@ const STAGING_MIN_BYTES = 4 * 1024;
 const STAGING_KEPT_BYTES = 16 * 1024;
 const STAGING_MAX_BYTES = 64 * 1024;
 
-/** After sendErrorAndClose, bytes still read (and dropped) before the socket stops being read. */
-const DISCARD_LIMIT = 64 * 1024;
-
 export interface FramedConnectionOptions {
   maxFrameBytes?: number;
+  /** The peer as logs and errors name it (a Link's address); default: the socket's remote address. */
+  address?: string;
 }
 
 /**
- * A socket speaking kvndb frames. Outgoing frames queued in one event-loop turn leave in
- * one socket write (one syscall, one TCP segment where they fit); incoming bytes are
- * decoded by a FrameDecoder. Owners set `onMessage` and listen for 'close' and 'drain'.
+ * A byte stream (a Link's: a socket, or one end of the in-process transport) speaking
+ * kvndb frames. Outgoing frames queued in one event-loop turn leave in one stream write
+ * (one syscall, one TCP segment where they fit); incoming bytes are decoded by a
+ * FrameDecoder. Owners set `onMessage` and listen for 'close' and 'drain'. It knows frames,
+ * not what is in them: the in-place encoding is the codec's, the PING heartbeat.ts's.
  *
  * Events: 'close' (err: KvndbError | undefined), 'drain' ().
  */
 export class FramedConnection extends EventEmitter {
-  readonly socket: net.Socket;
+  readonly stream: Duplex;
   readonly address: string;
   private handler: (msg: unknown) => void = () => {};
   /** Messages held back between hold() and the next onMessage assignment. */
@@ -67,19 +67,18 @@ export class FramedConnection extends EventEmitter {
   private tickScheduled = false;
   private immediateScheduled = false;
   private closed = false;
-  /** sendErrorAndClose() was called: nothing more is read, and a peer still sending is cut off. */
-  private ending = false;
-  /** Bytes received and dropped since `ending`. */
-  private discarded = 0;
+  /** After sendErrorAndClose(): nothing more is decoded, and a peer still sending is cut off. */
+  private readonly closer: StreamCloser;
   private closeError: KvndbError | undefined;
   /** Monotonic ms (heartbeat.ts) when bytes last arrived / were last handed to the socket. */
   lastReceivedAt = monotonicMs();
   lastSentAt = monotonicMs();
 
-  constructor(socket: net.Socket, options: FramedConnectionOptions = {}) {
+  constructor(stream: Duplex, options: FramedConnectionOptions = {}) {
     super();
-    this.socket = socket;
-    this.address = describeAddress(socket);
+    this.stream = stream;
+    this.address = options.address ?? describeAddress(stream);
+    this.closer = new StreamCloser(stream);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.decoder = new FrameDecoder({
       maxFrameBytes: this.maxFrameBytes,
@@ -91,25 +90,33 @@ export class FramedConnection extends EventEmitter {
       // The stream can no longer be trusted: tell the peer why (PROTOCOL.md), then hang up.
       onError: (err) => this.sendErrorAndClose(err),
     });
-    socket.on('data', (chunk: Buffer) => {
-      // After an error nothing more is decoded. A peer still sending past DISCARD_LIMIT (a
-      // huge frame refused by its length prefix) stops being read from: its bytes wait in
-      // the kernel, TCP flow control stalls it, it can still read the error, and the timer
-      // in sendErrorAndClose hangs up. A few more frames are read and dropped, so a peer
-      // that closes at once is still seen closing.
-      if (this.ending) {
-        this.discarded += chunk.length;
-        if (this.discarded > DISCARD_LIMIT) this.socket.pause();
-        return;
-      }
+    stream.on('data', (chunk: Buffer) => {
+      // After an error nothing more is decoded (stream-closer.ts says what happens instead).
+      if (this.closer.closing) return this.closer.drop(chunk);
       this.lastReceivedAt = monotonicMs();
       this.decoder.write(chunk);
     });
-    socket.on('drain', () => this.emit('drain'));
-    socket.on('error', (err) => {
+    stream.on('drain', () => this.emit('drain'));
+    stream.on('error', (err) => {
       if (!this.closeError) this.closeError = KvndbError.connectionClosed(`connection to ${this.address} failed: ${err.message}`, err);
     });
-    socket.on('close', () => this.finish());
+    stream.on('close', () => this.finish());
+  }
+
+  /**
+   * The stream, under its old name.
+   * @deprecated use `stream` (and `onFirstChunk` instead of a 'data' listener on it).
+   */
+  get socket(): Duplex & { readonly remoteAddress?: string } {
+    return this.stream;
+  }
+
+  /**
+   * `fn` sees the first chunk that arrives, before it is decoded (to tell a foreign protocol
+   * from kvndb's by its first bytes). Call it before any data can have arrived.
+   */
+  onFirstChunk(fn: (chunk: Buffer) => void): void {
+    this.stream.prependOnceListener('data', fn);
   }
 
   get onMessage(): (msg: unknown) => void {
@@ -158,20 +165,20 @@ export class FramedConnection extends EventEmitter {
 
   /** Bytes accepted for sending but not yet handed to the kernel. */
   get bufferedBytes(): number {
-    return this.queuedBytes + this.socket.writableLength;
+    return this.queuedBytes + this.stream.writableLength;
   }
 
   /** Encode and queue one message. Throws TOO_LARGE if it exceeds the frame limit. */
   send(msg: unknown): void {
-    const body = smallBodySize(msg);
-    if (body < 0 || body + 4 > STAGED_FRAME_MAX_BYTES || body > this.maxFrameBytes) {
+    const size = inPlaceFrameBytes(msg);
+    if (size < 0 || size > STAGED_FRAME_MAX_BYTES || size - FRAME_HEADER_BYTES > this.maxFrameBytes) {
       this.sendFrame(encodeFrame(msg, this.maxFrameBytes));
       return;
     }
     if (this.closed) return;
-    const staging = this.stagingFor(body + 4);
-    this.stagedTo = writeSmallFrame(staging, this.stagedTo, msg, body);
-    this.queued(body + 4);
+    const staging = this.stagingFor(size);
+    this.stagedTo = writeFrameAt(staging, this.stagedTo, msg, size);
+    this.queued(size);
   }
 
   /** Queue an already-encoded frame (one encode can serve many connections). */
@@ -255,14 +262,12 @@ export class FramedConnection extends EventEmitter {
 
   /** Send an error frame and close once it has been written. */
   sendErrorAndClose(err: KvndbError, id = 0): void {
-    if (this.closed || this.ending) return;
-    this.ending = true;
+    if (this.closed || !this.closer.start()) return;
     this.decoder.stop();
     this.send(err.toWire(id));
     this.flush();
     this.closeError = err;
-    this.socket.end();
-    this.hangUpLater();
+    this.closer.end();
   }
 
   /**
@@ -270,51 +275,33 @@ export class FramedConnection extends EventEmitter {
    * speaking kvndb's) and close as sendErrorAndClose does.
    */
   sendRawAndClose(bytes: Buffer, err: KvndbError): void {
-    if (this.closed || this.ending) return;
-    this.ending = true;
+    if (this.closed || !this.closer.start()) return;
     this.decoder.stop();
     this.flush();
     this.closeError = err;
-    this.socket.end(bytes);
-    this.hangUpLater();
+    this.closer.end(bytes);
   }
 
   /**
-   * After our end of the stream: a peer that never reads, or keeps sending into a socket we
-   * paused, must not keep it open. The timer is not unref'd: until it fires the connection
-   * is still open, and a paused socket alone does not keep the event loop alive (a replica
-   * awaiting this connection's 'close' once exited with status 0 in the middle of its work).
-   */
-  private hangUpLater(): void {
-    const timer = setTimeout(() => this.socket.destroy(), 2000);
-    this.socket.once('close', () => clearTimeout(timer));
-  }
-
-  /**
-   * One heartbeat round (heartbeat.ts), the same on both ends of a router-replica link.
-   * Returns how long the peer has been silent when that is over HEARTBEAT_MISSES intervals
-   * (the caller hangs up); otherwise null, after sending [PING, 0] if this side has been
-   * quiet for an interval. The answer, [RESULT, 0, "PONG"], matches no request.
+   * One heartbeat round.
+   * @deprecated call heartbeatRound(conn, now, intervalMs) from heartbeat.ts.
    */
   heartbeat(now: number, intervalMs: number): number | null {
-    const silentFor = Math.round(now - this.lastReceivedAt);
-    if (silentFor > HEARTBEAT_MISSES * intervalMs) return silentFor;
-    if (now - this.lastSentAt >= intervalMs) this.send([Op.PING, 0]);
-    return null;
+    return heartbeatRound(this, now, intervalMs);
   }
 
   pause(): void {
-    this.socket.pause();
+    this.stream.pause();
   }
 
   resume(): void {
-    this.socket.resume();
+    this.stream.resume();
   }
 
   /** Close now; pending outgoing frames are dropped. */
   close(err?: KvndbError): void {
     if (err && !this.closeError) this.closeError = err;
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (!this.stream.destroyed) this.stream.destroy();
     this.finish();
   }
 
@@ -338,7 +325,7 @@ export class FramedConnection extends EventEmitter {
       staging.copy(out, at, this.stagedFrom, this.stagedTo);
       if (this.queue.length > 0) this.queue = [];
       this.resetStaging();
-      this.socket.write(out);
+      this.stream.write(out);
       return;
     }
     this.sealStaged();
@@ -346,13 +333,13 @@ export class FramedConnection extends EventEmitter {
     this.queue = [];
     this.resetStaging();
     if (queue.length === 1) {
-      this.socket.write(queue[0]);
+      this.stream.write(queue[0]);
     } else if (bytes <= CONCAT_LIMIT) {
-      this.socket.write(Buffer.concat(queue, bytes));
+      this.stream.write(Buffer.concat(queue, bytes));
     } else {
-      this.socket.cork();
-      for (const frame of queue) this.socket.write(frame);
-      this.socket.uncork();
+      this.stream.cork();
+      for (const frame of queue) this.stream.write(frame);
+      this.stream.uncork();
     }
   }
 

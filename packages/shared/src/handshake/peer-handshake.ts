@@ -1,7 +1,7 @@
 import { computeProof } from './auth';
-import type { FramedConnection } from './connection';
-import { KvndbError } from './errors';
-import { Op, PROTOCOL_VERSION, type Role } from './opcodes';
+import type { FramedConnection } from '../net/framed-connection';
+import { KvndbError } from '../protocol/errors';
+import { Op, PROTOCOL_VERSION, type Role } from '../protocol/opcodes';
 
 export interface PeerHandshakeOptions {
   role: Role;
@@ -57,7 +57,7 @@ export function peerHandshake(conn: FramedConnection, options: PeerHandshakeOpti
     conn.on('close', onClose);
     // Runs before the frame decoder: a router's first frame starts with a 0 byte (CHALLENGE
     // is tiny), so text means we reached something else, most likely a RESP port.
-    conn.socket.prependOnceListener('data', (chunk: Buffer) => {
+    conn.onFirstChunk((chunk) => {
       const foreign = foreignProtocol(chunk);
       if (foreign !== null) finish(KvndbError.protocol(`${conn.address} is not a kvndb router port: ${foreign}`));
     });

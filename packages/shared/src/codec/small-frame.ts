@@ -7,6 +7,8 @@
  * uses msgpackr. The output is plain MessagePack; codec tests decode it with msgpackr.
  */
 
+import type { Latin1Bytes } from './latin1-bytes';
+
 const MAX_DEPTH = 4;
 const MAX_ITEMS = 64;
 /** Strings up to this many UTF-16 units are measured and written in JS; longer ones natively. */
@@ -232,11 +234,11 @@ export function writeSmallFrame(out: Buffer, at: number, msg: unknown, bodySize:
 }
 
 /**
- * The frame for [op, id, bytes] where the bytes come as a one-byte string, one character per
- * byte (how MemoryStore keeps small values): the MessagePack bin is written straight from the
- * string, with no Buffer in between. `op` is an opcode, `id` a non-negative integer.
+ * The frame for [op, id, bytes] where the bytes come as Latin1Bytes (latin1-bytes.ts; how
+ * MemoryStore keeps small values): the MessagePack bin is written straight from the string,
+ * with no Buffer in between. `op` is an opcode, `id` a non-negative integer.
  */
-export function encodeLatin1BinFrame(op: number, id: number, bytes: string): Buffer {
+export function encodeLatin1BinFrame(op: number, id: number, bytes: Latin1Bytes): Buffer {
   const n = bytes.length;
   const size = 1 + sizeOf(op, 1) + sizeOf(id, 1) + binHeaderSize(n) + n;
   const frame = Buffer.allocUnsafe(4 + size);
