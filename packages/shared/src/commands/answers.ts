@@ -53,7 +53,7 @@ export function nothing(): undefined {
 }
 
 export function object<T>(what: string, v: unknown): T {
-  if (v === null || typeof v !== 'object') throw bad(what, v);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw bad(what, v);
   return v as T;
 }
 

@@ -1,5 +1,5 @@
 import { KvndbError } from '../errors';
-import { DEFAULT_KEYS_LIMIT, MAX_KEYS_LIMIT, checkKey, describe, type Limits } from '../limits';
+import { DEFAULT_KEYS_LIMIT, MAX_KEYS_LIMIT, describe, type Limits } from '../limits';
 import { Op } from '../opcodes';
 import type { KeysPage } from '../types';
 import { badAnswer } from './answers';
@@ -44,12 +44,14 @@ export const keys = {
   methods: {
     /** One page of keys starting with `prefix`, in code point order, after `cursor`. */
     keys: {
-      request(limits: Limits, [prefix = '', options = {}]: [prefix?: string, options?: { limit?: number; cursor?: string | null }]) {
-        if (typeof prefix === 'string' && prefix.length > 0) checkKey(prefix, limits);
-        return [Op.KEYS, 0, ...checkArgs(prefix, options.limit, options.cursor, limits)];
+      request(limits: Limits, [prefix = '', options]: [prefix?: string, options?: { limit?: number; cursor?: string | null }]) {
+        if (options !== undefined && (options === null || typeof options !== 'object')) {
+          throw KvndbError.badRequest(`keys options must be an object, got ${describe(options)}`);
+        }
+        return [Op.KEYS, 0, ...checkArgs(prefix, options?.limit, options?.cursor, limits)];
       },
       decode(v: unknown): KeysPage {
-        if (!Array.isArray(v) || !Array.isArray(v[0])) throw badAnswer('KEYS', v);
+        if (!Array.isArray(v) || !Array.isArray(v[0]) || !v[0].every((k) => typeof k === 'string')) throw badAnswer('KEYS', v);
         const cursor = v[1];
         if (cursor !== null && cursor !== undefined && typeof cursor !== 'string') throw badAnswer('KEYS', v);
         return { keys: v[0] as string[], cursor: cursor ?? null };

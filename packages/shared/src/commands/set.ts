@@ -2,7 +2,7 @@ import { KvndbError } from '../errors';
 import { describe, type Limits } from '../limits';
 import { Op } from '../opcodes';
 import type { WriteOp } from '../types';
-import { bool, writeResult } from './answers';
+import { badAnswer, bool, writeResult } from './answers';
 import { checkKey } from '../limits';
 import { setOp, valueBytes, type Value } from './checks';
 import { Answer, type Command } from './command';
@@ -55,7 +55,8 @@ export const set = {
         message(limits, key, value, options, true),
       decode(v: unknown): Buffer | null {
         const r = writeResult(v);
-        return Array.isArray(r) ? (r[1] as Buffer | null) : null;
+        if (!Array.isArray(r)) throw badAnswer('SET with get', v);
+        return r[1] as Buffer | null;
       },
       retryable: false,
     },
