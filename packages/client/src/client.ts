@@ -1,86 +1,26 @@
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_KEYS_LIMIT,
+  COMMANDS,
   DEFAULT_LIMITS,
-  DEFAULT_PORT,
   ErrorCode,
   FramedConnection,
+  Immediate,
   KvndbError,
-  MAX_KEYS_LIMIT,
   Op,
-  WriteKind,
-  checkKey,
-  checkValue,
-  defaultHost,
   describe,
   encodeFrame,
   peerHandshake,
   socketTransport,
+  type ClientMethod,
+  type CommandMethods,
   type KeysPage,
   type Limits,
-  type RouterStatus,
-  type TlsMaterial,
   type Transport,
-  type TransportType,
   type WelcomeInfo,
-  type WriteResult,
 } from '@kvndb/shared';
 import { Command, CommandQueue } from './command-queue';
+import { formatEndpoint, positiveOr, resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { Reconnector, type ReconnectingInfo } from './reconnector';
-
-export interface ConnectOptions {
-  /** How to reach the router (e.g. an InProcessTransport); default TCP/TLS to host and port. */
-  transport?: Transport;
-  /** Router host, default '127.0.0.1'. */
-  host?: string;
-  /** Router port, default 54565. */
-  port?: number | string;
-  /** 'tcp' | 'tcp6' | 'tls'; setting `tls` implies 'tls'. */
-  type?: TransportType;
-  /** TLS material, or true for TLS with the system's CAs. */
-  tls?: TlsMaterial | boolean;
-  /** The router's client password; default process.env.KVNDB_PASSWORD. */
-  password?: string;
-  /** Shown in the router's logs and status. */
-  name?: string;
-  /** Per request, including time spent waiting for a connection; default 10000. */
-  requestTimeoutMs?: number;
-  /** Per connection attempt (transport and handshake each); default 10000. */
-  connectTimeoutMs?: number;
-  /** Reconnect when the connection is lost; default true. */
-  reconnect?: boolean;
-  /** Backoff ceiling between reconnect attempts; default 2000. */
-  maxReconnectDelayMs?: number;
-  /** Requests allowed to wait while disconnected; default 10000. */
-  maxQueued?: number;
-}
-
-/** A value to store: strings are stored as their UTF-8 bytes. */
-export type Value = string | Uint8Array;
-export type BatchOp = { op: 'set'; key: string; value: Value } | { op: 'del'; key: string };
-export interface SetOptions {
-  /** Only set when the key does not exist. */
-  nx?: boolean;
-  /** Only set when the key exists. */
-  xx?: boolean;
-  /** Return the previous value: use setGet() for this. */
-  get?: boolean;
-}
-
-/** How an answer becomes the value a method resolves with (a number, not a closure per call). */
-const Kind = {
-  STRING: 0,
-  BUFFER: 1,
-  BOOL: 2,
-  STRINGS: 3,
-  BUFFERS: 4,
-  KEYS_PAGE: 5,
-  SET_GET: 6,
-  VOID: 7,
-  WRITE_RESULTS: 8,
-  PONG: 9,
-  STATUS: 10,
-} as const;
 
 /**
  * A connection to a kvndb router. Requests are pipelined on one socket and matched to
@@ -91,10 +31,17 @@ const Kind = {
  * Events: 'connect' (WelcomeInfo), 'disconnect' (err), 'reconnecting' ({attempt, delayMs}),
  * 'error' (err: reconnecting has stopped for good; emitted only when someone listens).
  */
+// The command methods (get, set, mget, ...) come from the commands' definitions in
+// @kvndb/shared: this declaration gives them their types, installMethods() below the code.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface KvndbClient extends CommandMethods {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class KvndbClient extends EventEmitter {
   /** 'host:port' of the router. */
   readonly endpoint: string;
   private readonly options: ResolvedOptions;
+  private readonly transport: Transport;
   private readonly queue: CommandQueue;
   private readonly reconnector: Reconnector;
   private conn: FramedConnection | null = null;
@@ -111,6 +58,8 @@ export class KvndbClient extends EventEmitter {
   constructor(options: ConnectOptions = {}) {
     super();
     this.options = resolveOptions(options);
+    const o = this.options;
+    this.transport = o.transport ?? socketTransport({ host: o.host, port: o.port, type: o.type, tls: o.tls });
     this.endpoint = formatEndpoint(this.options.host, this.options.port);
     this.queue = new CommandQueue({ timeoutMs: this.options.requestTimeoutMs, maxQueued: this.options.maxQueued });
     this.reconnector = new Reconnector({ maxDelayMs: this.options.maxReconnectDelayMs });
@@ -133,86 +82,7 @@ export class KvndbClient extends EventEmitter {
     return this;
   }
 
-  /** The value stored at `key` as a UTF-8 string, or null. */
-  get(key: string): Promise<string | null> {
-    try {
-      checkKey(key, this.limits);
-      return this.request(Op.GET, Kind.STRING, true, [Op.GET, 0, key]) as Promise<string | null>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** The value stored at `key` as bytes, or null. */
-  getBuffer(key: string): Promise<Buffer | null> {
-    try {
-      checkKey(key, this.limits);
-      return this.request(Op.GET, Kind.BUFFER, true, [Op.GET, 0, key]) as Promise<Buffer | null>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Store `value` at `key`; resolves true when applied (false when nx/xx prevented it). */
-  set(key: string, value: Value, options?: SetOptions): Promise<boolean> {
-    try {
-      if (options?.get) throw KvndbError.badRequest('set() with {get: true}: use setGet() to read the previous value');
-      return this.request(Op.SET, Kind.BOOL, false, this.setMessage(key, value, options, false)) as Promise<boolean>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Store `value` at `key` and resolve with the previous value (null when there was none). */
-  setGet(key: string, value: Value, options?: Omit<SetOptions, 'get'>): Promise<Buffer | null> {
-    try {
-      return this.request(Op.SET, Kind.SET_GET, false, this.setMessage(key, value, options, true)) as Promise<Buffer | null>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Delete `key`; resolves whether it existed. */
-  del(key: string): Promise<boolean> {
-    try {
-      checkKey(key, this.limits);
-      return this.request(Op.DEL, Kind.BOOL, false, [Op.DEL, 0, key]) as Promise<boolean>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Whether `key` exists. */
-  has(key: string): Promise<boolean> {
-    try {
-      checkKey(key, this.limits);
-      return this.request(Op.HAS, Kind.BOOL, true, [Op.HAS, 0, key]) as Promise<boolean>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** One page of keys starting with `prefix`, in code point order, after `cursor`. */
-  keys(prefix = '', options: { limit?: number; cursor?: string | null } = {}): Promise<KeysPage> {
-    try {
-      if (typeof prefix !== 'string') throw KvndbError.badRequest(`prefix must be a string, got ${describe(prefix)}`);
-      if (prefix.length > 0) checkKey(prefix, this.limits);
-      const limit = options.limit ?? DEFAULT_KEYS_LIMIT;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_KEYS_LIMIT) {
-        throw KvndbError.badRequest(`limit must be an integer from 1 to ${MAX_KEYS_LIMIT}, got ${String(limit)}`);
-      }
-      const cursor = options.cursor ?? null;
-      if (cursor !== null) {
-        if (typeof cursor !== 'string') throw KvndbError.badRequest(`cursor must be a string or null, got ${describe(cursor)}`);
-        if (cursor.length > 0) checkKey(cursor, this.limits);
-      }
-      return this.request(Op.KEYS, Kind.KEYS_PAGE, true, [Op.KEYS, 0, prefix, limit, cursor || null]) as Promise<KeysPage>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Every key starting with `prefix`, fetched page by page (`pageSize` keys per request). */
+    /** Every key starting with `prefix`, fetched page by page (`pageSize` keys per request). */
   async *scanKeys(prefix = '', options: { pageSize?: number } = {}): AsyncIterableIterator<string> {
     let cursor: string | null = null;
     do {
@@ -220,77 +90,6 @@ export class KvndbClient extends EventEmitter {
       yield* page.keys;
       cursor = page.cursor;
     } while (cursor !== null);
-  }
-
-  /** Values of several keys as strings (null where missing), in the order asked. */
-  mget(keys: string[]): Promise<(string | null)[]> {
-    return this.mgetAs(keys, Kind.STRINGS) as Promise<(string | null)[]>;
-  }
-
-  /** Values of several keys as bytes (null where missing), in the order asked. */
-  mgetBuffer(keys: string[]): Promise<(Buffer | null)[]> {
-    return this.mgetAs(keys, Kind.BUFFERS) as Promise<(Buffer | null)[]>;
-  }
-
-  /** Store several keys in one atomic write. */
-  mset(entries: Record<string, Value> | Array<[string, Value]>): Promise<void> {
-    try {
-      const list = Array.isArray(entries) ? entries : entries && typeof entries === 'object' ? Object.entries(entries) : null;
-      if (list === null) throw KvndbError.badRequest(`mset entries must be an object or an array, got ${describe(entries)}`);
-      if (list.length === 0) return Promise.resolve();
-      const pairs: [string, Uint8Array][] = new Array(list.length);
-      for (let i = 0; i < list.length; i++) {
-        const entry = list[i];
-        if (!Array.isArray(entry) || entry.length !== 2) throw KvndbError.badRequest(`mset entry ${i} must be a [key, value] pair`);
-        checkKey(entry[0], this.limits);
-        pairs[i] = [entry[0], this.toBytes(entry[1])];
-      }
-      return this.request(Op.MSET, Kind.VOID, false, [Op.MSET, 0, pairs]) as Promise<void>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Apply several writes atomically; resolves with one result per op. */
-  batch(ops: BatchOp[]): Promise<WriteResult[]> {
-    try {
-      if (!Array.isArray(ops)) throw KvndbError.badRequest(`batch ops must be an array, got ${describe(ops)}`);
-      if (ops.length === 0) return Promise.resolve([]);
-      const wire: unknown[] = new Array(ops.length);
-      for (let i = 0; i < ops.length; i++) {
-        const o = ops[i];
-        if (o && o.op === 'set') {
-          checkKey(o.key, this.limits);
-          wire[i] = [WriteKind.SET, o.key, this.toBytes(o.value)];
-        } else if (o && o.op === 'del') {
-          checkKey(o.key, this.limits);
-          wire[i] = [WriteKind.DEL, o.key];
-        } else {
-          throw KvndbError.badRequest(`batch op ${i} must be {op: 'set', key, value} or {op: 'del', key}`);
-        }
-      }
-      return this.request(Op.BATCH, Kind.WRITE_RESULTS, false, [Op.BATCH, 0, wire]) as Promise<WriteResult[]>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Round trip to the router. */
-  ping(): Promise<void> {
-    try {
-      return this.request(Op.PING, Kind.PONG, true, [Op.PING, 0]) as Promise<void>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** The router's status: epoch, seq, replicas, rates. */
-  status(): Promise<RouterStatus> {
-    try {
-      return this.request(Op.STATUS, Kind.STATUS, true, [Op.STATUS, 0]) as Promise<RouterStatus>;
-    } catch (err) {
-      return Promise.reject(err);
-    }
   }
 
   /** Close the connection; requests still waiting or in flight fail with CONNECTION_CLOSED. */
@@ -307,56 +106,39 @@ export class KvndbClient extends EventEmitter {
     if (conn) {
       this.conn = null;
       conn.close(err);
-      const socket = conn.socket;
-      if (!socket.closed) await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const stream = conn.stream;
+      if (!stream.closed) await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     }
   }
 
   // ---- internals ----
 
-  private mgetAs(keys: string[], kind: number): Promise<unknown> {
+  /**
+   * Send one request for a command method: check its arguments, queue it, resolve with the
+   * decoded answer. Every failure, bad arguments included, is a rejection.
+   */
+  call<R>(method: ClientMethod<unknown[], R>, args: unknown[]): Promise<R> {
     try {
-      if (!Array.isArray(keys)) throw KvndbError.badRequest(`mget keys must be an array, got ${describe(keys)}`);
-      if (keys.length === 0) return Promise.resolve([]);
-      for (let i = 0; i < keys.length; i++) checkKey(keys[i], this.limits);
-      return this.request(Op.MGET, kind, true, [Op.MGET, 0, keys]);
+      const msg = method.request(this.limits, args);
+      if (msg instanceof Immediate) return Promise.resolve(msg.value);
+      return this.send(msg, method.decode, method.retryable) as Promise<R>;
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  private setMessage(key: string, value: Value, options: SetOptions | undefined, get: boolean): unknown[] {
-    checkKey(key, this.limits);
-    const bytes = this.toBytes(value);
-    let flags: { nx?: true; xx?: true; get?: true } | null = null;
-    if (options !== undefined && options !== null) {
-      if (typeof options !== 'object') throw KvndbError.badRequest(`set options must be an object, got ${describe(options)}`);
-      if (options.nx && options.xx) throw KvndbError.badRequest('nx and xx cannot both be set');
-      if (options.nx) flags = { nx: true };
-      else if (options.xx) flags = { xx: true };
-    }
-    if (get) flags = flags ? { ...flags, get: true } : { get: true };
-    return [Op.SET, 0, key, bytes, flags];
-  }
-
-  private toBytes(value: Value): Uint8Array {
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-    checkValue(bytes, this.limits);
-    return bytes;
-  }
-
   /**
-   * Queue one request. `msg[1]` is a placeholder for the id. Throws (the public methods turn
-   * it into a rejection) for a frame over the limit or when the request cannot be queued.
+   * Queue one request. `msg[1]` is a placeholder for the id. Throws for a frame over the
+   * limit or when the request cannot be queued.
    */
-  private request(op: number, kind: number, retryable: boolean, msg: unknown[]): Promise<unknown> {
+  private send(msg: unknown[], decode: (value: unknown) => unknown, retryable: boolean): Promise<unknown> {
     if (this.closed) throw KvndbError.connectionClosed('client closed');
     if (this.fatal) throw this.fatal;
     const conn = this.conn;
     if (conn === null && !this.reconnecting) throw KvndbError.connectionClosed(`not connected to ${this.endpoint}`);
     const id = this.queue.allocateId();
     msg[1] = id;
-    const cmd = new Command(id, op, kind, encodeFrame(msg, this.limits.maxFrameBytes), retryable, this.queue.deadline());
+    const cmd = new Command(id, msg[0] as number, decode, encodeFrame(msg, this.limits.maxFrameBytes), retryable, this.queue.deadline());
     const promise = new Promise<unknown>((resolve, reject) => {
       cmd.resolve = resolve;
       cmd.reject = reject;
@@ -373,7 +155,7 @@ export class KvndbClient extends EventEmitter {
   /** Dial and run the handshake; the connection is returned unadopted. */
   private async handshake(): Promise<[FramedConnection, WelcomeInfo]> {
     const o = this.options;
-    const link = await o.transport.dial(o.connectTimeoutMs);
+    const link = await this.transport.dial(o.connectTimeoutMs);
     const conn = new FramedConnection(link.stream, { address: link.address });
     if (this.closed) {
       conn.close();
@@ -427,7 +209,7 @@ export class KvndbClient extends EventEmitter {
       if (cmd === undefined) return; // timed out already, or an id we never sent
       let value: unknown;
       try {
-        value = convert(cmd.kind, msg[2]);
+        value = cmd.decode(msg[2]);
       } catch (err) {
         cmd.reject(err as Error);
         return;
@@ -485,150 +267,22 @@ export class KvndbClient extends EventEmitter {
   }
 }
 
-interface ResolvedOptions {
-  transport: Transport;
-  host: string;
-  port: number;
-  type: TransportType;
-  tls: TlsMaterial | undefined;
-  password: string | undefined;
-  name: string | undefined;
-  requestTimeoutMs: number;
-  connectTimeoutMs: number;
-  reconnect: boolean;
-  maxReconnectDelayMs: number;
-  maxQueued: number;
-}
-
-function resolveOptions(o: ConnectOptions): ResolvedOptions {
-  if (o === null || typeof o !== 'object') throw KvndbError.badRequest(`options must be an object, got ${describe(o)}`);
-  const tls = o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls;
-  const type: TransportType = o.type ?? (tls ? 'tls' : 'tcp');
-  if (type !== 'tcp' && type !== 'tcp6' && type !== 'tls') {
-    throw KvndbError.badRequest(`type must be 'tcp', 'tcp6' or 'tls', got ${String(type)}`);
-  }
-  const port = resolvePort(o.port);
-  const host = o.host ?? defaultHost(type);
-  if (typeof host !== 'string' || host.length === 0) throw KvndbError.badRequest('host must be a non-empty string');
-  const password = o.password ?? process.env.KVNDB_PASSWORD;
-  if (password !== undefined && typeof password !== 'string') throw KvndbError.badRequest('password must be a string');
-  return {
-    transport: o.transport ?? socketTransport({ host, port, type, tls }),
-    host,
-    port,
-    type,
-    tls,
-    password,
-    name: o.name,
-    requestTimeoutMs: positiveOption('requestTimeoutMs', o.requestTimeoutMs, 10000),
-    connectTimeoutMs: positiveOption('connectTimeoutMs', o.connectTimeoutMs, 10000),
-    reconnect: o.reconnect ?? true,
-    maxReconnectDelayMs: positiveOption('maxReconnectDelayMs', o.maxReconnectDelayMs, 2000),
-    maxQueued: o.maxQueued === 0 ? 0 : positiveOption('maxQueued', o.maxQueued, 10000),
-  };
-}
-
-/** A port number, or a string of decimal digits (as environment variables give it). */
-function resolvePort(given: unknown): number {
-  if (given === undefined) return DEFAULT_PORT;
-  const port = typeof given === 'string' && /^[0-9]{1,5}$/.test(given) ? Number(given) : given;
-  if (typeof port !== 'number') {
-    throw KvndbError.badRequest(`port must be a number from 0 to 65535 (or a string of digits), got ${describe(given)} ${JSON.stringify(String(given)).slice(0, 40)}`);
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw KvndbError.badRequest(`port must be a whole number from 0 to 65535, got ${String(port)}`);
-  }
-  return port;
-}
-
-function positiveOption(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw KvndbError.badRequest(`${name} must be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
-
-function positiveOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && value > 0 ? value : fallback;
-}
-
-function formatEndpoint(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
- * Decoded `bin` values are views into the socket chunk they arrived in. A small value kept
- * by the application would pin the whole chunk, so those are copied; a view that covers
- * most of its memory (a large value) is handed out as is.
- */
-function ownBytes(v: Uint8Array): Buffer {
-  if (v.byteLength * 2 < v.buffer.byteLength) return Buffer.from(v);
-  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-function badAnswer(what: string, v: unknown): KvndbError {
-  return KvndbError.protocol(`router answered ${what} with ${describe(v)}`);
-}
-
-function toStringOrNull(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Uint8Array) return Buffer.isBuffer(v) ? v.toString('utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
-  throw badAnswer('a read', v);
-}
-
-function toBufferOrNull(v: unknown): Buffer | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Uint8Array) return ownBytes(v);
-  throw badAnswer('a read', v);
-}
-
-function toWriteResult(v: unknown): WriteResult {
-  if (typeof v === 'boolean') return v;
-  if (Array.isArray(v) && typeof v[0] === 'boolean') return [v[0], toBufferOrNull(v[1])];
-  throw badAnswer('a write', v);
-}
-
-/** Turn a RESULT value into what the method promised. Throws PROTOCOL_ERROR on a wrong shape. */
-function convert(kind: number, v: unknown): unknown {
-  switch (kind) {
-    case Kind.STRING:
-      return toStringOrNull(v);
-    case Kind.BUFFER:
-      return toBufferOrNull(v);
-    case Kind.BOOL:
-      if (typeof v !== 'boolean') throw badAnswer('a request', v);
-      return v;
-    case Kind.STRINGS:
-      if (!Array.isArray(v)) throw badAnswer('MGET', v);
-      return v.map(toStringOrNull);
-    case Kind.BUFFERS:
-      if (!Array.isArray(v)) throw badAnswer('MGET', v);
-      return v.map(toBufferOrNull);
-    case Kind.KEYS_PAGE: {
-      if (!Array.isArray(v) || !Array.isArray(v[0])) throw badAnswer('KEYS', v);
-      const cursor = v[1];
-      if (cursor !== null && cursor !== undefined && typeof cursor !== 'string') throw badAnswer('KEYS', v);
-      return { keys: v[0] as string[], cursor: cursor ?? null };
+/** Give KvndbClient one method per client method of every command. */
+function installMethods(): void {
+  for (const command of COMMANDS) {
+    for (const [name, method] of Object.entries(command.methods) as [string, ClientMethod<unknown[], unknown>][]) {
+      if (name in KvndbClient.prototype) throw new Error(`client method ${name} is defined twice`);
+      Object.defineProperty(KvndbClient.prototype, name, {
+        value: function (this: KvndbClient, ...args: unknown[]) {
+          return this.call(method, args);
+        },
+        writable: true,
+        configurable: true,
+      });
     }
-    case Kind.SET_GET: {
-      const r = toWriteResult(v);
-      return Array.isArray(r) ? r[1] : null;
-    }
-    case Kind.VOID:
-      return undefined;
-    case Kind.WRITE_RESULTS:
-      if (!Array.isArray(v)) throw badAnswer('BATCH', v);
-      return v.map(toWriteResult);
-    case Kind.PONG:
-      return undefined;
-    case Kind.STATUS:
-      if (v === null || typeof v !== 'object') throw badAnswer('STATUS', v);
-      return v;
-    default:
-      throw new KvndbError(ErrorCode.INTERNAL, `unknown result kind ${kind}`);
   }
 }
+installMethods();
 
 /** Connect to a router. Resolves after the first successful handshake. */
 export async function connect(options: ConnectOptions = {}): Promise<KvndbClient> {

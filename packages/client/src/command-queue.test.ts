@@ -3,7 +3,7 @@ import { Command, CommandQueue, CommandState } from './command-queue';
 
 function make(queue: CommandQueue, op: number, retryable: boolean) {
   const id = queue.allocateId();
-  const cmd = new Command(id, op, 0, Buffer.from([id]), retryable, queue.deadline());
+  const cmd = new Command(id, op, (v) => v, Buffer.from([id]), retryable, queue.deadline());
   const outcome: { value?: unknown; error?: KvndbError } = {};
   cmd.resolve = (v) => (outcome.value = v);
   cmd.reject = (e) => (outcome.error = e as KvndbError);

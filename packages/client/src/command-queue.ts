@@ -13,8 +13,8 @@ export type CommandState = (typeof CommandState)[keyof typeof CommandState];
 /**
  * One request. The frame is encoded once, when the request is made, and the same bytes are
  * written again if a read has to be re-sent after a reconnect (ids are per connection, so
- * reusing the id is safe). `kind` tells the client how to turn the answer into a value,
- * which keeps closures off the hot path.
+ * reusing the id is safe). `decode` is the command method's own function (shared by every
+ * call, not a closure per request) turning the answer into the value the method promises.
  */
 export class Command {
   state: CommandState = CommandState.WAITING;
@@ -24,7 +24,7 @@ export class Command {
   constructor(
     readonly id: number,
     readonly op: number,
-    readonly kind: number,
+    readonly decode: (value: unknown) => unknown,
     readonly frame: Buffer,
     /** Reads are idempotent and may be re-sent after a reconnect; writes may not. */
     readonly retryable: boolean,

@@ -3,7 +3,7 @@ import { Command } from './command-queue';
 import { CommandTable } from './command-table';
 
 function cmd(id: number): Command {
-  return new Command(id, Op.GET, 0, Buffer.alloc(0), true, 0);
+  return new Command(id, Op.GET, (v) => v, Buffer.alloc(0), true, 0);
 }
 
 /** Adds commands for ids from..to (inclusive) and returns them. */

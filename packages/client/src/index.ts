@@ -1,5 +1,6 @@
 /** @kvndb/client: the kvndb client library. One import gives the client, its types and the errors. */
-export { connect, KvndbClient, type ConnectOptions, type Value, type BatchOp, type SetOptions } from './client';
+export { connect, KvndbClient } from './client';
+export type { ConnectOptions } from './options';
 export type { ReconnectingInfo } from './reconnector';
 export {
   KvndbError,
@@ -20,6 +21,11 @@ export {
   type ReplicaState,
   type ResyncProgress,
   type WriteResult,
+  type Value,
+  type BatchOp,
+  type SetOptions,
+  type Transport,
+  InProcessTransport,
   type TlsMaterial,
   type TransportType,
   type WelcomeInfo,

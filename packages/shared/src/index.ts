@@ -29,3 +29,4 @@ export const Op = OpTable;
 export const WriteKind = WriteKindTable;
 export const encodeFrame = encodeFrameFn;
 export const encodeLatin1BinFrame = encodeLatin1BinFrameFn;
+export * from './commands';

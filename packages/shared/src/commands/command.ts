@@ -1,0 +1,70 @@
+import type { Limits } from '../protocol/limits';
+import type { WriteOp } from '../protocol/types';
+
+/**
+ * One command of the native protocol, everything about it in one place: its opcode and
+ * message shape, how the router routes it and checks its arguments, how a replica answers
+ * it, and the client methods that send it. commands/index.ts registers every command; the
+ * router, the replica, the client and the console look commands up there instead of
+ * switching on opcodes. docs/ARCHITECTURE.md "Adding a command" gives the steps.
+ */
+export interface Command {
+  /** Lower case; the console verb and, where the RESP door has the same command, its name. */
+  readonly name: string;
+  readonly op: number;
+  /** Request message length [min, max], op and id included: [GET, id, key] is 3. */
+  readonly arity: readonly [number, number];
+  /**
+   * 'read': answered by one in-sync replica. 'write': sequenced and applied by every replica.
+   * 'router': answered by the router itself.
+   */
+  readonly route: 'read' | 'write' | 'router';
+  /** One line for help texts. */
+  readonly summary: string;
+  /** Reads: check a request [op, id, ...args] and give the replica-bound message (its id is the link's). */
+  toRead?(msg: unknown[], limits: Limits): unknown[];
+  /** Reads: the replica's answer from its store, for a message toRead() made. */
+  serve?(store: ReadStore, msg: unknown[]): unknown;
+  /** Writes: check a request and give the op list of its WRITE. */
+  toWrite?(msg: unknown[], limits: Limits): WriteOp[];
+  /** Writes: how the per-op results of the WRITE become the answer. */
+  readonly answer?: Answer;
+  /** The client methods sending this command, by method name. */
+  readonly methods: Readonly<Record<string, ClientMethod<any[], any>>>;
+}
+
+/** The answer of a write: its first op's result, all of them, or nil. */
+export const Answer = { First: 1, All: 2, Nil: 0 } as const;
+export type Answer = (typeof Answer)[keyof typeof Answer];
+
+/** What a replica's store offers to reads. */
+export interface ReadStore {
+  /** The value, or undefined. A store may give a string holding the bytes as Latin-1 (see Store.getStored). */
+  get(key: string): Uint8Array | undefined;
+  getStored?(key: string): Uint8Array | string | undefined;
+  has(key: string): boolean;
+  /** Up to `limit` keys starting with `prefix` after `after`, in code point order. */
+  scan(prefix: string, after: string | null, limit: number): string[];
+}
+
+/**
+ * A client method: the request it sends for its arguments, and what it resolves with. The
+ * client calls request() with the router's limits and the method's arguments, then sends
+ * the message (its id filled in) or, for an Immediate, resolves without asking the router.
+ */
+export interface ClientMethod<A extends unknown[], R> {
+  /** Throws BAD_REQUEST or TOO_LARGE for arguments the router would refuse. */
+  request(limits: Limits, args: A): unknown[] | Immediate<R>;
+  /** The RESULT value as the method promises it; throws PROTOCOL_ERROR on a wrong shape. */
+  decode(value: unknown): R;
+  /** A read is re-sent after a reconnect; a write may have been applied, so it fails instead. */
+  readonly retryable: boolean;
+}
+
+/** An answer known without asking the router (mget of no keys). */
+export class Immediate<R> {
+  constructor(readonly value: R) {}
+}
+
+/** The function a ClientMethod becomes on the client. */
+export type MethodOf<M> = M extends ClientMethod<infer A, infer R> ? (...args: A) => Promise<R> : never;

@@ -1,0 +1,52 @@
+import { FrameDecoder, encodeFrame } from '../codec/codec';
+import { ErrorCode, KvndbError } from '../protocol/errors';
+import type { Limits } from '../protocol/limits';
+import { Op } from '../protocol/opcodes';
+import { Answer } from './command';
+import { del } from './del';
+
+const LIMITS: Limits = { maxKeyBytes: 16, maxValueBytes: 32, maxFrameBytes: 1024 };
+
+function thrown(fn: () => unknown): KvndbError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof KvndbError) return err;
+    throw err;
+  }
+  throw new Error('expected a KvndbError');
+}
+
+/** A client message as the router receives it: its id filled in, framed, then decoded. */
+function wire(msg: unknown, id = 7): unknown[] {
+  const out: unknown[] = [];
+  const m = msg as unknown[];
+  new FrameDecoder({ onFrame: (f) => out.push(f), onError: (e) => { throw e; } }).write(encodeFrame([m[0], id, ...m.slice(2)]));
+  return out[0] as unknown[];
+}
+
+describe('DEL', () => {
+  test('the request passes the router as one delete op; not retried; answered by that op', () => {
+    const msg = del.methods.del.request(LIMITS, ['ключ']);
+    expect(msg).toEqual([Op.DEL, 0, 'ключ']);
+    expect(del.toWrite(wire(msg), LIMITS)).toEqual([['d', 'ключ']]);
+    expect(del.methods.del.retryable).toBe(false);
+    expect(del.answer).toBe(Answer.First);
+  });
+
+  test('bad keys are refused by the client and the router alike', () => {
+    for (const key of ['', 0, null, undefined] as unknown[]) {
+      expect(thrown(() => del.methods.del.request(LIMITS, [key as string])).code).toBe(ErrorCode.BAD_REQUEST);
+      expect(thrown(() => del.toWrite([Op.DEL, 1, key], LIMITS)).code).toBe(ErrorCode.BAD_REQUEST);
+    }
+    for (const err of [thrown(() => del.methods.del.request(LIMITS, ['x'.repeat(17)])), thrown(() => del.toWrite([Op.DEL, 1, 'x'.repeat(17)], LIMITS))]) {
+      expect([err.code, err.details]).toEqual([ErrorCode.TOO_LARGE, { size: 17, limit: 16 }]);
+    }
+  });
+
+  test('decode: whether the key existed', () => {
+    expect(del.methods.del.decode(true)).toBe(true);
+    expect(del.methods.del.decode(false)).toBe(false);
+    for (const bad of [null, 0, [true]]) expect(thrown(() => del.methods.del.decode(bad)).code).toBe(ErrorCode.PROTOCOL_ERROR);
+  });
+});

@@ -1,0 +1,35 @@
+import { Op } from '../protocol/opcodes';
+import { checkKey, type Limits } from '../protocol/limits';
+import { bufferOrNull, stringOrNull } from './answers';
+import { keyArg } from './checks';
+import type { Command, ReadStore } from './command';
+
+function request(limits: Limits, [key]: [key: string]): unknown[] {
+  checkKey(key, limits);
+  return [Op.GET, 0, key];
+}
+
+/** GET: the value stored at a key, or nil. */
+export const get = {
+  name: 'get',
+  op: Op.GET,
+  arity: [3, 3],
+  route: 'read',
+  summary: 'the value stored at KEY, or nil',
+  toRead(msg: unknown[], limits: Limits): unknown[] {
+    checkKey(msg[2], limits);
+    // [GET, id, key] is already the replica-bound message: the link writes its own id.
+    return msg;
+  },
+  serve(store: ReadStore, msg: unknown[]): unknown {
+    const key = keyArg(msg[2]);
+    // A store that keeps strings as Latin-1 text gives them as such: the replica frames them without a copy.
+    return (store.getStored ? store.getStored(key) : store.get(key)) ?? null;
+  },
+  methods: {
+    /** The value as a UTF-8 string, or null. */
+    get: { request, decode: stringOrNull, retryable: true },
+    /** The value as bytes, or null. */
+    getBuffer: { request, decode: bufferOrNull, retryable: true },
+  },
+} as const satisfies Command;

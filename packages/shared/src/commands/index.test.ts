@@ -1,0 +1,63 @@
+import { DEFAULT_LIMITS } from '../protocol/limits';
+import { Op } from '../protocol/opcodes';
+import { COMMANDS, COMMANDS_BY_NAME, COMMANDS_BY_OP, Immediate, type ClientMethod } from './index';
+
+/** Arguments each client method is called with to see its message. */
+const ARGS: Record<string, unknown[]> = {
+  ping: [],
+  status: [],
+  get: ['k'],
+  getBuffer: ['k'],
+  has: ['k'],
+  mget: [['a', 'b']],
+  mgetBuffer: [['a']],
+  keys: ['p', { limit: 5, cursor: 'p1' }],
+  set: ['k', 'v', { nx: true }],
+  setGet: ['k', 'v'],
+  del: ['k'],
+  mset: [{ a: '1' }],
+  batch: [[{ op: 'del', key: 'k' }]],
+};
+
+const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));
+
+describe('the command registry', () => {
+  test('every command is registered once by opcode and once by name', () => {
+    expect(new Set(COMMANDS.map((c) => c.op)).size).toBe(COMMANDS.length);
+    expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
+    for (const c of COMMANDS) {
+      expect(COMMANDS_BY_OP[c.op]).toBe(c);
+      expect(COMMANDS_BY_NAME.get(c.name)).toBe(c);
+      expect(c.name).toBe(c.name.toLowerCase());
+      expect(Object.values(Op)).toContain(c.op);
+    }
+    expect(COMMANDS_BY_OP.filter(Boolean)).toHaveLength(COMMANDS.length);
+    expect(COMMANDS_BY_NAME.size).toBe(COMMANDS.length);
+  });
+
+  test('every client method name is unique across commands', () => {
+    const names = methods.map((x) => x.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.sort()).toEqual(Object.keys(ARGS).sort());
+  });
+
+  test.each(methods.map((x) => [`${x.c.name}.${x.name}`, x] as const))('%s: its message carries the opcode and fits the arity', (_, { c, name, m }) => {
+    const msg = m.request(DEFAULT_LIMITS, ARGS[name]);
+    expect(msg).not.toBeInstanceOf(Immediate);
+    const arr = msg as unknown[];
+    expect(arr[0]).toBe(c.op);
+    expect(arr.length).toBeGreaterThanOrEqual(c.arity[0]);
+    expect(arr.length).toBeLessThanOrEqual(c.arity[1]);
+  });
+
+  test('each route has its parts; reads and router commands are retried, writes are not', () => {
+    for (const { c, m } of methods) expect(m.retryable).toBe(c.route !== 'write');
+    for (const c of COMMANDS) {
+      const parts = { toRead: 'toRead' in c, serve: 'serve' in c, toWrite: 'toWrite' in c, answer: 'answer' in c };
+      const want = { read: [true, true, false, false], write: [false, false, true, true], router: [false, false, false, false] }[c.route];
+      expect([c.name, Object.values(parts)]).toEqual([c.name, want]);
+      expect(c.arity[0]).toBeGreaterThanOrEqual(2);
+      expect(c.arity[0]).toBeLessThanOrEqual(c.arity[1]);
+    }
+  });
+});

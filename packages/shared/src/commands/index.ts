@@ -1,0 +1,40 @@
+import { batch } from './batch';
+import type { Command, MethodOf } from './command';
+import { del } from './del';
+import { get } from './get';
+import { has } from './has';
+import { keys } from './keys';
+import { mget } from './mget';
+import { mset } from './mset';
+import { ping } from './ping';
+import { set } from './set';
+import { status } from './status';
+
+/** Every command of the native protocol. Adding one: its file here, and a line in this list. */
+export const COMMANDS = [ping, get, has, mget, keys, set, del, mset, batch, status] as const;
+
+/** Commands by opcode: one array read on the request path. */
+export const COMMANDS_BY_OP: readonly (Command | undefined)[] = (() => {
+  const byOp: (Command | undefined)[] = [];
+  for (const c of COMMANDS) {
+    if (byOp[c.op]) throw new Error(`opcode ${c.op} is registered twice`);
+    byOp[c.op] = c;
+  }
+  return byOp;
+})();
+
+/** Commands by name (lower case). */
+export const COMMANDS_BY_NAME: ReadonlyMap<string, Command> = new Map(COMMANDS.map((c) => [c.name, c]));
+
+type Union = (typeof COMMANDS)[number]['methods'];
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type AllMethods = Intersection<Union>;
+
+/** The client's command methods, typed from the commands' definitions. */
+export type CommandMethods = { [K in keyof AllMethods]: MethodOf<AllMethods[K]> };
+
+export { Answer, Immediate, type Command, type ClientMethod, type ReadStore } from './command';
+export type { SetOptions } from './set';
+export type { BatchOp } from './batch';
+export type { Value } from './checks';
+export { parseFlags } from './checks';

@@ -1,0 +1,72 @@
+import { FrameDecoder, encodeFrame } from '../codec/codec';
+import { ErrorCode, KvndbError } from '../protocol/errors';
+import type { Limits } from '../protocol/limits';
+import { Op } from '../protocol/opcodes';
+import { Immediate, type ReadStore } from './command';
+import { mget } from './mget';
+
+const LIMITS: Limits = { maxKeyBytes: 16, maxValueBytes: 32, maxFrameBytes: 1024 };
+
+function thrown(fn: () => unknown): KvndbError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof KvndbError) return err;
+    throw err;
+  }
+  throw new Error('expected a KvndbError');
+}
+
+/** A client message as the router receives it: its id filled in, framed, then decoded. */
+function wire(msg: unknown, id = 7): unknown[] {
+  const out: unknown[] = [];
+  const m = msg as unknown[];
+  new FrameDecoder({ onFrame: (f) => out.push(f), onError: (e) => { throw e; } }).write(encodeFrame([m[0], id, ...m.slice(2)]));
+  return out[0] as unknown[];
+}
+
+const data = new Map([['a', Buffer.from('1')], ['c', Buffer.from('3')]]);
+const store: ReadStore = { get: (k) => data.get(k), has: (k) => data.has(k), scan: () => [] };
+
+describe('MGET', () => {
+  test.each(['mget', 'mgetBuffer'] as const)('%s: the request passes the router; a retryable read', (name) => {
+    const msg = mget.methods[name].request(LIMITS, [['a', 'b']]);
+    expect(msg).toEqual([Op.MGET, 0, ['a', 'b']]);
+    expect(mget.toRead(wire(msg), LIMITS)).toEqual([Op.MGET, 0, ['a', 'b']]);
+    expect(mget.methods[name].retryable).toBe(true);
+  });
+
+  test('no keys: the client answers [] itself', () => {
+    const r = mget.methods.mget.request(LIMITS, [[]]);
+    expect(r).toBeInstanceOf(Immediate);
+    expect((r as Immediate<unknown>).value).toEqual([]);
+  });
+
+  test('a non-array or any bad key is refused by the client and the router', () => {
+    for (const keys of ['a', null, ['a', ''], ['a', 3]] as unknown[]) {
+      expect(thrown(() => mget.methods.mget.request(LIMITS, [keys as string[]])).code).toBe(ErrorCode.BAD_REQUEST);
+      expect(thrown(() => mget.toRead([Op.MGET, 1, keys], LIMITS)).code).toBe(ErrorCode.BAD_REQUEST);
+    }
+    const err = thrown(() => mget.toRead([Op.MGET, 1, ['a', 'x'.repeat(20)]], LIMITS));
+    expect(err.code).toBe(ErrorCode.TOO_LARGE);
+    expect(err.details).toEqual({ size: 20, limit: 16 });
+  });
+
+  test('serve gives one value per key in the order asked, nil where missing', () => {
+    expect(mget.serve(store, [Op.MGET, 1, ['c', 'b', 'a', 'c']])).toEqual([Buffer.from('3'), null, Buffer.from('1'), Buffer.from('3')]);
+    expect(mget.serve(store, [Op.MGET, 1, []])).toEqual([]);
+    expect(thrown(() => mget.serve(store, [Op.MGET, 1, 'a'])).code).toBe(ErrorCode.BAD_REQUEST);
+  });
+
+  test('decode: a list of strings or bytes; PROTOCOL_ERROR on other shapes', () => {
+    const answer = [new Uint8Array(Buffer.from('é')), null];
+    expect(mget.methods.mget.decode(answer)).toEqual(['é', null]);
+    const [buf, none] = mget.methods.mgetBuffer.decode(answer);
+    expect(Buffer.isBuffer(buf) && buf.toString()).toBe('é');
+    expect(none).toBeNull();
+    for (const bad of [null, 'x', {}, ['x'], [1]]) {
+      expect(thrown(() => mget.methods.mget.decode(bad)).code).toBe(ErrorCode.PROTOCOL_ERROR);
+      expect(thrown(() => mget.methods.mgetBuffer.decode(bad)).code).toBe(ErrorCode.PROTOCOL_ERROR);
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import { FrameDecoder, encodeFrame } from '../codec/codec';
+import { ErrorCode, KvndbError } from '../protocol/errors';
+import type { Limits } from '../protocol/limits';
+import { Op } from '../protocol/opcodes';
+import { Answer } from './command';
+import { set } from './set';
+
+const LIMITS: Limits = { maxKeyBytes: 16, maxValueBytes: 32, maxFrameBytes: 1024 };
+const bytes = (s: string) => Buffer.from(s, 'utf8');
+
+function thrown(fn: () => unknown): KvndbError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof KvndbError) return err;
+    throw err;
+  }
+  throw new Error('expected a KvndbError');
+}
+
+/** A client message as the router receives it: its id filled in, framed, then decoded. */
+function wire(msg: unknown, id = 7): unknown[] {
+  const out: unknown[] = [];
+  const m = msg as unknown[];
+  new FrameDecoder({ onFrame: (f) => out.push(f), onError: (e) => { throw e; } }).write(encodeFrame([m[0], id, ...m.slice(2)]));
+  return out[0] as unknown[];
+}
+
+describe('SET', () => {
+  test('set() and setGet() messages pass the router and become one set op with their flags', () => {
+    const cases: [unknown[], unknown[]][] = [
+      [set.methods.set.request(LIMITS, ['k', 'héllo']), ['s', 'k', bytes('héllo')]],
+      [set.methods.set.request(LIMITS, ['k', bytes('v'), { nx: true }]), ['s', 'k', bytes('v'), { nx: true }]],
+      [set.methods.set.request(LIMITS, ['k', 'v', { xx: true, nx: false }]), ['s', 'k', bytes('v'), { xx: true }]],
+      [set.methods.setGet.request(LIMITS, ['k', 'v']), ['s', 'k', bytes('v'), { get: true }]],
+      [set.methods.setGet.request(LIMITS, ['k', 'v', { nx: true }]), ['s', 'k', bytes('v'), { nx: true, get: true }]],
+    ];
+    for (const [msg, op] of cases) {
+      expect(msg[0]).toBe(Op.SET);
+      const ops = set.toWrite(wire(msg), LIMITS);
+      expect(ops.map(([k, key, v, f]) => [k, key, Buffer.from(v as Uint8Array), ...(f ? [f] : [])])).toEqual([op]);
+    }
+  });
+
+  test('writes are not retried; the answer is the first op result', () => {
+    expect(set.methods.set.retryable).toBe(false);
+    expect(set.methods.setGet.retryable).toBe(false);
+    expect(set.answer).toBe(Answer.First);
+  });
+
+  test('bad keys, values and options are refused by the client', () => {
+    const req = (...args: unknown[]) => () => set.methods.set.request(LIMITS, args as never);
+    expect(thrown(req('', 'v')).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(req(3, 'v')).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(req('k', 12)).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(req('k', 'v', { nx: true, xx: true })).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(req('k', 'v', { get: true })).message).toMatch(/setGet/);
+    expect(thrown(req('k', 'v', 'nx')).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(req('é'.repeat(9), 'v')).details).toEqual({ size: 18, limit: 16 });
+    const big = thrown(req('k', 'é'.repeat(17)));
+    expect([big.code, big.details]).toEqual([ErrorCode.TOO_LARGE, { size: 34, limit: 32 }]);
+    expect(() => set.methods.set.request(LIMITS, ['k'.repeat(16), 'v'.repeat(32)])).not.toThrow();
+  });
+
+  test('the router refuses bad keys, non-byte values, bad and unknown flags', () => {
+    const w = (key: unknown, value: unknown, flags?: unknown) => () => set.toWrite([Op.SET, 1, key, value, flags], LIMITS);
+    expect(thrown(w('', bytes('v'))).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(w(['k'], bytes('v'))).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(w('k', 'v')).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(w('k', bytes('v'), { nx: true, xx: true })).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(w('k', bytes('v'), { px: true })).message).toMatch(/unknown SET flag "px"/);
+    expect(thrown(w('k', bytes('v'), { nx: 1 })).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(w('k', bytes('v'), ['nx'])).code).toBe(ErrorCode.BAD_REQUEST);
+    const big = thrown(w('k', Buffer.alloc(33)));
+    expect([big.code, big.details]).toEqual([ErrorCode.TOO_LARGE, { size: 33, limit: 32 }]);
+    expect(set.toWrite([Op.SET, 1, 'k', bytes('v'), { nx: false, xx: null }], LIMITS)).toEqual([['s', 'k', bytes('v')]]);
+  });
+
+  test('decode: set() a boolean, setGet() the previous value or null', () => {
+    expect(set.methods.set.decode(true)).toBe(true);
+    expect(set.methods.set.decode(false)).toBe(false);
+    expect(set.methods.setGet.decode([true, new Uint8Array(bytes('old'))])?.toString()).toBe('old');
+    expect(set.methods.setGet.decode([false, null])).toBeNull();
+    for (const bad of [null, 'x', [1, null]]) {
+      expect(thrown(() => set.methods.set.decode(bad)).code).toBe(ErrorCode.PROTOCOL_ERROR);
+      expect(thrown(() => set.methods.setGet.decode(bad)).code).toBe(ErrorCode.PROTOCOL_ERROR);
+    }
+    expect(thrown(() => set.methods.setGet.decode([true, 'old'])).code).toBe(ErrorCode.PROTOCOL_ERROR);
+  });
+});
