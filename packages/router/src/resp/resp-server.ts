@@ -15,15 +15,17 @@ import {
   type RouterStatus,
 } from '@kvndb/shared';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { ReplySink } from '../reply-sink';
+import { CallbackSink, type ReplySink } from '../reply-sink';
 import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
 import { globToRegExp, literalPrefix } from './glob';
 
-/** What the RESP front door needs from the router: the same dispatch native clients use. */
+/**
+ * What the RESP front door needs from the router: the request path native clients use, and
+ * the status INFO shows. Only RespSession.execute() and RespSession.status() call it.
+ */
 export interface RespBackend {
-  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void;
-  /** The same, answering through a sink: `args` are msg[base...], the answer goes to sink.reply(tag, ...). */
+  /** Run native request `msg` ([op, id, ...args], arguments from msg[base]); the answer goes to sink.reply(tag, ...). */
   execute(op: number, msg: unknown[], base: number, sink: ReplySink, tag: number): void;
   status(): RouterStatus;
 }
@@ -317,8 +319,7 @@ class RespSession implements ReplySink {
       this.fill(slot, errorReply(err));
       return true;
     }
-    if (value === undefined) this.server.backend.execute(Op.GET, [Op.GET, 0, k], 2, this, slot);
-    else this.server.backend.execute(Op.SET, [k, value], 0, this, slot);
+    this.execute(value === undefined ? [Op.GET, 0, k] : [Op.SET, 0, k, value], this, slot);
     return true;
   }
 
@@ -415,23 +416,41 @@ class RespSession implements ReplySink {
     if (!this.socket.write(data) || this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
   };
 
-  dispatch(op: number, args: unknown[], done: Done, map: (value: unknown) => Buffer): void {
-    this.server.backend.dispatch(op, args, (err, value) => {
-      if (err) done(errorReply(err));
-      else {
-        try {
-          done(map(value));
-        } catch (e) {
-          done(errorReply(e));
-        }
-      }
-    });
+  /**
+   * The one way to the router: native request `msg` = [op, 0, ...args], exactly as a native
+   * client sends it (the id is unused); the answer goes to sink.reply(tag, ...).
+   */
+  execute(msg: unknown[], sink: ReplySink, tag: number): void {
+    this.server.backend.execute(msg[0] as number, msg, 2, sink, tag);
   }
 
-  /** Runs one router request and resolves with its value (for multi-step commands). */
-  request(op: number, args: unknown[]): Promise<unknown> {
+  /** The router's status (INFO). */
+  status(): RouterStatus {
+    return this.server.backend.status();
+  }
+
+  /** Runs native request `msg` ([op, 0, ...args]); `map` turns its value into the RESP reply. */
+  call(msg: unknown[], done: Done, map: (value: unknown) => Buffer): void {
+    this.execute(
+      msg,
+      new CallbackSink((err, value) => {
+        if (err) done(errorReply(err));
+        else {
+          try {
+            done(map(value));
+          } catch (e) {
+            done(errorReply(e));
+          }
+        }
+      }),
+      0,
+    );
+  }
+
+  /** Runs native request `msg` ([op, 0, ...args]) and resolves with its value (for multi-step commands). */
+  request(msg: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.server.backend.dispatch(op, args, (err, value) => (err ? reject(err) : resolve(value)));
+      this.execute(msg, new CallbackSink((err, value) => (err ? reject(err) : resolve(value))), 0);
     });
   }
 }
@@ -567,7 +586,7 @@ const COMMANDS: Record<string, Handler> = {
     else done(R.error(`ERR kvndb does not support CLIENT ${sub.toUpperCase()}`));
   }),
   info: (s, _args, done) => {
-    const st = s.server.backend.status();
+    const st = s.status();
     const lines = [
       '# Server',
       `redis_version:7.0.0`,
@@ -589,7 +608,7 @@ const COMMANDS: Record<string, Handler> = {
     ];
     done(R.bulk(lines.join('\r\n') + '\r\n'));
   },
-  get: withArity(2, 2, (s, args, done) => s.dispatch(Op.GET, [key(args[1])], done, toBulk)),
+  get: withArity(2, 2, (s, args, done) => s.call([Op.GET, 0, key(args[1])], done, toBulk)),
   set: withArity(3, Infinity, (s, args, done) => {
     const flags: { nx?: boolean; xx?: boolean; get?: boolean } = {};
     for (let i = 3; i < args.length; i++) {
@@ -611,7 +630,7 @@ const COMMANDS: Record<string, Handler> = {
       return;
     }
     const hasFlags = flags.nx || flags.xx || flags.get;
-    s.dispatch(Op.SET, [key(args[1]), args[2], hasFlags ? flags : null], done, (result) => {
+    s.call([Op.SET, 0, key(args[1]), args[2], hasFlags ? flags : null], done, (result) => {
       if (flags.get) {
         const prev = Array.isArray(result) ? (result[1] as Uint8Array | null) : null;
         return R.bulk(prev);
@@ -621,16 +640,16 @@ const COMMANDS: Record<string, Handler> = {
     });
   }),
   setnx: withArity(3, 3, (s, args, done) =>
-    s.dispatch(Op.SET, [key(args[1]), args[2], { nx: true }], done, (r) => R.integer(r === false ? 0 : 1)),
+    s.call([Op.SET, 0, key(args[1]), args[2], { nx: true }], done, (r) => R.integer(r === false ? 0 : 1)),
   ),
   del: withArity(2, Infinity, (s, args, done) => deleteKeys(s, args, done)),
   unlink: withArity(2, Infinity, (s, args, done) => deleteKeys(s, args, done)),
   exists: withArity(2, Infinity, (s, args, done) => {
     const keys = args.slice(1).map(key);
-    s.dispatch(Op.MGET, [keys], done, (values) => R.integer((values as unknown[]).filter((v) => v !== null && v !== undefined).length));
+    s.call([Op.MGET, 0, keys], done, (values) => R.integer((values as unknown[]).filter((v) => v !== null && v !== undefined).length));
   }),
   mget: withArity(2, Infinity, (s, args, done) =>
-    s.dispatch(Op.MGET, [args.slice(1).map(key)], done, (values) => R.array(values as Array<Uint8Array | null>)),
+    s.call([Op.MGET, 0, args.slice(1).map(key)], done, (values) => R.array(values as Array<Uint8Array | null>)),
   ),
   mset: (s, args, done) => {
     if (args.length < 3 || args.length % 2 === 0) {
@@ -639,7 +658,7 @@ const COMMANDS: Record<string, Handler> = {
     }
     const entries: Array<[string, Buffer]> = [];
     for (let i = 1; i < args.length; i += 2) entries.push([key(args[i]), args[i + 1]]);
-    s.dispatch(Op.MSET, [entries], done, () => R.OK);
+    s.call([Op.MSET, 0, entries], done, () => R.OK);
   },
   keys: withArity(2, 2, (s, args, done) => {
     const pattern = args[1].toString('utf8');
@@ -682,7 +701,7 @@ const COMMANDS: Record<string, Handler> = {
     }
     const prefix = literalPrefix(pattern);
     const re = globToRegExp(pattern);
-    s.request(Op.KEYS, [prefix, Math.min(count, 10000), after]).then(
+    s.request([Op.KEYS, 0, prefix, Math.min(count, 10000), after]).then(
       (page) => {
         const [keys, next] = page as [string[], string | null];
         const cursor = next ? Buffer.from(next, 'utf8').toString('base64url') : '0';
@@ -701,7 +720,7 @@ const COMMANDS: Record<string, Handler> = {
 
 function deleteKeys(s: RespSession, args: Buffer[], done: Done): void {
   const ops = args.slice(1).map((a) => ['d', key(a)]);
-  s.dispatch(Op.BATCH, [ops], done, (results) => R.integer((results as unknown[]).filter((r) => r === true).length));
+  s.call([Op.BATCH, 0, ops], done, (results) => R.integer((results as unknown[]).filter((r) => r === true).length));
 }
 
 async function collectKeys(s: RespSession, pattern: string, max: number): Promise<string[]> {
@@ -710,7 +729,7 @@ async function collectKeys(s: RespSession, pattern: string, max: number): Promis
   const out: string[] = [];
   let cursor: string | null = null;
   do {
-    const [keys, next] = (await s.request(Op.KEYS, [prefix, 10000, cursor])) as [string[], string | null];
+    const [keys, next] = (await s.request([Op.KEYS, 0, prefix, 10000, cursor])) as [string[], string | null];
     for (const k of keys) if (re.test(k)) out.push(k);
     if (out.length > max) {
       throw new KvndbError(ErrorCode.TOO_LARGE, `KEYS would return more than ${max} keys; use SCAN to page through them`);
@@ -724,7 +743,7 @@ async function countKeys(s: RespSession): Promise<number> {
   let n = 0;
   let cursor: string | null = null;
   do {
-    const [keys, next] = (await s.request(Op.KEYS, ['', 10000, cursor])) as [string[], string | null];
+    const [keys, next] = (await s.request([Op.KEYS, 0, '', 10000, cursor])) as [string[], string | null];
     n += keys.length;
     cursor = next;
   } while (cursor);
