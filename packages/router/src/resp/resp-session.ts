@@ -5,7 +5,7 @@ import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
 import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_SET } from './reply-queue';
 import type { RespServer } from './resp-server';
-import { COMMANDS, PRE_AUTH, keyIn, type Done } from './commands';
+import { RESP_COMMANDS, keyIn, wrongArity, type Done } from './commands';
 
 /**
  * Before AUTH (with a password set), as Redis does since CVE-2021-32675: a command may have
@@ -140,12 +140,12 @@ export class RespSession {
     const done: Done = (reply) => this.replies.fill(slot, reply);
     // QUIT: answer it, then close once every earlier reply has been written.
     if (name === 'quit') this.replies.close();
-    if (!this.authed && !PRE_AUTH.has(name)) {
+    const cmd = RESP_COMMANDS.get(name);
+    if (!this.authed && (cmd === undefined || !cmd.preAuth)) {
       done(R.error('NOAUTH Authentication required.'));
       return;
     }
-    const handler = COMMANDS[name];
-    if (!handler) {
+    if (cmd === undefined) {
       const shown = args
         .slice(1, 4)
         .map((a) => `'${a.toString('utf8').slice(0, 64)}'`)
@@ -153,8 +153,12 @@ export class RespSession {
       done(R.error(`ERR unknown command '${a0.toString('utf8').slice(0, 128)}', with args beginning with: ${shown}`));
       return;
     }
+    if (args.length < cmd.arity[0] || args.length > cmd.arity[1]) {
+      done(wrongArity(args));
+      return;
+    }
     try {
-      handler(this, args, done);
+      cmd.run(this, args, done);
     } catch (err) {
       done(R.errorReply(err));
     }
