@@ -66,6 +66,13 @@ describe('redis-cli', () => {
     expect(r.stdout).toContain('PONG');
   });
 
+  test('command names that are Object properties (CONSTRUCTOR, __proto__) are unknown commands too', () => {
+    const r = redisCli([], 'CONSTRUCTOR\n__proto__\nPING\n');
+    expect(r.stdout).toContain("ERR unknown command 'CONSTRUCTOR'");
+    expect(r.stdout).toContain("ERR unknown command '__proto__'");
+    expect(r.stdout).toContain('PONG');
+  });
+
   test('pipelined input (redis-cli --pipe) is answered in order', () => {
     let input = '';
     for (let i = 0; i < 2000; i++) input += `*3\r\n$3\r\nSET\r\n$${`k${i}`.length}\r\nk${i}\r\n$${`v${i}`.length}\r\nv${i}\r\n`;

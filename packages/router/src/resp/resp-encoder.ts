@@ -1,3 +1,5 @@
+import { KvndbError } from '@kvndb/shared';
+
 /** RESP2 reply encoding. Small and allocation-light: replies are concatenated per tick. */
 const CRLF = '\r\n';
 
@@ -72,4 +74,10 @@ function encodeReply(item: Reply): Buffer {
   if (typeof item === 'string') return bulk(item);
   if (Array.isArray(item)) return array(item);
   return bulk(item);
+}
+
+/** An error reply for a failed command: a KvndbError keeps its code word, anything else is ERR. */
+export function errorReply(err: unknown): Buffer {
+  if (err instanceof KvndbError) return error(`${err.code} ${err.message}`);
+  return error(`ERR ${err instanceof Error ? err.message : String(err)}`);
 }

@@ -1,0 +1,22 @@
+import * as R from '../resp-encoder';
+import type { RespCommand } from './resp-command';
+
+/** CONFIG GET: the few parameters clients ask about; no other subcommand. */
+export const config: RespCommand = {
+  name: 'config',
+  arity: [2, Infinity],
+  run: (_s, args, done) => {
+    const sub = args[1].toString().toLowerCase();
+    if (sub !== 'get') {
+      done(R.error(`ERR kvndb does not support CONFIG ${sub.toUpperCase()}`));
+      return;
+    }
+    const known: Record<string, string> = { save: '', appendonly: 'no', databases: '1' };
+    const out: string[] = [];
+    for (const p of args.slice(2)) {
+      const name = p.toString().toLowerCase();
+      if (name in known) out.push(name, known[name]);
+    }
+    done(R.array(out));
+  },
+};

@@ -1,0 +1,40 @@
+import { auth } from './auth';
+import { client } from './client';
+import { commandCommand } from './command';
+import { config } from './config';
+import { dbsize } from './dbsize';
+import { del, unlink } from './del';
+import { echo } from './echo';
+import { exists } from './exists';
+import { get } from './get';
+import { hello } from './hello';
+import { info } from './info';
+import { keys } from './keys';
+import { mget } from './mget';
+import { mset } from './mset';
+import { ping } from './ping';
+import { quit } from './quit';
+import type { RespCommand } from './resp-command';
+import { scan } from './scan';
+import { select } from './select';
+import { set } from './set';
+import { setnx } from './setnx';
+
+const table = new Map<string, RespCommand>();
+
+/**
+ * Every command of the RESP door, by lower-case name. A Map, so a command named after an
+ * Object property (CONSTRUCTOR, __PROTO__) is just unknown. Adding one: its file here, and
+ * a line in this list.
+ */
+export const RESP_COMMANDS: ReadonlyMap<string, RespCommand> = table;
+
+for (const c of [
+  ping, echo, quit, select, auth, hello, commandCommand(RESP_COMMANDS), config, client, info,
+  get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize,
+]) {
+  if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
+  table.set(c.name, c);
+}
+
+export { keyIn, wrongArity, type Done, type Handler, type RespCommand } from './resp-command';

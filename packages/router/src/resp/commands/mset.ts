@@ -1,0 +1,18 @@
+import { Op } from '@kvndb/shared';
+import * as R from '../resp-encoder';
+import { key, wrongArity, type RespCommand } from './resp-command';
+
+/** MSET key value [key value ...]: native MSET, one atomic write. */
+export const mset: RespCommand = {
+  name: 'mset',
+  arity: [3, Infinity],
+  run: (s, args, done) => {
+    if (args.length % 2 === 0) {
+      done(wrongArity(args));
+      return;
+    }
+    const entries: Array<[string, Buffer]> = [];
+    for (let i = 1; i < args.length; i += 2) entries.push([key(args[i]), args[i + 1]]);
+    s.call([Op.MSET, 0, entries], done, () => R.OK);
+  },
+};

@@ -1,0 +1,155 @@
+import type net from 'node:net';
+import type { KvndbError } from '@kvndb/shared';
+import type { ReplySink } from '../reply-sink';
+import * as R from './resp-encoder';
+
+/** How reply() turns a router answer into RESP for a fast-path command. */
+export const SHAPE_DONE = 0; // answered through fill() (a handler's Done callback) instead
+export const SHAPE_BULK = 1; // GET: the value or nil
+export const SHAPE_SET = 2; // plain SET: +OK
+
+/** Replies owed on one connection before it stops being read from. */
+const MAX_PENDING_PER_CONNECTION = 10000;
+/** Bytes the socket may hold unwritten before the connection stops being read from. */
+const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/** After the last reply to a closing connection, how long before it is destroyed if the peer has not closed. */
+const CLOSE_GRACE_MS = 2000;
+const OUT_INITIAL_BYTES = 16 * 1024;
+
+/**
+ * The replies of one RESP connection. Each command takes a slot in request order
+ * (reserve()); replies leave in that order even when the router answers out of order (reads
+ * on different replicas), and everything answered in one event-loop turn leaves in one
+ * socket write. The queue is itself the router's ReplySink for the GET/SET fast path (the
+ * slot number is the tag), so those requests allocate no callbacks, and an in-order GET
+ * reply is encoded straight into the output buffer. It pauses reading from the socket while
+ * too many replies are owed or the peer does not read them, and ends the socket once
+ * closing and every owed reply is written.
+ */
+export class ReplyQueue implements ReplySink {
+  /** Slot number of replies[0], the oldest command whose reply is not written yet. */
+  private head = 0;
+  /** Replies from `head` on, in request order; undefined = still being worked on. */
+  private replies: Array<Buffer | undefined> = [];
+  /** Per slot, how reply() encodes the router's answer (SHAPE_*). */
+  private shapes: number[] = [];
+  private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
+  private outLen = 0;
+  private flushScheduled = false;
+  private ending = false;
+
+  constructor(private readonly socket: net.Socket) {
+    socket.on('drain', () => {
+      if (!this.ending) socket.resume();
+    });
+  }
+
+  /** Once set, no more commands are taken: the socket ends after the last owed reply. */
+  get closing(): boolean {
+    return this.ending;
+  }
+
+  /** Take no more commands; end the socket once every reply reserved so far is written. */
+  close(): void {
+    this.ending = true;
+  }
+
+  /** Replies owed (slots reserved, not yet written). */
+  get pending(): number {
+    return this.replies.length;
+  }
+
+  /** Take the next reply slot. */
+  reserve(shape: number): number {
+    const slot = this.head + this.replies.length;
+    this.replies.push(undefined);
+    this.shapes.push(shape);
+    if (this.replies.length > MAX_PENDING_PER_CONNECTION) this.socket.pause();
+    return slot;
+  }
+
+  /** ReplySink: the router's answer to a fast-path command; `tag` is its slot. */
+  reply(tag: number, err: KvndbError | null, value?: unknown): void {
+    const i = tag - this.head;
+    if (i < 0 || i >= this.replies.length) return;
+    if (err) {
+      this.fill(tag, R.errorReply(err));
+    } else if (this.shapes[i] === SHAPE_BULK) {
+      const body = value as Uint8Array | null;
+      if (i !== 0 || body === null) {
+        this.fill(tag, R.bulk(body));
+        return;
+      }
+      this.reserveOut(R.bulkSize(body.length));
+      this.outLen = R.writeBulk(this.out, this.outLen, body);
+      this.advance();
+    } else {
+      this.fill(tag, value === false ? R.NULL_BULK : R.OK);
+    }
+  }
+
+  /** The reply of `slot`, written now if it is the oldest owed, else once those before it are. */
+  fill(slot: number, reply: Buffer): void {
+    const i = slot - this.head;
+    if (i < 0 || i >= this.replies.length) return;
+    if (i !== 0) {
+      this.replies[i] = reply;
+      return;
+    }
+    this.append(reply);
+    this.advance();
+  }
+
+  /** The head reply was written: write every reply after it that is ready too. */
+  private advance(): void {
+    const replies = this.replies;
+    replies.shift();
+    this.shapes.shift();
+    this.head++;
+    while (replies.length > 0 && replies[0] !== undefined) {
+      this.append(replies.shift() as Buffer);
+      this.shapes.shift();
+      this.head++;
+    }
+    if (this.ending) {
+      if (replies.length > 0) return;
+      this.flush();
+      this.socket.end();
+      // A peer that neither closes nor reads must not keep the socket open.
+      setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    } else if (replies.length <= MAX_PENDING_PER_CONNECTION && !this.socket.writableNeedDrain) {
+      this.socket.resume();
+    }
+  }
+
+  private reserveOut(bytes: number): void {
+    const need = this.outLen + bytes;
+    if (need > this.out.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+      this.out.copy(bigger, 0, 0, this.outLen);
+      this.out = bigger;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  private append(buf: Uint8Array): void {
+    this.reserveOut(buf.length);
+    this.out.set(buf, this.outLen);
+    this.outLen += buf.length;
+  }
+
+  private flush = (): void => {
+    this.flushScheduled = false;
+    if (this.outLen === 0 || this.socket.destroyed) return;
+    // The socket keeps what it is given until written: hand it a copy and keep the buffer.
+    const data = Buffer.allocUnsafe(this.outLen);
+    this.out.copy(data, 0, 0, this.outLen);
+    this.outLen = 0;
+    if (this.out.length > 4 * OUT_INITIAL_BYTES) this.out = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
+    // A client that does not read its replies stops being read from: bounded buffering.
+    if (!this.socket.write(data) || this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
+  };
+}

@@ -1,0 +1,226 @@
+import type net from 'node:net';
+import { describeAddress, Op, type RouterStatus } from '@kvndb/shared';
+import { CallbackSink, type ReplySink } from '../reply-sink';
+import { RespParser } from './resp-parser';
+import * as R from './resp-encoder';
+import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_SET } from './reply-queue';
+import type { RespServer } from './resp-server';
+import { RESP_COMMANDS, keyIn, wrongArity, type Done } from './commands';
+
+/**
+ * Before AUTH (with a password set), as Redis does since CVE-2021-32675: a command may have
+ * at most 10 arguments of at most 16384 bytes, so an unauthenticated connection can make
+ * the router buffer about 160 KiB (plus the 64 KiB inline limit), never --max-value.
+ */
+export const PRE_AUTH_MAX_ARGS = 10;
+export const PRE_AUTH_MAX_BULK_BYTES = 16384;
+/** A native kvndb client on this port: the first byte of its HELLO frame's length prefix is 0. */
+const NATIVE_ON_RESP_PORT =
+  "this is kvndb's Redis-protocol (RESP) port; native kvndb clients (@kvndb/client, kvndb cmd, replicas) connect to the router's main port";
+/** Once closing, bytes still read (and dropped) before the socket stops being read. */
+const DISCARD_LIMIT = 64 * 1024;
+
+/**
+ * One RESP connection: parses its commands, keeps its login state and timeouts, runs each
+ * command's handler (commands/) and closes. Replies go through a ReplyQueue, which keeps
+ * them in request order. GET and SET, the commands every benchmark and cache hammers, skip
+ * the handler table: the parser hands over the key's bytes, and the queue itself is the
+ * router's ReplySink (the slot number is the tag), so a request allocates no callbacks.
+ * Every request reaches the router through execute().
+ */
+export class RespSession {
+  authed: boolean;
+  private readonly parser: RespParser;
+  private readonly replies: ReplyQueue;
+  private firstChunk = true;
+  /** Bytes received and dropped since closing. */
+  private discarded = 0;
+  readonly address: string;
+  private readonly openedAt = Date.now();
+  /** Commands received, and the count and time at the last timeout check that saw it move. */
+  private commands = 0;
+  private commandsAtCheck = 0;
+  private activeAt = Date.now();
+  /** When the unfinished command now in the parser started arriving (0 = none). */
+  private partialSince = 0;
+
+  constructor(readonly server: RespServer, readonly socket: net.Socket) {
+    this.authed = !server.options.password;
+    this.address = describeAddress(socket);
+    this.replies = new ReplyQueue(socket);
+    this.parser = new RespParser({
+      maxBulkBytes: server.limits.maxValueBytes,
+      maxArgs: 1024 * 1024,
+      maxInlineBytes: 64 * 1024,
+      preLogin: this.authed ? undefined : { maxArgs: PRE_AUTH_MAX_ARGS, maxBulkBytes: PRE_AUTH_MAX_BULK_BYTES },
+      onCommand: (args) => this.command(args),
+      onGet: (data, start, end) => this.fastGetOrSet(data, start, end, undefined),
+      onSet: (data, start, end, value) => this.fastGetOrSet(data, start, end, value),
+      // The stream can no longer be trusted: answer in turn, after every earlier reply (as
+      // Redis does), then close; nothing after the error is read (the parser has stopped).
+      onError: (message) => {
+        if (this.replies.closing) return; // after QUIT nothing more is answered
+        this.errorThenClose(message);
+      },
+    });
+    socket.on('data', (chunk: Buffer) => {
+      // Once closing nothing more is parsed. A peer still sending past DISCARD_LIMIT (a
+      // refused huge bulk) stops being read from: its bytes wait in the kernel, TCP flow
+      // control stalls it, it can still read the error, and the connection is destroyed
+      // CLOSE_GRACE_MS after the last reply. A little more is read and dropped, so a peer
+      // that closes at once is still seen closing.
+      if (this.replies.closing) {
+        this.discarded += chunk.length;
+        if (this.discarded > DISCARD_LIMIT) socket.pause();
+        return;
+      }
+      if (this.firstChunk) {
+        this.firstChunk = false;
+        if (chunk[0] === 0) {
+          this.server.logger.warn(`RESP client ${this.address}: sent a native kvndb frame to the RESP port: closing it`);
+          this.errorThenClose(NATIVE_ON_RESP_PORT);
+          return;
+        }
+      }
+      this.parser.write(chunk);
+      if (this.parser.bufferedBytes === 0) this.partialSince = 0;
+      else if (this.partialSince === 0) this.partialSince = Date.now();
+    });
+    socket.on('error', () => socket.destroy());
+  }
+
+  /**
+   * Called about once a second: closes a connection that has not authenticated within the
+   * handshake timeout, has been sending one command for longer than the frame timeout
+   * (slowloris), or has been idle, owed nothing, past the idle timeout (Redis's `timeout`).
+   */
+  checkTimeouts(now: number): void {
+    if (this.replies.closing || this.socket.destroyed) return;
+    const t = this.server.timeouts;
+    if (this.commands !== this.commandsAtCheck) {
+      this.commandsAtCheck = this.commands;
+      this.activeAt = now;
+    }
+    let reason: string | null = null;
+    if (!this.authed && t.handshakeMs > 0 && now - this.openedAt > t.handshakeMs) {
+      reason = `not authenticated within ${t.handshakeMs} ms`;
+    } else if (t.frameMs > 0 && this.partialSince !== 0 && !this.socket.isPaused() && now - this.partialSince > t.frameMs) {
+      reason = `a command took more than ${t.frameMs} ms to arrive`;
+    } else if (t.idleMs > 0 && this.replies.pending === 0 && now - this.activeAt > t.idleMs) {
+      // Redis closes idle clients without a word; clients reconnect.
+      this.server.logger.debug(`RESP client ${this.address} idle for more than ${t.idleMs} ms: closing it`);
+      this.socket.destroy();
+      return;
+    }
+    if (reason === null) return;
+    this.server.logger.warn(`RESP client ${this.address}: ${reason}: closing it`);
+    this.errorThenClose(reason);
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /** The connection authenticated (AUTH or HELLO ... AUTH): the configured limits apply. */
+  login(): void {
+    this.authed = true;
+    this.parser.login();
+  }
+
+  /** `-ERR message` in turn, after every earlier reply (as Redis does), then the connection closes. */
+  private errorThenClose(message: string): void {
+    const slot = this.replies.reserve(SHAPE_DONE);
+    this.replies.close();
+    this.replies.fill(slot, R.error(`ERR ${message}`));
+  }
+
+  private command(args: Buffer[]): void {
+    this.commands++;
+    if (this.replies.closing || args.length === 0) return;
+    const a0 = args[0];
+    const name = a0.toString('latin1').toLowerCase();
+    const slot = this.replies.reserve(SHAPE_DONE);
+    const done: Done = (reply) => this.replies.fill(slot, reply);
+    // QUIT: answer it, then close once every earlier reply has been written.
+    if (name === 'quit') this.replies.close();
+    const cmd = RESP_COMMANDS.get(name);
+    if (!this.authed && (cmd === undefined || !cmd.preAuth)) {
+      done(R.error('NOAUTH Authentication required.'));
+      return;
+    }
+    if (cmd === undefined) {
+      const shown = args
+        .slice(1, 4)
+        .map((a) => `'${a.toString('utf8').slice(0, 64)}'`)
+        .join(' ');
+      done(R.error(`ERR unknown command '${a0.toString('utf8').slice(0, 128)}', with args beginning with: ${shown}`));
+      return;
+    }
+    if (args.length < cmd.arity[0] || args.length > cmd.arity[1]) {
+      done(wrongArity(args));
+      return;
+    }
+    try {
+      cmd.run(this, args, done);
+    } catch (err) {
+      done(R.errorReply(err));
+    }
+  }
+
+  /**
+   * The parser's fast path: GET KEY (no value) or SET KEY VALUE, the key being bytes
+   * start..end of data. The key is checked here, the rest by the router. Before AUTH, or
+   * once closing, the command goes the generic way (false).
+   */
+  private fastGetOrSet(data: Buffer, start: number, end: number, value: Buffer | undefined): boolean {
+    if (!this.authed || this.replies.closing) return false;
+    this.commands++;
+    const slot = this.replies.reserve(value === undefined ? SHAPE_BULK : SHAPE_SET);
+    let k: string;
+    try {
+      k = keyIn(data, start, end);
+    } catch (err) {
+      this.replies.fill(slot, R.errorReply(err));
+      return true;
+    }
+    this.execute(value === undefined ? [Op.GET, 0, k] : [Op.SET, 0, k, value], this.replies, slot);
+    return true;
+  }
+
+  // ---- the router ----------------------------------------------------------------------
+
+  /**
+   * The one way to the router: native request `msg` = [op, 0, ...args], exactly as a native
+   * client sends it (the id is unused); the answer goes to sink.reply(tag, ...).
+   */
+  execute(msg: unknown[], sink: ReplySink, tag: number): void {
+    this.server.backend.execute(msg[0] as number, msg, 2, sink, tag);
+  }
+
+  /** The router's status (INFO). */
+  status(): RouterStatus {
+    return this.server.backend.status();
+  }
+
+  /** Runs native request `msg` ([op, 0, ...args]); `map` turns its value into the RESP reply. */
+  call(msg: unknown[], done: Done, map: (value: unknown) => Buffer): void {
+    this.execute(
+      msg,
+      new CallbackSink((err, value) => {
+        if (err) done(R.errorReply(err));
+        else {
+          try {
+            done(map(value));
+          } catch (e) {
+            done(R.errorReply(e));
+          }
+        }
+      }),
+      0,
+    );
+  }
+
+  /** Runs native request `msg` ([op, 0, ...args]) and resolves with its value (for multi-step commands). */
+  request(msg: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.execute(msg, new CallbackSink((err, value) => (err ? reject(err) : resolve(value))), 0);
+    });
+  }
+}
