@@ -9,6 +9,7 @@ const scripts = [
   ['native.js', ['--connections', '4', '--pipeline', '16', '--replicas', '2', '--reads', '0.5', '--duration', '10']],
   ['redis-compare.js', []],
   ['resync.js', []],
+  ['big-values.js', []],
 ];
 let failed = 0;
 for (const [script, args] of scripts) {
