@@ -28,22 +28,22 @@ import {
   type WriteOp,
   type WriteResult,
 } from '@kvndb/shared';
-import { AuthThrottle } from './auth-throttle';
-import { ClientSession, DEFAULT_SESSION_OPTIONS, type SessionHost } from './client-session';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, ServerHandshake } from './handshake';
-import { allMembersPresent, planAdoption } from './adoption';
-import { describeConflict, lineage } from './history';
-import { JoinWindow, chooseSource } from './join-window';
-import { OpsMeter } from './ops-meter';
-import { ReadBalancer } from './read-balancer';
-import { ReadRequest } from './read-request';
-import { CallbackSink, type ReplySink } from './reply-sink';
-import { DEFAULT_WATERMARKS, ReplicaLink, type LinkOwner, type Watermarks } from './replica-link';
-import { readMessage, writeOps } from './request-validator';
-import { DEFAULT_RESYNC_WINDOW, ResyncCoordinator, type ResyncHost } from './resync-coordinator';
-import { WriteBacklog } from './write-backlog';
-import { RouterState } from './router-state';
-import { ResultShape, WriteSequencer, type WriteAckPolicy } from './write-sequencer';
+import { AuthThrottle } from './admission/auth-throttle';
+import { ClientSession, DEFAULT_SESSION_OPTIONS, type SessionHost } from './admission/client-session';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, ServerHandshake } from './admission/handshake';
+import { allMembersPresent, planAdoption } from './sync/adoption';
+import { describeConflict, lineage } from './sync/history';
+import { JoinWindow, chooseSource } from './sync/join-window';
+import { OpsMeter } from './requests/ops-meter';
+import { ReadBalancer } from './reads/read-balancer';
+import { ReadRequest } from './reads/read-request';
+import { CallbackSink, type ReplySink } from './requests/reply-sink';
+import { DEFAULT_WATERMARKS, ReplicaLink, type LinkOwner, type Watermarks } from './replicas/replica-link';
+import { readMessage, writeOps } from './requests/request-validator';
+import { DEFAULT_RESYNC_WINDOW, ResyncCoordinator, type ResyncHost } from './sync/full-resync';
+import { WriteBacklog } from './writes/write-backlog';
+import { RouterState } from './sync/router-state';
+import { ResultShape, WriteSequencer, type WriteAckPolicy } from './writes/write-sequencer';
 
 export interface RouterOptions {
   /** Default '127.0.0.1' ('::1' for type tcp6). */

@@ -15,7 +15,7 @@ import {
   type RouterStatus,
 } from '@kvndb/shared';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { ReplySink } from '../reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
 import { globToRegExp, literalPrefix } from './glob';

@@ -1,5 +1,5 @@
 import { KvndbError, Op, encodeFrame, type WriteOp, type WriteResult } from '@kvndb/shared';
-import type { ReplySink } from './reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 import type { WriteBacklog } from './write-backlog';
 
 export type WriteAckPolicy = 'one' | 'majority' | 'all';

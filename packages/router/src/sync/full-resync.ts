@@ -1,5 +1,5 @@
 import { KvndbError, Op, SNAPSHOT_CHUNK_BYTES, type Logger, type ResyncProgress } from '@kvndb/shared';
-import type { ReplicaLink } from './replica-link';
+import type { ReplicaLink } from '../replicas/replica-link';
 
 /** What a full resync needs from the router. */
 export interface ResyncHost {

@@ -1,5 +1,5 @@
 import { Op, decodeBody, type KvndbError } from '@kvndb/shared';
-import type { ReplySink } from './reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 import { WriteBacklog } from './write-backlog';
 import { ResultShape, WriteSequencer, requiredAcks, type WriteAckPolicy, type WriteTarget } from './write-sequencer';
 

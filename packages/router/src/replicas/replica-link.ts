@@ -8,10 +8,10 @@ import {
   type ReplicaState,
   type WriteResult,
 } from '@kvndb/shared';
-import type { ReadRequest } from './read-request';
-import { ReadWindow } from './read-window';
-import type { ReadTarget } from './read-balancer';
-import type { WriteTarget } from './write-sequencer';
+import type { ReadRequest } from '../reads/read-request';
+import { ReadWindow } from '../reads/read-window';
+import type { ReadTarget } from '../reads/read-balancer';
+import type { WriteTarget } from '../writes/write-sequencer';
 
 /** What a link reports to the router. */
 export interface LinkOwner {

@@ -1,6 +1,6 @@
 import { ErrorCode, KvndbError, Op, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
-import type { ReplySink } from './reply-sink';
-import { REQUEST_ARITY } from './request-validator';
+import type { ReplySink } from '../requests/reply-sink';
+import { REQUEST_ARITY } from '../requests/request-validator';
 
 /** What a session needs from the router. */
 export interface SessionHost {
