@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { FrameDecoder, encodeFrame } from './codec';
 import { smallBodySize, writeSmallFrame } from './small-frame';
 import { KvndbError } from './errors';
@@ -35,6 +36,8 @@ const DISCARD_LIMIT = 64 * 1024;
 
 export interface FramedConnectionOptions {
   maxFrameBytes?: number;
+  /** How logs and errors name the peer; default the socket's "host:port". */
+  address?: string;
 }
 
 /**
@@ -45,7 +48,8 @@ export interface FramedConnectionOptions {
  * Events: 'close' (err: KvndbError | undefined), 'drain' ().
  */
 export class FramedConnection extends EventEmitter {
-  readonly socket: net.Socket;
+  /** The byte stream: a socket, or a Link's stream from any Transport. */
+  readonly socket: Duplex;
   readonly address: string;
   private handler: (msg: unknown) => void = () => {};
   /** Messages held back between hold() and the next onMessage assignment. */
@@ -76,10 +80,10 @@ export class FramedConnection extends EventEmitter {
   lastReceivedAt = monotonicMs();
   lastSentAt = monotonicMs();
 
-  constructor(socket: net.Socket, options: FramedConnectionOptions = {}) {
+  constructor(socket: Duplex, options: FramedConnectionOptions = {}) {
     super();
     this.socket = socket;
-    this.address = describeAddress(socket);
+    this.address = options.address ?? describeAddress(socket as net.Socket);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.decoder = new FrameDecoder({
       maxFrameBytes: this.maxFrameBytes,

@@ -15,7 +15,7 @@ import {
  * Turns request arguments into what the router sends on: the replica-bound message for a
  * read, the op list for a write. Anything a well-formed message can still get wrong (empty
  * key, wrong type, too large) throws BAD_REQUEST or TOO_LARGE for that request alone.
- * `msg[base]` is the first argument after the request id.
+ * Every request arrives as a whole message [op, id, ...args]: the arguments start at msg[2].
  */
 
 /** Request shapes a native client may send: [min, max] message length including op and id. */
@@ -33,28 +33,28 @@ export const REQUEST_ARITY: Readonly<Record<number, readonly [number, number]>> 
 };
 
 /** The replica-bound message [op, 0, ...args] for GET, HAS, MGET or KEYS (the link sets the id). */
-export function readMessage(op: number, msg: readonly unknown[], base: number, limits: Limits): unknown[] {
+export function readMessage(op: number, msg: readonly unknown[], limits: Limits): unknown[] {
   switch (op) {
     case Op.GET:
     case Op.HAS: {
-      const key = msg[base];
+      const key = msg[2];
       checkKey(key, limits);
-      // A message that is already [op, id, key] (native GET, or the RESP front door's) is
+      // A message that is exactly [op, id, key] (native GET, or the RESP front door's) is
       // reused as the replica-bound one: the caller keeps its id, the link writes its own.
-      if (base === 2 && msg.length === 3 && msg[0] === op) return msg as unknown[];
+      if (msg.length === 3) return msg as unknown[];
       return [op, 0, key];
     }
     case Op.MGET: {
-      const keys = msg[base];
+      const keys = msg[2];
       if (!Array.isArray(keys)) throw KvndbError.badRequest(`MGET needs an array of keys, got ${describe(keys)}`);
       for (let i = 0; i < keys.length; i++) checkKey(keys[i], limits);
       return [op, 0, keys];
     }
     case Op.KEYS: {
-      const prefix = msg[base] ?? '';
+      const prefix = msg[2] ?? '';
       if (typeof prefix !== 'string') throw KvndbError.badRequest(`KEYS prefix must be a string, got ${describe(prefix)}`);
       checkLength('prefix', prefix, limits);
-      const rawLimit = msg[base + 1];
+      const rawLimit = msg[3];
       let limit = DEFAULT_KEYS_LIMIT;
       if (rawLimit !== null && rawLimit !== undefined) {
         if (typeof rawLimit !== 'number' || !Number.isInteger(rawLimit)) {
@@ -62,7 +62,7 @@ export function readMessage(op: number, msg: readonly unknown[], base: number, l
         }
         limit = Math.min(MAX_KEYS_LIMIT, Math.max(1, rawLimit));
       }
-      const cursor = msg[base + 2] ?? null;
+      const cursor = msg[4] ?? null;
       if (cursor !== null) {
         if (typeof cursor !== 'string') throw KvndbError.badRequest(`KEYS cursor must be a string or nil, got ${describe(cursor)}`);
         checkLength('cursor', cursor, limits);
@@ -75,17 +75,17 @@ export function readMessage(op: number, msg: readonly unknown[], base: number, l
 }
 
 /** The WRITE op list for SET, DEL, MSET or BATCH. */
-export function writeOps(op: number, msg: readonly unknown[], base: number, limits: Limits): WriteOp[] {
+export function writeOps(op: number, msg: readonly unknown[], limits: Limits): WriteOp[] {
   switch (op) {
     case Op.SET:
-      return [setOp(msg[base], msg[base + 1], msg[base + 2], limits)];
+      return [setOp(msg[2], msg[3], msg[4], limits)];
     case Op.DEL: {
-      const key = msg[base];
+      const key = msg[2];
       checkKey(key, limits);
       return [['d', key]];
     }
     case Op.MSET: {
-      const pairs = msg[base];
+      const pairs = msg[2];
       if (!Array.isArray(pairs)) throw KvndbError.badRequest(`MSET needs an array of [key, value] pairs, got ${describe(pairs)}`);
       if (pairs.length === 0) throw KvndbError.badRequest('MSET needs at least one [key, value] pair');
       const ops: WriteOp[] = new Array(pairs.length);
@@ -97,7 +97,7 @@ export function writeOps(op: number, msg: readonly unknown[], base: number, limi
       return ops;
     }
     case Op.BATCH: {
-      const list = msg[base];
+      const list = msg[2];
       if (!Array.isArray(list)) throw KvndbError.badRequest(`BATCH needs an array of ops, got ${describe(list)}`);
       if (list.length === 0) throw KvndbError.badRequest('BATCH needs at least one op');
       const ops: WriteOp[] = new Array(list.length);

@@ -23,8 +23,8 @@ import { globToRegExp, literalPrefix } from './glob';
 /** What the RESP front door needs from the router: the same dispatch native clients use. */
 export interface RespBackend {
   dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void;
-  /** The same, answering through a sink: `args` are msg[base...], the answer goes to sink.reply(tag, ...). */
-  execute(op: number, msg: unknown[], base: number, sink: ReplySink, tag: number): void;
+  /** The same, answering through a sink: `msg` is [op, 0, ...args], the answer goes to sink.reply(tag, ...). */
+  execute(msg: unknown[], sink: ReplySink, tag: number): void;
   status(): RouterStatus;
 }
 
@@ -317,8 +317,8 @@ class RespSession implements ReplySink {
       this.fill(slot, errorReply(err));
       return true;
     }
-    if (value === undefined) this.server.backend.execute(Op.GET, [Op.GET, 0, k], 2, this, slot);
-    else this.server.backend.execute(Op.SET, [k, value], 0, this, slot);
+    if (value === undefined) this.server.backend.execute([Op.GET, 0, k], this, slot);
+    else this.server.backend.execute([Op.SET, 0, k, value], this, slot);
     return true;
   }
 

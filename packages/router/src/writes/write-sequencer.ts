@@ -154,8 +154,12 @@ export class WriteSequencer {
     return seq;
   }
 
-  /** A replica applied write `seq` with these results. */
+  /**
+   * A replica applied write `seq` with these results: its link hands every WRITE_ACK here.
+   * Throws PROTOCOL_ERROR for a write that was never sequenced.
+   */
   ack(targetId: number, seq: number, results: WriteResult[]): void {
+    if (seq > this.currentSeq) throw KvndbError.protocol(`WRITE_ACK for write ${seq}, which was never sent (the last is ${this.currentSeq})`);
     const prev = this.ackedUpTo.get(targetId);
     if (prev === undefined || seq > prev) this.ackedUpTo.set(targetId, seq);
     const w = this.pendingAt(seq);
