@@ -100,9 +100,8 @@ export class Router extends EventEmitter {
       logger,
       onWindowClosed: () => this.requests.release(),
     }));
-    this.requests = new RequestDispatcher(c.limits, reads, new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas), () =>
-      this.status(),
-    );
+    const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas);
+    this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status());
     this.admission = new Admission({
       clientSecret: c.clientSecret,
       replicaSecret: c.replicaSecret,
