@@ -1,8 +1,7 @@
 import {
-  DEFAULT_KEYS_LIMIT,
+  COMMANDS_BY_OP,
   ErrorCode,
   KvndbError,
-  MAX_KEYS_LIMIT,
   FRAME_HEADER_BYTES,
   Op,
   encodeLatin1BinFrame,
@@ -251,38 +250,11 @@ export class ReplicaSession {
     this.conn.send([Op.RESULT, id, value]);
   }
 
+  /** A read's answer from the store, as its command defines it (shared/commands). */
   private read(msg: unknown[]): unknown {
-    switch (msg[0]) {
-      case Op.GET: {
-        const k = key(msg[2]);
-        return this.store.getStored(k) ?? null;
-      }
-      case Op.HAS:
-        return this.store.has(key(msg[2]));
-      case Op.MGET: {
-        const keys = msg[2];
-        if (!Array.isArray(keys)) throw KvndbError.badRequest(`MGET needs an array of keys, got ${describe(keys)}`);
-        const values = new Array<Buffer | null>(keys.length);
-        for (let i = 0; i < keys.length; i++) values[i] = this.store.get(key(keys[i])) ?? null;
-        return values;
-      }
-      case Op.KEYS: {
-        const prefix = msg[2] ?? '';
-        const limit = msg[3] ?? DEFAULT_KEYS_LIMIT;
-        const cursor = msg[4] ?? null;
-        if (typeof prefix !== 'string') throw KvndbError.badRequest(`KEYS prefix must be a string, got ${describe(prefix)}`);
-        if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_KEYS_LIMIT) {
-          throw KvndbError.badRequest(`KEYS limit must be an integer from 1 to ${MAX_KEYS_LIMIT}`);
-        }
-        if (cursor !== null && typeof cursor !== 'string') {
-          throw KvndbError.badRequest(`KEYS cursor must be a string or nil, got ${describe(cursor)}`);
-        }
-        const keys = this.store.scan(prefix, cursor, limit);
-        return [keys, keys.length === limit ? keys[keys.length - 1] : null];
-      }
-      default:
-        return 'PONG';
-    }
+    const command = COMMANDS_BY_OP[msg[0] as number];
+    if (command?.serve === undefined) throw KvndbError.badRequest(`${OP_NAMES[msg[0] as number]} is not a read`);
+    return command.serve(this.store, msg);
   }
 
   private onSyncStart(msg: unknown[]): void {
@@ -495,9 +467,4 @@ export class ReplicaSession {
 export function wouldDiscardWrites(own: StoredPosition, epoch: number, seq: number): boolean {
   if (own.seq === 0) return false;
   return seq < own.seq || (seq === own.seq && epoch !== own.epoch);
-}
-
-function key(k: unknown): string {
-  if (typeof k !== 'string' || k.length === 0) throw KvndbError.badRequest(`key must be a non-empty string, got ${describe(k)}`);
-  return k;
 }

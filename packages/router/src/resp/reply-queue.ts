@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { KvndbError } from '@kvndb/shared';
-import type { ReplySink } from '../reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 import * as R from './resp-encoder';
 
 /** How reply() turns a router answer into RESP for a fast-path command. */

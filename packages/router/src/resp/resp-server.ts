@@ -9,7 +9,7 @@ import {
   type Logger,
   type RouterStatus,
 } from '@kvndb/shared';
-import type { ReplySink } from '../reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 import * as R from './resp-encoder';
 import { RespSession } from './resp-session';
 
@@ -20,8 +20,8 @@ export { PRE_AUTH_MAX_ARGS, PRE_AUTH_MAX_BULK_BYTES } from './resp-session';
  * the status INFO shows. Only RespSession.execute() and RespSession.status() call it.
  */
 export interface RespBackend {
-  /** Run native request `msg` ([op, id, ...args], arguments from msg[base]); the answer goes to sink.reply(tag, ...). */
-  execute(op: number, msg: unknown[], base: number, sink: ReplySink, tag: number): void;
+  /** A full native request [op, id, ...args]; the answer goes to sink.reply(tag, ...). */
+  execute(msg: unknown[], sink: ReplySink, tag: number): void;
   status(): RouterStatus;
 }
 

@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import { describeAddress, Op, type RouterStatus } from '@kvndb/shared';
-import { CallbackSink, type ReplySink } from '../reply-sink';
+import { CallbackSink, type ReplySink } from '../requests/reply-sink';
 import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
 import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_SET } from './reply-queue';
@@ -191,7 +191,7 @@ export class RespSession {
    * client sends it (the id is unused); the answer goes to sink.reply(tag, ...).
    */
   execute(msg: unknown[], sink: ReplySink, tag: number): void {
-    this.server.backend.execute(msg[0] as number, msg, 2, sink, tag);
+    this.server.backend.execute(msg, sink, tag);
   }
 
   /** The router's status (INFO). */

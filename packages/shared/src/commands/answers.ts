@@ -48,7 +48,7 @@ export function writeResult(v: unknown): WriteResult {
   throw bad('a write', v);
 }
 
-export function nothing(): undefined {
+export function nothing(_value?: unknown): undefined {
   return undefined;
 }
 

@@ -42,7 +42,7 @@ export function parseFlags(raw: unknown): SetFlags | undefined {
 
 /** A key as a replica receives it (the router checked its size): only its type is checked again. */
 export function keyArg(v: unknown): string {
-  if (typeof v !== 'string') throw KvndbError.badRequest(`key must be a string, got ${describe(v)}`);
+  if (typeof v !== 'string' || v.length === 0) throw KvndbError.badRequest(`key must be a non-empty string, got ${describe(v)}`);
   return v;
 }
 

@@ -1,3 +1,4 @@
+import type { StoredBytes } from '../codec/latin1-bytes';
 import type { Limits } from '../protocol/limits';
 import type { WriteOp } from '../protocol/types';
 
@@ -39,9 +40,10 @@ export type Answer = (typeof Answer)[keyof typeof Answer];
 
 /** What a replica's store offers to reads. */
 export interface ReadStore {
-  /** The value, or undefined. A store may give a string holding the bytes as Latin-1 (see Store.getStored). */
-  get(key: string): Uint8Array | undefined;
-  getStored?(key: string): Uint8Array | string | undefined;
+  /** The value, or undefined. */
+  get(key: string): Buffer | undefined;
+  /** The same, or the bytes as Latin1Bytes where the store keeps them so (the replica frames those without a copy). */
+  getStored(key: string): StoredBytes | undefined;
   has(key: string): boolean;
   /** Up to `limit` keys starting with `prefix` after `after`, in code point order. */
   scan(prefix: string, after: string | null, limit: number): string[];

@@ -3,6 +3,7 @@ import { ErrorCode, KvndbError } from '../protocol/errors';
 import type { Limits } from '../protocol/limits';
 import { Op } from '../protocol/opcodes';
 import type { ReadStore } from './command';
+import type { Latin1Bytes } from '../codec/latin1-bytes';
 import { get } from './get';
 
 const LIMITS: Limits = { maxKeyBytes: 16, maxValueBytes: 32, maxFrameBytes: 1024 };
@@ -25,11 +26,11 @@ function wire(msg: unknown, id = 7): unknown[] {
   return out[0] as unknown[];
 }
 
-function store(entries: Record<string, string>, stored?: (key: string) => string | undefined): ReadStore {
+function store(entries: Record<string, string>, stored?: (key: string) => Latin1Bytes | undefined): ReadStore {
   const m = new Map(Object.entries(entries).map(([k, v]) => [k, Buffer.from(v)]));
   return {
     get: (k) => m.get(k),
-    ...(stored ? { getStored: stored } : {}),
+    getStored: stored ?? ((k) => m.get(k)),
     has: (k) => m.has(k),
     scan: () => [],
   };
@@ -60,7 +61,7 @@ describe('GET', () => {
     const s = store({ a: 'one' });
     expect(get.serve(s, [Op.GET, 1, 'a'])).toEqual(Buffer.from('one'));
     expect(get.serve(s, [Op.GET, 1, 'missing'])).toBeNull();
-    const latin1 = store({ a: 'one' }, (k) => (k === 'a' ? 'stored-one' : undefined));
+    const latin1 = store({ a: 'one' }, (k) => (k === 'a' ? ('stored-one' as Latin1Bytes) : undefined));
     expect(get.serve(latin1, [Op.GET, 1, 'a'])).toBe('stored-one');
     expect(get.serve(latin1, [Op.GET, 1, 'b'])).toBeNull();
     expect(thrown(() => get.serve(s, [Op.GET, 1, 5])).code).toBe(ErrorCode.BAD_REQUEST);

@@ -23,8 +23,8 @@ export const get = {
   },
   serve(store: ReadStore, msg: unknown[]): unknown {
     const key = keyArg(msg[2]);
-    // A store that keeps strings as Latin-1 text gives them as such: the replica frames them without a copy.
-    return (store.getStored ? store.getStored(key) : store.get(key)) ?? null;
+    // Latin1Bytes from a store that keeps values so: the replica frames them without a copy.
+    return store.getStored(key) ?? null;
   },
   methods: {
     /** The value as a UTF-8 string, or null. */

@@ -26,7 +26,7 @@ function wire(msg: unknown, id = 7): unknown[] {
 }
 
 const keys = new Set(['a', 'b']);
-const store: ReadStore = { get: () => undefined, has: (k) => keys.has(k), scan: () => [] };
+const store: ReadStore = { get: () => undefined, getStored: () => undefined, has: (k) => keys.has(k), scan: () => [] };
 
 describe('HAS', () => {
   test('the request passes the router unchanged; it is a retryable read', () => {

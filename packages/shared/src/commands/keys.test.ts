@@ -38,6 +38,7 @@ function store(...ks: string[]): ReadStore {
   const sorted = [...ks].sort(cmp);
   return {
     get: () => undefined,
+    getStored: () => undefined,
     has: (k) => ks.includes(k),
     scan: (prefix, after, limit) => sorted.filter((k) => k.startsWith(prefix) && (after === null || cmp(k, after) > 0)).slice(0, limit),
   };

@@ -26,7 +26,7 @@ function wire(msg: unknown, id = 7): unknown[] {
 }
 
 const data = new Map([['a', Buffer.from('1')], ['c', Buffer.from('3')]]);
-const store: ReadStore = { get: (k) => data.get(k), has: (k) => data.has(k), scan: () => [] };
+const store: ReadStore = { get: (k) => data.get(k), getStored: (k) => data.get(k), has: (k) => data.has(k), scan: () => [] };
 
 describe('MGET', () => {
   test.each(['mget', 'mgetBuffer'] as const)('%s: the request passes the router; a retryable read', (name) => {

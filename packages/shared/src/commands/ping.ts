@@ -9,6 +9,8 @@ export const ping = {
   arity: [2, 2],
   route: 'router',
   summary: 'round trip to the router',
+  // The router PINGs a quiet replica (heartbeat.ts); the replica answers it here.
+  serve: () => 'PONG',
   methods: {
     ping: { request: () => [Op.PING, 0], decode: nothing, retryable: true },
   },

@@ -18,9 +18,13 @@ describe('router-answered commands', () => {
     for (const c of [ping, status]) {
       expect(c.route).toBe('router');
       expect(c).not.toHaveProperty('toRead');
-      expect(c).not.toHaveProperty('serve');
       expect(c).not.toHaveProperty('toWrite');
     }
+    expect(status).not.toHaveProperty('serve');
+  });
+
+  test("a replica answers the router's heartbeat PING with PONG", () => {
+    expect(ping.serve()).toBe('PONG');
   });
 
   test('ping: [PING, id], retryable, resolves with undefined whatever the answer', () => {

@@ -1,7 +1,8 @@
 import { Op, decodeBody, type KvndbError } from '@kvndb/shared';
-import type { ReplySink } from './reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 import { WriteBacklog } from './write-backlog';
-import { ResultShape, WriteSequencer, requiredAcks, type WriteAckPolicy, type WriteTarget } from './write-sequencer';
+import { Answer } from '@kvndb/shared';
+import { WriteSequencer, requiredAcks, type WriteAckPolicy, type WriteTarget } from './write-sequencer';
 
 class FakeReplica implements WriteTarget {
   readonly frames: Buffer[] = [];
@@ -14,9 +15,9 @@ class FakeReplica implements WriteTarget {
   }
 }
 
-type Answer = { tag: number; err: KvndbError | null; value?: unknown };
-function sink(): ReplySink & { answers: Answer[] } {
-  const answers: Answer[] = [];
+type Reply = { tag: number; err: KvndbError | null; value?: unknown };
+function sink(): ReplySink & { answers: Reply[] } {
+  const answers: Reply[] = [];
   return { answers, reply: (tag, err, value) => answers.push({ tag, err, value }) };
 }
 
@@ -41,8 +42,8 @@ describe('WriteSequencer', () => {
 
   test('assigns consecutive seqs in the epoch, encodes once, sends the same frame to all and keeps it in the backlog', () => {
     const { seq, reps, ids, s, backlog } = setup('one', 3);
-    expect(seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1)).toBe(101);
-    expect(seq.sequence([['d', 'a']], reps, ids, ResultShape.First, s, 2)).toBe(102);
+    expect(seq.sequence([set('a')], reps, ids, Answer.First, s, 1)).toBe(101);
+    expect(seq.sequence([['d', 'a']], reps, ids, Answer.First, s, 2)).toBe(102);
     expect(seq.seq).toBe(102);
     for (const r of reps) {
       expect(r.decoded()).toEqual([
@@ -63,7 +64,7 @@ describe('WriteSequencer', () => {
 
   test('majority: answers after floor(n/2)+1 acks with the first ack results', () => {
     const { seq, reps, ids, s } = setup('majority', 3);
-    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 9);
+    seq.sequence([set('a')], reps, ids, Answer.First, s, 9);
     seq.ack(1, 101, [true]);
     expect(s.answers).toHaveLength(0);
     seq.ack(1, 101, [true]); // the same replica twice would be a bug there; order of others decides
@@ -76,12 +77,12 @@ describe('WriteSequencer', () => {
 
   test('one and all', () => {
     const one = setup('one', 3);
-    one.seq.sequence([set('a')], one.reps, one.ids, ResultShape.First, one.s, 1);
+    one.seq.sequence([set('a')], one.reps, one.ids, Answer.First, one.s, 1);
     one.seq.ack(2, 101, [true]);
     expect(one.s.answers).toEqual([{ tag: 1, err: null, value: true }]);
 
     const all = setup('all', 3);
-    all.seq.sequence([set('a'), ['d', 'b']], all.reps, all.ids, ResultShape.All, all.s, 1);
+    all.seq.sequence([set('a'), ['d', 'b']], all.reps, all.ids, Answer.All, all.s, 1);
     all.seq.ack(1, 101, [true, false]);
     all.seq.ack(2, 101, [true, false]);
     expect(all.s.answers).toHaveLength(0);
@@ -91,7 +92,7 @@ describe('WriteSequencer', () => {
 
   test('MSET answers nil; acks from replicas that were not targets do not count', () => {
     const { seq, reps, ids, s } = setup('all', 2);
-    seq.sequence([set('a'), set('b')], reps, ids, ResultShape.Nil, s, 3);
+    seq.sequence([set('a'), set('b')], reps, ids, Answer.Nil, s, 3);
     seq.ack(99, 101, [true, true]);
     seq.ack(1, 101, [true, true]);
     expect(s.answers).toHaveLength(0);
@@ -101,7 +102,7 @@ describe('WriteSequencer', () => {
 
   test('lagging replicas receive the write but only counted ones make the policy', () => {
     const { seq, reps, s } = setup('all', 3);
-    seq.sequence([set('a')], reps, [1], ResultShape.First, s, 1);
+    seq.sequence([set('a')], reps, [1], Answer.First, s, 1);
     expect(reps[2].frames).toHaveLength(1);
     seq.ack(1, 101, [true]);
     expect(s.answers).toEqual([{ tag: 1, err: null, value: true }]);
@@ -110,9 +111,9 @@ describe('WriteSequencer', () => {
   test('times out with {applied, required}', () => {
     jest.useFakeTimers();
     const { seq, reps, ids, s } = setup('all', 3, 1000);
-    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1);
+    seq.sequence([set('a')], reps, ids, Answer.First, s, 1);
     jest.advanceTimersByTime(500);
-    seq.sequence([set('b')], reps, ids, ResultShape.First, s, 2);
+    seq.sequence([set('b')], reps, ids, Answer.First, s, 2);
     seq.ack(1, 101, [true]);
     seq.ack(2, 101, [true]);
     jest.advanceTimersByTime(600);
@@ -128,8 +129,8 @@ describe('WriteSequencer', () => {
 
   test('replica loss fails writes that can no longer reach the requirement, keeps the others', () => {
     const { seq, reps, ids, s } = setup('majority', 3);
-    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1); // 101
-    seq.sequence([set('b')], reps, ids, ResultShape.First, s, 2); // 102
+    seq.sequence([set('a')], reps, ids, Answer.First, s, 1); // 101
+    seq.sequence([set('b')], reps, ids, Answer.First, s, 2); // 102
     seq.ack(1, 101, [true]);
     seq.targetLost(3); // 101: 1 acked + 1 reachable >= 2; 102: 2 reachable >= 2
     expect(s.answers).toHaveLength(0);
@@ -143,7 +144,7 @@ describe('WriteSequencer', () => {
 
   test('a lost replica that had already acknowledged still counts', () => {
     const { seq, reps, ids, s } = setup('all', 2);
-    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 1);
+    seq.sequence([set('a')], reps, ids, Answer.First, s, 1);
     seq.ack(1, 101, [true]);
     seq.targetLost(1);
     expect(s.answers).toHaveLength(0);
@@ -156,9 +157,9 @@ describe('WriteSequencer', () => {
     const seq = new WriteSequencer({ writeAck: 'one', timeoutMs: 1000, backlog, maxFrameBytes: 100 });
     seq.startEpoch(1, 0);
     const s = sink();
-    expect(seq.sequence([set('a')], [], [], ResultShape.First, s, 1)).toBe(0);
+    expect(seq.sequence([set('a')], [], [], Answer.First, s, 1)).toBe(0);
     expect(s.answers[0].err?.code).toBe('NO_REPLICAS');
-    expect(() => seq.sequence([['s', 'k', Buffer.alloc(200)]], [new FakeReplica(1)], [1], ResultShape.First, s, 2)).toThrow(
+    expect(() => seq.sequence([['s', 'k', Buffer.alloc(200)]], [new FakeReplica(1)], [1], Answer.First, s, 2)).toThrow(
       expect.objectContaining({ code: 'TOO_LARGE' }),
     );
     expect(seq.seq).toBe(0);
@@ -171,8 +172,8 @@ describe('WriteSequencer', () => {
     const random = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const seqs: number[] = [];
     for (let tag = 1; tag <= 5000; tag++) {
-      if (tag % 97 === 0) seq.sequence([], reps, ids, ResultShape.Nil, null, 0);
-      seqs.push(seq.sequence([set(`k${tag}`)], reps, ids, ResultShape.First, s, tag));
+      if (tag % 97 === 0) seq.sequence([], reps, ids, Answer.Nil, null, 0);
+      seqs.push(seq.sequence([set(`k${tag}`)], reps, ids, Answer.First, s, tag));
     }
     expect(seq.pendingCount).toBe(5000);
     for (const n of seqs) seq.ack(1, n, [n]);
@@ -198,14 +199,14 @@ describe('WriteSequencer', () => {
     jest.useFakeTimers();
     const { seq, reps, ids, s } = setup('one', 1, 1000);
     // Ten writes ahead of the stuck one finish first, so the ring's head is not at slot 0 when it grows.
-    const early = Array.from({ length: 10 }, (_, i) => seq.sequence([set(`e${i}`)], reps, ids, ResultShape.First, s, -1));
-    const stuck = seq.sequence([set('stuck')], reps, ids, ResultShape.First, s, 0);
+    const early = Array.from({ length: 10 }, (_, i) => seq.sequence([set(`e${i}`)], reps, ids, Answer.First, s, -1));
+    const stuck = seq.sequence([set('stuck')], reps, ids, Answer.First, s, 0);
     for (const n of early) seq.ack(1, n, [true]);
     s.answers.length = 0;
     // Each write is acknowledged 100 writes later, so a hundred are in flight whenever the ring grows.
     const inFlight: number[] = [];
     for (let tag = 1; tag <= 3000; tag++) {
-      inFlight.push(seq.sequence([set(`k${tag}`)], reps, ids, ResultShape.First, s, tag));
+      inFlight.push(seq.sequence([set(`k${tag}`)], reps, ids, Answer.First, s, tag));
       if (inFlight.length > 100) seq.ack(1, inFlight.shift() as number, [tag]);
     }
     for (const n of inFlight) seq.ack(1, n, [0]);
@@ -216,7 +217,7 @@ describe('WriteSequencer', () => {
     expect(s.answers[3000]).toMatchObject({ tag: 0, err: expect.objectContaining({ code: 'TIMEOUT' }) });
     expect(seq.pendingCount).toBe(0);
     // And the sequencer carries on from an empty ring.
-    const next = seq.sequence([set('after')], reps, ids, ResultShape.First, s, 9);
+    const next = seq.sequence([set('after')], reps, ids, Answer.First, s, 9);
     expect(next).toBe(stuck + 3001);
     seq.ack(1, next, [true]);
     expect(s.answers[3001]).toEqual({ tag: 9, err: null, value: true });
@@ -231,7 +232,7 @@ describe('WriteSequencer', () => {
         if (tag === 1) seq.failAll(Object.assign(new Error('x'), { code: 'SHUTTING_DOWN' }) as unknown as KvndbError);
       },
     };
-    for (let tag = 1; tag <= 3; tag++) seq.sequence([set(`k${tag}`)], reps, ids, ResultShape.First, s, tag);
+    for (let tag = 1; tag <= 3; tag++) seq.sequence([set(`k${tag}`)], reps, ids, Answer.First, s, tag);
     seq.targetLost(2);
     expect(answers).toEqual([
       [1, 'TIMEOUT'],
@@ -246,9 +247,9 @@ describe('WriteSequencer', () => {
 
   test('an epoch marker is sequenced without a client and failAll answers every pending write', () => {
     const { seq, reps, ids, s } = setup('all', 2);
-    expect(seq.sequence([], reps, ids, ResultShape.Nil, null, 0)).toBe(101);
+    expect(seq.sequence([], reps, ids, Answer.Nil, null, 0)).toBe(101);
     expect(seq.pendingCount).toBe(0);
-    seq.sequence([set('a')], reps, ids, ResultShape.First, s, 5);
+    seq.sequence([set('a')], reps, ids, Answer.First, s, 5);
     seq.failAll(Object.assign(new Error('x'), { code: 'SHUTTING_DOWN' }) as unknown as KvndbError);
     expect(s.answers.map((a) => [a.tag, a.err?.code])).toEqual([[5, 'SHUTTING_DOWN']]);
   });

@@ -1,4 +1,4 @@
-import type { ReplySink } from './reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 
 /**
  * A read on its way to a replica. `msg` is the replica-bound message, [op, id, ...args];

@@ -8,16 +8,23 @@ import {
   type ReplicaState,
   type WriteResult,
 } from '@kvndb/shared';
-import type { ReadRequest } from './read-request';
-import { ReadWindow } from './read-window';
-import type { ReadTarget } from './read-balancer';
-import type { WriteTarget } from './write-sequencer';
+import type { ReadRequest } from '../reads/read-request';
+import { ReadWindow } from '../reads/read-window';
+import type { ReadTarget } from '../reads/read-balancer';
+import type { WriteTarget } from '../writes/write-sequencer';
 
-/** What a link reports to the router. */
-export interface LinkOwner {
-  linkStateChanged(link: ReplicaLink, previous: ReplicaState): void;
-  writeAcked(link: ReplicaLink, seq: number, results: WriteResult[]): void;
-  snapshotMessage(link: ReplicaLink, msg: unknown[]): void;
+/**
+ * Who receives what a replica sends, each straight from the link: acknowledgements go to
+ * the write sequencer, snapshot messages to the full resync, state changes to the replica
+ * set. Read answers go to each read's own sink.
+ */
+export interface LinkReceivers {
+  /** WRITE_ACK and each entry of WRITE_ACKS (the write sequencer). */
+  readonly acks: { ack(replicaId: number, seq: number, results: WriteResult[]): void };
+  /** SNAPSHOT_CHUNK / END / ACK / ABORT (the full resync). */
+  readonly snapshots: { handle(link: ReplicaLink, msg: unknown[]): void };
+  /** The link's state changed (the replica set). */
+  stateChanged(link: ReplicaLink, previous: ReplicaState): void;
 }
 
 /** Outgoing-buffer thresholds for a replica (bytes queued but not yet taken by the kernel). */
@@ -71,7 +78,7 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
     readonly id: number,
     readonly conn: FramedConnection,
     hello: ReplicaHelloInfo,
-    private readonly owner: LinkOwner,
+    private readonly receivers: LinkReceivers,
     private readonly watermarks: Watermarks,
     private readonly logger: Logger,
   ) {
@@ -107,7 +114,7 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
     if (state === this.state) return;
     const previous = this.state;
     this.state = state;
-    this.owner.linkStateChanged(this, previous);
+    this.receivers.stateChanged(this, previous);
   }
 
   sendWrite(frame: Buffer): void {
@@ -141,7 +148,7 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
       throw KvndbError.protocol(`WRITE_ACK ${seq}: result ${i} is not a write result`);
     }
     if (seq > this.ackedSeq || this.state === 'syncing' || this.state === 'joining') this.ackedSeq = seq;
-    this.owner.writeAcked(this, seq, results as WriteResult[]);
+    this.receivers.acks.ack(this.id, seq, results as WriteResult[]);
   }
 
   /** Reads still waiting for this replica's answer (taken away: the link is gone). */
@@ -244,7 +251,7 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
       case Op.SNAPSHOT_END:
       case Op.SNAPSHOT_ACK:
       case Op.SNAPSHOT_ABORT:
-        this.owner.snapshotMessage(this, msg);
+        this.receivers.snapshots.handle(this, msg);
         return;
       case Op.PING:
         this.conn.send([Op.RESULT, msg[1], 'PONG']);

@@ -1,7 +1,7 @@
 import { KvndbError } from '@kvndb/shared';
 import { MAX_READ_ATTEMPTS, ReadBalancer, type ReadTarget } from './read-balancer';
 import { ReadRequest } from './read-request';
-import type { ReplySink } from './reply-sink';
+import type { ReplySink } from '../requests/reply-sink';
 
 class FakeTarget implements ReadTarget {
   inflightReads = 0;

@@ -1,11 +1,10 @@
-import { ErrorCode, KvndbError, Op, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
-import type { ReplySink } from './reply-sink';
-import { REQUEST_ARITY } from './request-validator';
+import { COMMANDS_BY_OP, ErrorCode, KvndbError, Op, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
+import type { ReplySink } from '../requests/reply-sink';
 
-/** What a session needs from the router. */
-export interface SessionHost {
-  /** Run request `op` whose arguments start at msg[base]; answer via sink.reply(tag, ...). */
-  execute(op: number, msg: unknown[], base: number, sink: ReplySink, tag: number): void;
+/** Where a session's requests go: the request dispatcher. */
+export interface RequestExecutor {
+  /** Run the request message [op, id, ...args]; answer via sink.reply(tag, ...). */
+  execute(msg: unknown[], sink: ReplySink, tag: number): void;
 }
 
 export interface ClientSessionOptions {
@@ -59,7 +58,7 @@ export class ClientSession implements ReplySink {
     readonly id: number,
     readonly conn: FramedConnection,
     readonly name: string | undefined,
-    private readonly host: SessionHost,
+    private readonly requests: RequestExecutor,
     private readonly options: ClientSessionOptions,
     private readonly logger: Logger,
   ) {
@@ -78,7 +77,7 @@ export class ClientSession implements ReplySink {
   }
 
   /**
-   * Called about once a second by the router: closes the connection if a frame has been
+   * Called about once a second (admission.ts): closes the connection if a frame has been
    * dribbling in for longer than the frame timeout (slowloris) or the client has been idle
    * past the idle timeout. Returns whether it closed.
    */
@@ -114,7 +113,7 @@ export class ClientSession implements ReplySink {
       const op = msg[0];
       const id = msg[1];
       if (typeof op !== 'number') return this.protocolError('opcode must be an integer');
-      const arity = REQUEST_ARITY[op];
+      const arity = COMMANDS_BY_OP[op]?.arity;
       if (!arity) return this.protocolError(`unknown or unexpected opcode ${op}`);
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return this.protocolError('request id must be a positive integer');
       if (msg.length < arity[0] || msg.length > arity[1]) {
@@ -127,7 +126,7 @@ export class ClientSession implements ReplySink {
         return;
       }
       this.inflight++;
-      this.host.execute(op, msg, 2, this, id);
+      this.requests.execute(msg, this, id);
     } catch (err) {
       // A bug, not the client's fault: close this connection only, keep the router up.
       this.logger.error(`client ${this.conn.address}: ${(err as Error).stack ?? String(err)}`);

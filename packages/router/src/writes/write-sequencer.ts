@@ -1,5 +1,5 @@
-import { KvndbError, Op, encodeFrame, type WriteOp, type WriteResult } from '@kvndb/shared';
-import type { ReplySink } from './reply-sink';
+import { Answer, KvndbError, Op, encodeFrame, type WriteOp, type WriteResult } from '@kvndb/shared';
+import type { ReplySink } from '../requests/reply-sink';
 import type { WriteBacklog } from './write-backlog';
 
 export type WriteAckPolicy = 'one' | 'majority' | 'all';
@@ -10,16 +10,6 @@ export interface WriteTarget {
   sendWrite(frame: Buffer): void;
 }
 
-/** How the first replica's results become the client's answer. */
-export const ResultShape = {
-  /** SET, DEL: the one op's result. */
-  First: 0,
-  /** MSET: nil. */
-  Nil: 1,
-  /** BATCH: every op's result. */
-  All: 2,
-} as const;
-export type ResultShape = (typeof ResultShape)[keyof typeof ResultShape];
 
 interface PendingWrite {
   seq: number;
@@ -30,7 +20,7 @@ interface PendingWrite {
   /** Targets that disconnected before acknowledging. */
   lost: number;
   results: WriteResult[] | undefined;
-  shape: ResultShape;
+  shape: Answer;
   sink: ReplySink | null;
   tag: number;
   deadline: number;
@@ -122,7 +112,7 @@ export class WriteSequencer {
     ops: WriteOp[],
     live: readonly WriteTarget[],
     counted: readonly number[],
-    shape: ResultShape,
+    shape: Answer,
     sink: ReplySink | null,
     tag: number,
   ): number {
@@ -154,8 +144,12 @@ export class WriteSequencer {
     return seq;
   }
 
-  /** A replica applied write `seq` with these results. */
+  /**
+   * A replica applied write `seq` with these results: its link hands every WRITE_ACK here.
+   * Throws PROTOCOL_ERROR for a write that was never sequenced.
+   */
   ack(targetId: number, seq: number, results: WriteResult[]): void {
+    if (seq > this.currentSeq) throw KvndbError.protocol(`WRITE_ACK for write ${seq}, which was never sent (the last is ${this.currentSeq})`);
     const prev = this.ackedUpTo.get(targetId);
     if (prev === undefined || seq > prev) this.ackedUpTo.set(targetId, seq);
     const w = this.pendingAt(seq);
@@ -209,8 +203,8 @@ export class WriteSequencer {
     if (w.seq > this.lastAckedSeq) this.lastAckedSeq = w.seq;
     const results = w.results as WriteResult[];
     let value: unknown;
-    if (w.shape === ResultShape.First) value = Array.isArray(results) ? results[0] : null;
-    else if (w.shape === ResultShape.All) value = results;
+    if (w.shape === Answer.First) value = Array.isArray(results) ? results[0] : null;
+    else if (w.shape === Answer.All) value = results;
     else value = null;
     w.sink?.reply(w.tag, null, value);
   }

@@ -1,17 +1,17 @@
 import { KvndbError, Op, SNAPSHOT_CHUNK_BYTES, type Logger, type ResyncProgress } from '@kvndb/shared';
-import type { ReplicaLink } from './replica-link';
+import type { ReplicaLink } from '../replicas/replica-link';
 
-/** What a full resync needs from the router. */
-export interface ResyncHost {
-  readonly epoch: number;
-  readonly seq: number;
+/** What a full resync works with. */
+export interface ResyncParts {
+  /** The router's write position (the write sequencer): a snapshot is taken at its seq. */
+  readonly position: { readonly epoch: number; readonly seq: number };
   /** An in-sync replica to take the snapshot from (never `joiner`), or undefined. */
-  pickSource(joiner: ReplicaLink): ReplicaLink | undefined;
+  readonly sources: { pickSource(joiner: ReplicaLink): ReplicaLink | undefined };
   /**
-   * Queue every backlog write after `fromSeq` to `link`, mark it in sync and send
+   * Queues every backlog write after `fromSeq` to `link`, marks it in sync and sends
    * SYNC_DONE, all synchronously. False when the backlog no longer holds fromSeq + 1.
    */
-  finishSync(link: ReplicaLink, fromSeq: number): boolean;
+  readonly catchUp: { finishSync(link: ReplicaLink, fromSeq: number): boolean };
 }
 
 export interface ResyncOptions {
@@ -68,7 +68,7 @@ export class ResyncCoordinator {
   private stopped = false;
 
   constructor(
-    private readonly host: ResyncHost,
+    private readonly parts: ResyncParts,
     private readonly options: ResyncOptions,
   ) {}
 
@@ -92,7 +92,7 @@ export class ResyncCoordinator {
     const previous = this.byJoiner.get(joiner);
     if (previous) this.abort(previous, 'resync restarted', 'neither');
     joiner.setState('syncing');
-    const source = this.host.pickSource(joiner);
+    const source = this.parts.sources.pickSource(joiner);
     if (!source) {
       if (!this.waiting.has(joiner)) {
         this.waiting.add(joiner);
@@ -105,8 +105,8 @@ export class ResyncCoordinator {
       id: ++this.nextId,
       joiner,
       source,
-      epoch: this.host.epoch,
-      x: this.host.seq,
+      epoch: this.parts.position.epoch,
+      x: this.parts.position.seq,
       startedAt: Date.now(),
       keysDone: 0,
       bytesDone: 0,
@@ -136,7 +136,10 @@ export class ResyncCoordinator {
     for (const j of joiners) this.start(j, 'a source is in sync now');
   }
 
-  /** SNAPSHOT_CHUNK / END from a source, SNAPSHOT_ACK from a joiner, SNAPSHOT_ABORT from either. */
+  /**
+   * SNAPSHOT_CHUNK / END from a source, SNAPSHOT_ACK from a joiner, SNAPSHOT_ABORT from
+   * either: each replica link hands them here directly.
+   */
   handle(link: ReplicaLink, msg: unknown[]): void {
     const id = msg[1];
     if (typeof id !== 'number') throw KvndbError.protocol(`snapshot message without a resync id`);
@@ -252,9 +255,9 @@ export class ResyncCoordinator {
   private finish(r: Resync): void {
     this.drop(r);
     const p = describeProgress(r, Date.now());
-    if (!this.host.finishSync(r.joiner, r.x)) {
+    if (!this.parts.catchUp.finishSync(r.joiner, r.x)) {
       this.options.logger.warn(
-        `backlog too small for resync; raise --backlog-size (resync ${r.id} of ${r.joiner.name} ended at seq ${r.x}, the router is at ${this.host.seq} and no longer holds write ${r.x + 1}); starting over`,
+        `backlog too small for resync; raise --backlog-size (resync ${r.id} of ${r.joiner.name} ended at seq ${r.x}, the router is at ${this.parts.position.seq} and no longer holds write ${r.x + 1}); starting over`,
       );
       this.start(r.joiner, 'backlog overrun');
       return;

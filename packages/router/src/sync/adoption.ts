@@ -2,7 +2,7 @@ import type { ReplicaHelloInfo } from '@kvndb/shared';
 import { lineage, type EpochStart } from './history';
 import { chooseSource } from './join-window';
 import type { Membership } from './router-state';
-import { requiredAcks, type WriteAckPolicy } from './write-sequencer';
+import { requiredAcks, type WriteAckPolicy } from '../writes/write-sequencer';
 
 /** What the adoption rule needs to know of the router's remembered state. */
 export interface RememberedHistory {

@@ -31,6 +31,8 @@ export type HandshakeResult =
   | { role: 'replica'; info: ReplicaHelloInfo };
 
 export interface ServerHandshakeOptions {
+  /** The peer's IP address, which the auth throttle counts by; default the connection's address. */
+  remoteHost?: string;
   clientSecret: string;
   replicaSecret: string;
   timeoutMs: number;
@@ -71,7 +73,7 @@ export class ServerHandshake {
     private readonly conn: FramedConnection,
     private readonly options: ServerHandshakeOptions,
   ) {
-    this.ip = conn.socket.remoteAddress ?? conn.address;
+    this.ip = options.remoteHost ?? conn.address;
     this.loginFrameBytes = conn.maxFrameBytes;
     conn.setIncomingFrameLimit(Math.min(PRE_LOGIN_MAX_FRAME_BYTES, conn.maxFrameBytes), ' before authentication');
     // Runs before the frame decoder sees the first bytes.

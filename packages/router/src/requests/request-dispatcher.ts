@@ -1,0 +1,126 @@
+import {
+  COMMANDS_BY_OP,
+  ErrorCode,
+  KvndbError,
+  Op,
+  toKvndbError,
+  type Answer,
+  type Limits,
+  type RouterStatus,
+  type WriteOp,
+} from '@kvndb/shared';
+import type { ReadPath } from '../reads/read-path';
+import type { WritePath } from '../writes/write-path';
+import { CallbackSink, type ReplySink } from './reply-sink';
+
+type Held =
+  | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
+  | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number };
+
+const enum Phase {
+  /** The router is not started yet: NO_REPLICAS. */
+  New,
+  /** The startup join window is open: requests wait, nothing is failed. */
+  Holding,
+  Serving,
+  /** The router is stopping: SHUTTING_DOWN. */
+  Stopped,
+}
+
+/**
+ * The one entry for requests, whatever door they came through (native client sessions,
+ * the RESP server): checks a request's arguments, answers PING and STATUS itself, sends
+ * reads to the read path and writes to the write path, and holds both while the startup
+ * join window is open.
+ */
+export class RequestDispatcher {
+  private phase = Phase.New;
+  /** Requests held while the startup join window is open. */
+  private held: Held[] = [];
+
+  constructor(
+    private readonly limits: Limits,
+    private readonly reads: ReadPath,
+    private readonly writes: WritePath,
+    private readonly status: () => RouterStatus,
+  ) {}
+
+  /**
+   * Run one request: `msg` is the whole request message [op, id, ...args] (the id is the
+   * caller's own; the RESP door sends 0). The answer goes to sink.reply(tag, ...).
+   */
+  execute(msg: unknown[], sink: ReplySink, tag: number): void {
+    const phase = this.phase;
+    if (phase !== Phase.Serving && phase !== Phase.Holding) {
+      sink.reply(
+        tag,
+        phase === Phase.New
+          ? KvndbError.noReplicas('the router is not started yet')
+          : new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down'),
+      );
+      return;
+    }
+    const op = msg[0] as number;
+    const command = COMMANDS_BY_OP[op];
+    if (command === undefined) {
+      sink.reply(tag, new KvndbError(ErrorCode.NOT_SUPPORTED, `opcode ${String(op)} is not a request the router serves`));
+      return;
+    }
+    if (command.route === 'read') {
+      let rmsg: unknown[];
+      try {
+        rmsg = command.toRead!(msg, this.limits);
+      } catch (err) {
+        sink.reply(tag, toKvndbError(err));
+        return;
+      }
+      if (phase === Phase.Holding) this.held.push({ write: false, msg: rmsg, sink, tag });
+      else this.reads.read(rmsg, sink, tag);
+    } else if (command.route === 'write') {
+      let ops: WriteOp[];
+      try {
+        ops = command.toWrite!(msg, this.limits);
+      } catch (err) {
+        sink.reply(tag, toKvndbError(err));
+        return;
+      }
+      const shape = command.answer!;
+      if (phase === Phase.Holding) this.held.push({ write: true, ops, shape, sink, tag });
+      else this.writes.write(ops, shape, sink, tag);
+    } else if (op === Op.STATUS) {
+      sink.reply(tag, null, this.status());
+    } else {
+      sink.reply(tag, null, 'PONG');
+    }
+  }
+
+  /** Run request `op` with `args` (the fields after the id) and call `done` with its answer. */
+  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void {
+    this.execute([op, 0, ...args], new CallbackSink(done), 0);
+  }
+
+  /** The router started: hold requests until release(). */
+  hold(): void {
+    if (this.phase === Phase.New) this.phase = Phase.Holding;
+  }
+
+  /** The join window closed: serve, the held requests first, in the order they came. */
+  release(): void {
+    if (this.phase !== Phase.Holding) return;
+    this.phase = Phase.Serving;
+    const held = this.held;
+    this.held = [];
+    for (const h of held) {
+      if (h.write) this.writes.write(h.ops, h.shape, h.sink, h.tag);
+      else this.reads.read(h.msg, h.sink, h.tag);
+    }
+  }
+
+  /** Router stopping: fail held requests with `err`, and every request from now on. */
+  stop(err: KvndbError): void {
+    this.phase = Phase.Stopped;
+    const held = this.held;
+    this.held = [];
+    for (const h of held) h.sink.reply(h.tag, err);
+  }
+}
