@@ -3,12 +3,16 @@
 /**
  * Side by side with Redis: the same redis-benchmark loads, in the same run, against a
  * redis-server on loopback and against kvndb's RESP front door with 1 and with 2 memory
- * replicas. Prints ops/s and p50 for each (median over --rounds, default 3), and the
+ * replicas, and against `kvndb standalone` (router and SQLite replica in one process, the
+ * replica on the in-process transport: what `npm start` runs). Prints ops/s and p50 for each (median over --rounds, default 3), and the
  * kvndb/Redis ratio; saves JSON.
  * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
  */
 const { spawnSync } = require('node:child_process');
-const { startProcess, startCluster, waitFor, stop, freePort, has, saveResults } = require('./lib');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { kvndb, startProcess, startCluster, waitFor, stop, freePort, has, saveResults } = require('./lib');
 
 const LOADS = [
   { name: '-c 50 -P 1', args: ['-c', '50', '-P', '1'], n: 200000 },
@@ -39,6 +43,28 @@ async function startKvndb(replicas) {
   return { respPort, stop: () => cluster.stop() };
 }
 
+/** `kvndb standalone` with its SQLite file in a temporary directory, removed at stop. */
+async function startStandalone() {
+  const [port, respPort] = [await freePort(), await freePort()];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvndb-bench-standalone-'));
+  const child = kvndb(['standalone', '127.0.0.1', String(port), '--data', dir, '--resp-port', String(respPort)]);
+  try {
+    await waitFor(child, /RESP .*listening/);
+    await waitFor(child, /ready|in-sync|adopting/i);
+  } catch (err) {
+    await stop(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    respPort,
+    stop: async () => {
+      await stop(child);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 function median(values) {
   const v = [...values].sort((a, b) => a - b);
   return v[Math.floor((v.length - 1) / 2)];
@@ -67,6 +93,7 @@ async function main() {
   try {
     await waitFor(redis, /Ready to accept connections/i);
     for (const replicas of [1, 2]) clusters.push({ replicas, ...(await startKvndb(replicas)) });
+    clusters.push({ replicas: 'standalone', ...(await startStandalone()) });
     const targets = [{ name: 'redis', port: redisPort }, ...clusters.map((c) => ({ name: `kvndb-${c.replicas}`, port: c.respPort }))];
     for (let round = 1; round <= rounds; round++) {
       for (const load of LOADS) {
@@ -86,7 +113,7 @@ async function main() {
   for (const load of LOADS) {
     for (const test of ['SET', 'GET']) {
       const r = pick(`redis ${load.name} ${test}`);
-      for (const replicas of [1, 2]) {
+      for (const replicas of [1, 2, 'standalone']) {
         const k = pick(`kvndb-${replicas} ${load.name} ${test}`);
         rows.push({ load: load.name, test, replicas, redisRps: r.rps, kvndbRps: k.rps, ratio: +(k.rps / r.rps).toFixed(2), redisP50: r.p50, kvndbP50: k.p50, p50Ratio: +(k.p50 / r.p50).toFixed(2) });
       }
