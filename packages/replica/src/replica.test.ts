@@ -16,11 +16,11 @@ import {
   type Transport,
   type WriteOp,
 } from '@kvndb/shared';
-import { MemoryStore } from './memory-store';
+import { MemoryStore } from './store/memory-store';
 import { Replica, type ReplicaOptions } from './replica';
-import { wouldDiscardWrites } from './replica-session';
-import { SqliteStore } from './sqlite-store';
-import type { Store } from './store';
+import { wouldDiscardWrites } from './session/replica-session';
+import { SqliteStore } from './store/sqlite-store';
+import type { Store } from './store/store';
 
 /** A router-side connection in the fake router, after the handshake. */
 class FakePeer {

@@ -15,9 +15,9 @@ import {
   type WriteOp,
   type WriteResult,
 } from '@kvndb/shared';
-import { SnapshotReceiver } from './snapshot-receiver';
-import { SnapshotSender } from './snapshot-sender';
-import type { Store, StoredPosition, WriteBatch } from './store';
+import { SnapshotReceiver } from '../snapshot/snapshot-receiver';
+import { SnapshotSender } from '../snapshot/snapshot-sender';
+import type { Store, StoredPosition, WriteBatch } from '../store/store';
 
 /**
  * Answers waiting to be sent above which further reads wait for the connection to drain.
