@@ -18,7 +18,7 @@ import {
 } from '@kvndb/shared';
 import { MemoryStore } from './store/memory-store';
 import { Replica, type ReplicaOptions } from './replica';
-import { wouldDiscardWrites } from './session/replica-session';
+import { wouldDiscardWrites } from './snapshot/resync-joiner';
 import { SqliteStore } from './store/sqlite-store';
 import type { Store } from './store/store';
 
