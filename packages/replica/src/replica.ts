@@ -19,8 +19,8 @@ import {
   type Transport,
   type TransportType,
 } from '@kvndb/shared';
-import { ReplicaSession } from './replica-session';
-import type { Store } from './store';
+import { ReplicaSession } from './session/replica-session';
+import type { Store } from './store/store';
 
 export interface ReplicaOptions {
   /**

@@ -1,5 +1,5 @@
 import { Op, SNAPSHOT_CHUNK_BYTES, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
-import type { StoreSnapshot } from './store';
+import type { StoreSnapshot } from '../store/store';
 
 /** A chunk holds at most this many entries, and about SNAPSHOT_CHUNK_BYTES (shared). */
 export const SNAPSHOT_CHUNK_ENTRIES = 2000;

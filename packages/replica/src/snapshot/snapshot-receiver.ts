@@ -1,5 +1,5 @@
 import { KvndbError } from '@kvndb/shared';
-import { checkEntries, type Store } from './store';
+import { checkEntries, type Store } from '../store/store';
 
 /**
  * Joiner side of a full resync. The store was wiped (position (0,0)) when the resync began and

@@ -1,0 +1,119 @@
+import {
+  ErrorCode,
+  KvndbError,
+  Op,
+  toKvndbError,
+  type FramedConnection,
+  type Logger,
+  type WriteOp,
+  type WriteResult,
+} from '@kvndb/shared';
+import type { Store, WriteBatch } from '../store/store';
+import type { SessionHost } from './session-host';
+
+/** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
+const ACKS_PER_FRAME = 64;
+
+/** Whether a write's results hold a value (the [applied, old value] of SET with GET). */
+function carriesValue(results: WriteResult[]): boolean {
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (typeof r !== 'boolean' && r[1] !== null) return true;
+  }
+  return false;
+}
+
+/**
+ * The write stream of one router connection: checks that WRITEs arrive in seq order, applies
+ * those of one event-loop turn together in one store transaction (group commit), and answers
+ * each with WRITE_ACK, or consecutive ones with WRITE_ACKS.
+ */
+export class WriteApplier {
+  /** WRITEs received in this event-loop turn, applied together in one store transaction. */
+  private pending: WriteBatch[] = [];
+  private flushScheduled = false;
+  /** Seq of the last write accepted (applied or pending): the next must be this + 1. */
+  private lastSeq: number;
+
+  constructor(
+    private readonly conn: FramedConnection,
+    private readonly store: Store,
+    private readonly logger: Logger,
+    private readonly host: SessionHost,
+  ) {
+    this.lastSeq = store.position().seq;
+  }
+
+  /** Whether WRITEs are waiting for this turn's group commit. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** The stream goes on after `seq` (a catch-up from the store's position, or a loaded snapshot). */
+  resumeAfter(seq: number): void {
+    this.lastSeq = seq;
+  }
+
+  /** Forget writes not yet applied: the connection is being given up. */
+  drop(): void {
+    this.pending = [];
+  }
+
+  /** A WRITE frame: [WRITE, epoch, seq, ops]. */
+  accept(msg: unknown[]): void {
+    const epoch = msg[1];
+    const seq = msg[2];
+    const ops = msg[3];
+    if (msg.length !== 4 || typeof epoch !== 'number' || typeof seq !== 'number' || !Array.isArray(ops)) {
+      return this.host.fail('malformed WRITE (expected [WRITE, epoch, seq, ops])');
+    }
+    const loading = this.host.loadingResyncId;
+    if (loading !== null) {
+      return this.host.fail(`WRITE ${seq} arrived while snapshot ${loading} is still loading`);
+    }
+    if (seq !== this.lastSeq + 1) {
+      this.logger.warn(
+        `gap in the write stream: expected seq ${this.lastSeq + 1}, got ${seq}; disconnecting so the router resyncs this replica`,
+      );
+      return this.host.fail(`write stream gap: expected seq ${this.lastSeq + 1}, got ${seq}`, false);
+    }
+    this.lastSeq = seq;
+    this.pending.push({ epoch, seq, ops: ops as WriteOp[] });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  /** Group commit: every WRITE of this turn in one store transaction, then one ack each. */
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    const group = this.pending;
+    if (group.length === 0 || this.host.failed || this.conn.isClosed) return;
+    this.pending = [];
+    let results;
+    try {
+      results = this.store.apply(group);
+    } catch (err) {
+      const e = toKvndbError(err);
+      this.logger.error(
+        `cannot apply writes ${group[0].seq}..${group[group.length - 1].seq}: ${e.message}; disconnecting to be resynced`,
+      );
+      this.lastSeq = this.store.position().seq;
+      this.host.halt();
+      this.conn.sendErrorAndClose(new KvndbError(ErrorCode.REPLICA_ERROR, `cannot apply writes: ${e.message}`));
+      return;
+    }
+    // Consecutive writes share one ack frame per run of up to ACKS_PER_FRAME. A result with a
+    // value in it (SET ... GET: the old value, up to the value limit) is a run of its own, so
+    // no ack frame can outgrow the frame limit.
+    let from = 0;
+    for (let i = 1; i <= group.length; i++) {
+      if (i === group.length || i - from === ACKS_PER_FRAME || carriesValue(results[i]) || carriesValue(results[i - 1])) {
+        const seq = group[from].seq;
+        this.conn.send(i - from === 1 ? [Op.WRITE_ACK, seq, results[from]] : [Op.WRITE_ACKS, seq, results.slice(from, i)]);
+        from = i;
+      }
+    }
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * `kvndb standalone` end to end, as real processes: a router whose embedded SQLite replica
+ * reaches it over the in-process transport (no socket), serving clients and the console on
+ * its port, keeping its data across a restart, and growing by a TCP replica attached later.
+ */
+import path from 'node:path';
+import type { KvndbClient } from '@kvndb/client';
+import { KvndbProcess, client, startReplica, stopAll, tempDir, waitConverged } from './helpers/cluster';
+
+jest.setTimeout(60000);
+
+const opened: KvndbClient[] = [];
+async function open(port: number): Promise<KvndbClient> {
+  const db = await client(port);
+  opened.push(db);
+  return db;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.close().catch(() => undefined)));
+  await stopAll();
+});
+
+/** Starts `kvndb standalone 127.0.0.1 0 --data dir`; resolves with its port once it says ready. */
+async function startStandalone(dir: string): Promise<{ proc: KvndbProcess; port: number }> {
+  const proc = new KvndbProcess(['standalone', '127.0.0.1', '0', '--data', dir]);
+  const m = await proc.waitFor(/kvndb standalone listening on 127\.0\.0\.1:(\d+)/, 30000);
+  await proc.waitFor(/^ready$/m, 30000);
+  return { proc, port: Number(m[1]) };
+}
+
+async function cmd(port: number, ...words: string[]): Promise<KvndbProcess> {
+  const p = new KvndbProcess(['cmd', '127.0.0.1', String(port), ...words]);
+  await p.exited;
+  return p;
+}
+
+test('standalone serves clients and the console, its replica is in process, and its data survives a restart', async () => {
+  const dir = tempDir();
+  const first = await startStandalone(dir);
+  expect(first.proc.output).toContain(path.join(dir, 'kvndb.sqlite'));
+  const db = await open(first.port);
+  expect(await db.set('greeting', 'hello')).toBe(true);
+  expect(await db.get('greeting')).toBe('hello');
+
+  const status = await db.status();
+  expect(status.replicas).toHaveLength(1);
+  // The embedded replica is on the in-process transport, not on a socket of the router's port.
+  expect(status.replicas[0]).toMatchObject({ name: 'standalone', state: 'in-sync' });
+  expect(status.replicas[0].address).toMatch(/^standalone#\d+$/);
+
+  const set = await cmd(first.port, 'set', 'from-cmd', 'yes');
+  expect(set.exitCode).toBe(0);
+  const get = await cmd(first.port, 'get', 'from-cmd');
+  expect(get.exitCode).toBe(0);
+  expect(get.output).toContain('yes');
+
+  await Promise.all(opened.splice(0).map((c) => c.close()));
+  await first.proc.stop();
+  expect(first.proc.exitCode).toBe(0);
+
+  const second = await startStandalone(dir);
+  const again = await open(second.port);
+  expect(await again.mget(['greeting', 'from-cmd'])).toEqual(['hello', 'yes']);
+});
+
+test('a TCP memory replica attached to a standalone is resynced and serves the same data', async () => {
+  const { port } = await startStandalone(tempDir());
+  const db = await open(port);
+  for (let i = 0; i < 200; i++) await db.set(`k${i}`, `v${i}`);
+
+  const memory = startReplica('memory', port, { name: 'attached' });
+  await memory.waitFor(/in sync with the router/, 30000);
+  await waitConverged(db, ['standalone', 'attached']);
+  const replicas = (await db.status()).replicas;
+  expect(replicas.map((r) => r.name).sort()).toEqual(['attached', 'standalone']);
+  expect(replicas.find((r) => r.name === 'attached')!.address).toMatch(/^127\.0\.0\.1:\d+$/);
+
+  // Writes after the attach reach both; reads, balanced over both replicas, all agree.
+  expect(await db.set('after', 'attach')).toBe(true);
+  await waitConverged(db, ['standalone', 'attached']);
+  for (let round = 0; round < 10; round++) {
+    expect(await db.get('after')).toBe('attach');
+    expect(await db.get(`k${round * 17}`)).toBe(`v${round * 17}`);
+  }
+  expect((await db.keys('', { limit: 1000 })).keys).toHaveLength(201);
+});
