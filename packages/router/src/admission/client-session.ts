@@ -64,16 +64,15 @@ export class ClientSession implements ReplySink {
   ) {
     conn.onMessage = (msg) => this.onMessage(msg);
     conn.on('drain', () => this.maybeResume());
-    // Registered after the connection's own 'data' listener, so the chunk is decoded by now:
-    // a chunk that completed no frame means a frame is still being received.
-    conn.socket.on('data', () => {
+    // After each chunk is decoded: one that completed no frame means a frame is still being received.
+    conn.afterChunk = () => {
       if (this.frames !== this.framesAtChunk) {
         this.framesAtChunk = this.frames;
         this.partialSince = 0;
       } else if (this.partialSince === 0) {
         this.partialSince = Date.now();
       }
-    });
+    };
   }
 
   /**
