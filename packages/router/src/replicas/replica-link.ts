@@ -1,6 +1,7 @@
 import {
   Backpressure,
   ErrorCode,
+  IdRing,
   KvndbError,
   Op,
   type FramedConnection,
@@ -11,7 +12,6 @@ import {
   type WriteResult,
 } from '@kvndb/shared';
 import type { ReadRequest } from '../reads/read-request';
-import { ReadWindow } from '../reads/read-window';
 import type { ReadTarget } from '../reads/read-balancer';
 import type { WriteTarget } from '../writes/write-sequencer';
 
@@ -72,7 +72,12 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
   ackedSeq: number;
   /** Why it is out of service when its state is 'diverged'. */
   conflict: string | undefined;
-  private readonly outstanding = new ReadWindow();
+  /**
+   * Reads outstanding on this replica by request id. Ids are handed out in order and
+   * answered about in order, so the ring finds an answer's read with one array read; it
+   * grows without limit rather than spilling into a Map (a read is answered or times out).
+   */
+  private readonly outstanding = new IdRing<ReadRequest>({ maxSlots: Infinity });
   private closing = false;
   /** Lagging above watermarks.high (after graceMs), in sync again at low, cut off past hard. */
   private pressure: Backpressure;
