@@ -47,7 +47,7 @@ test('a proof captured on one connection is refused on another (replay)', async 
     const conn = new FramedConnection(await dial({ host: '127.0.0.1', port: router.port }));
     const msgs: unknown[][] = [];
     conn.onMessage = (m) => msgs.push(m as unknown[]);
-    conn.socket.write(hello('client'));
+    conn.stream.write(hello('client'));
     while (msgs.length === 0) await new Promise((r) => setTimeout(r, 5));
     expect(msgs[0][0]).toBe(Op.CHALLENGE);
     return { conn, msgs, nonce: msgs[0][2] as Uint8Array };

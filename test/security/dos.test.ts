@@ -54,9 +54,9 @@ test('a client pipelining GETs of a large value and never reading: cut off, RSS 
   const pid = router.proc.child.pid!;
   const before = rssBytes(pid);
   const { conn } = await authedConn(router.port, 'client', PASSWORD);
-  conn.socket.pause(); // never read
+  conn.stream.pause(); // never read
   const gets = Buffer.concat(Array.from({ length: 1500 }, (_, i) => frame([Op.GET, i + 1, 'big'])));
-  conn.socket.write(gets);
+  conn.stream.write(gets);
   // The test's socket is paused, so it would not notice the router hanging up: watch the log.
   const logFrom = router.proc.output.length;
   const cutOff = () => /is not reading its answers/.test(router.proc.output.slice(logFrom));
@@ -108,7 +108,7 @@ test('slowloris after authentication: closed by the frame timeout with TIMEOUT',
   const bytes = frame([Op.SET, 1, 'slow', Buffer.alloc(200, 1)]);
   const t0 = Date.now();
   for (let i = 0; i < bytes.length && !conn.isClosed; i++) {
-    conn.socket.write(bytes.subarray(i, i + 1));
+    conn.stream.write(bytes.subarray(i, i + 1));
     await sleep(250);
   }
   const { closed, msgs } = await done;
@@ -145,7 +145,7 @@ test('4 GiB length prefix: TOO_LARGE and closed, before and after authentication
   expect(pre.received.toString('latin1')).toContain('TOO_LARGE');
   const { conn } = await authedConn(router.port, 'client', PASSWORD);
   const done = closedWithin(conn, 3000);
-  conn.socket.write(rawFrame(0xffffffff, Buffer.alloc(1000)));
+  conn.stream.write(rawFrame(0xffffffff, Buffer.alloc(1000)));
   const { closed, msgs } = await done;
   expect(closed).toBe(true);
   expect(msgs.at(-1)?.[2]).toBe(ErrorCode.TOO_LARGE);
@@ -155,7 +155,7 @@ test('too many requests in flight on one connection: TOO_MANY_REQUESTS, connecti
   const { conn } = await authedConn(router.port, 'client', PASSWORD);
   const msgs: unknown[][] = [];
   conn.onMessage = (m) => msgs.push(m as unknown[]);
-  conn.socket.write(Buffer.concat(Array.from({ length: 5000 }, (_, i) => frame([Op.GET, i + 1, 'k']))));
+  conn.stream.write(Buffer.concat(Array.from({ length: 5000 }, (_, i) => frame([Op.GET, i + 1, 'k']))));
   const deadline = Date.now() + 10000;
   while (msgs.length < 5000 && Date.now() < deadline) await sleep(20);
   expect(msgs.length).toBe(5000);

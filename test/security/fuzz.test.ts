@@ -173,7 +173,7 @@ test('thousands of malformed client cases: router survives, memory bounded, good
           ({ conn } = await authedConn(router.port, 'client', PASSWORD));
           authed++;
           conn.onMessage = () => {};
-          conn.socket.write(payload);
+          conn.stream.write(payload);
           await sleep(15);
         } finally {
           conn?.close();
@@ -274,7 +274,7 @@ test('a fake replica with the right password sending a malformed snapshot / writ
           await sleep(10);
           const burst = 5 + rng.int(20);
           for (let i = 0; i < burst && !conn.isClosed; i++) {
-            conn.socket.write(replicaCase(rng, resyncId));
+            conn.stream.write(replicaCase(rng, resyncId));
             sent++;
             if (rng.int(4) === 0) await sleep(2);
           }

@@ -291,7 +291,7 @@ describe('commands', () => {
       return true;
     };
     let dataEvents = 0;
-    router.peers.forEach((p) => p.conn.socket.on('data', () => dataEvents++));
+    router.peers.forEach((p) => p.conn.stream.on('data', () => dataEvents++));
     const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => c.get(`key-${i}`)));
     answers.forEach((v, i) => expect(v).toBe(`value-of-key-${i}`));
     // Pipelined: sent in one tick, so far fewer socket reads than requests.

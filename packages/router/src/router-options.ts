@@ -160,6 +160,9 @@ export function routerConfig(options: RouterOptions): RouterConfig {
   const watermarks = { ...DEFAULT_WATERMARKS, ...options.replicaWatermarks };
   // A resync's tail is replayed from the backlog in one go: that alone must not trip the hard limit.
   watermarks.hard = Math.max(watermarks.hard, backlogBytes + watermarks.high);
+  if (!(watermarks.low <= watermarks.high)) {
+    throw KvndbError.badRequest(`replicaWatermarks: low (${watermarks.low}) must not be above high (${watermarks.high})`);
+  }
   return {
     logger: options.logger ?? silentLogger(),
     limits,

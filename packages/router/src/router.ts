@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type net from 'node:net';
 import {
   ErrorCode,
   KVNDB_VERSION,
@@ -150,7 +149,12 @@ export class Router extends EventEmitter {
       { host: c.host, port: c.port, type: c.type, tls: c.tls },
       // Backstop at the TCP level: past this the kernel-accepted socket is dropped at once
       // (below it, admission refuses with a TOO_MANY_REQUESTS frame that says why).
-      { handshakeTimeoutMs: c.handshakeTimeoutMs, maxConnections: c.maxConnections + 64 },
+      {
+        handshakeTimeoutMs: c.handshakeTimeoutMs,
+        maxConnections: c.maxConnections + 64,
+        // An error on the listening server (EMFILE on accept, ...) must be logged, not thrown.
+        onError: (err) => c.logger.error(`listener error: ${err.message}`),
+      },
     );
     try {
       this.listener = await this.admission.serve(transport);
@@ -158,8 +162,6 @@ export class Router extends EventEmitter {
       this.phase = 'stopped';
       throw err;
     }
-    // An error on a listening server (EMFILE on accept, ...) must be logged, not thrown.
-    (this.listener as { server?: net.Server }).server?.on('error', (err) => c.logger.error(`listener error: ${err.message}`));
     this.startedAt = Date.now();
     this.tickTimer = setInterval(this.tick, TICK_MS);
     this.tickTimer.unref();

@@ -103,7 +103,7 @@ describe('protocol errors', () => {
     const garbage = Buffer.alloc(FRAME_HEADER_BYTES + 3);
     garbage.writeUInt32BE(3, 0);
     garbage.set([0xc1, 0xc1, 0xc1], FRAME_HEADER_BYTES); // 0xc1 is never valid MessagePack
-    bad.conn.socket.write(garbage);
+    bad.conn.stream.write(garbage);
     const m = await answer;
     expect(m[2]).toBe('PROTOCOL_ERROR');
     await closed(bad.conn);

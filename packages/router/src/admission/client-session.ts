@@ -1,4 +1,13 @@
-import { COMMANDS_BY_OP, ErrorCode, KvndbError, Op, toKvndbError, type FramedConnection, type Logger } from '@kvndb/shared';
+import {
+  Backpressure,
+  COMMANDS_BY_OP,
+  ErrorCode,
+  KvndbError,
+  Op,
+  toKvndbError,
+  type FramedConnection,
+  type Logger,
+} from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 
 /** Where a session's requests go: the request dispatcher. */
@@ -38,12 +47,15 @@ export const DEFAULT_SESSION_OPTIONS: ClientSessionOptions = {
 /**
  * One client connection after WELCOME. Checks each message's shape (a malformed one is a
  * PROTOCOL_ERROR that closes this connection only), caps requests in flight, and stops
- * reading from a client that does not read its answers, so it cannot grow router memory.
+ * reading from a client that does not read its answers, so it cannot grow router memory:
+ * the shared Backpressure rule on its unsent answers (bufferedBytes) pauses reading above
+ * highWaterBytes, resumes at lowWaterBytes, and cuts the client off past outputLimitBytes.
  * It is the ReplySink for all its requests: the tag is the client's request id.
  */
 export class ClientSession implements ReplySink {
   inflight = 0;
-  private paused = false;
+  /** Reading paused above highWaterBytes of unsent answers; cut off past outputLimitBytes. */
+  private readonly output: Backpressure;
   /** Complete messages received; a counter (not a clock read) keeps the hot path cheap. */
   private frames = 0;
   /** `frames` when the last socket chunk had been decoded. */
@@ -62,18 +74,30 @@ export class ClientSession implements ReplySink {
     private readonly options: ClientSessionOptions,
     private readonly logger: Logger,
   ) {
+    this.output = new Backpressure(
+      { high: options.highWaterBytes, low: options.lowWaterBytes, hard: options.outputLimitBytes },
+      {
+        pause: () => conn.pause(),
+        resume: () => conn.resume(),
+        overflow: (buffered) => {
+          this.logger.warn(
+            `client ${conn.address} is not reading its answers (${buffered} bytes unsent, limit ${options.outputLimitBytes}): closing it`,
+          );
+          conn.close(new KvndbError(ErrorCode.TOO_LARGE, `more than ${options.outputLimitBytes} bytes of answers unread`));
+        },
+      },
+    );
     conn.onMessage = (msg) => this.onMessage(msg);
-    conn.on('drain', () => this.maybeResume());
-    // Registered after the connection's own 'data' listener, so the chunk is decoded by now:
-    // a chunk that completed no frame means a frame is still being received.
-    conn.socket.on('data', () => {
+    conn.on('drain', () => this.output.update(conn.bufferedBytes));
+    // After each chunk is decoded: one that completed no frame means a frame is still being received.
+    conn.afterChunk = () => {
       if (this.frames !== this.framesAtChunk) {
         this.framesAtChunk = this.frames;
         this.partialSince = 0;
       } else if (this.partialSince === 0) {
         this.partialSince = Date.now();
       }
-    });
+    };
   }
 
   /**
@@ -89,7 +113,7 @@ export class ClientSession implements ReplySink {
     }
     const o = this.options;
     // While paused the router is not reading: a frame cut in half is the router's doing.
-    if (o.frameTimeoutMs > 0 && this.partialSince !== 0 && !this.paused && now - this.partialSince > o.frameTimeoutMs) {
+    if (o.frameTimeoutMs > 0 && this.partialSince !== 0 && !this.output.paused && now - this.partialSince > o.frameTimeoutMs) {
       this.logger.warn(`client ${this.conn.address} took more than ${o.frameTimeoutMs} ms to send one frame: closing it`);
       this.conn.sendErrorAndClose(KvndbError.timeout(`a frame took more than ${o.frameTimeoutMs} ms to arrive`));
       return true;
@@ -103,7 +127,7 @@ export class ClientSession implements ReplySink {
   }
 
   get isPaused(): boolean {
-    return this.paused;
+    return this.output.paused;
   }
 
   private onMessage(msg: unknown): void {
@@ -143,32 +167,13 @@ export class ClientSession implements ReplySink {
       // The answer itself does not fit in a frame (e.g. MGET of many large values).
       this.conn.send(toKvndbError(e).toWire(tag));
     }
-    const buffered = this.conn.bufferedBytes;
-    if (buffered > this.options.highWaterBytes) {
-      if (buffered > this.options.outputLimitBytes) {
-        this.logger.warn(
-          `client ${this.conn.address} is not reading its answers (${buffered} bytes unsent, limit ${this.options.outputLimitBytes}): closing it`,
-        );
-        this.conn.close(new KvndbError(ErrorCode.TOO_LARGE, `more than ${this.options.outputLimitBytes} bytes of answers unread`));
-        return;
-      }
-      if (!this.paused) {
-        this.paused = true;
-        this.conn.pause();
-      }
-    }
+    // Below the high-water mark and not paused: two comparisons.
+    this.output.update(this.conn.bufferedBytes);
   }
 
   /** Router stopping: answers already queued go out first, then SHUTTING_DOWN, then close. */
   shutdown(): void {
     this.conn.sendErrorAndClose(new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down'));
-  }
-
-  private maybeResume(): void {
-    if (this.paused && this.conn.bufferedBytes <= this.options.lowWaterBytes) {
-      this.paused = false;
-      this.conn.resume();
-    }
   }
 
   private protocolError(message: string): void {

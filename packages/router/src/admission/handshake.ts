@@ -77,7 +77,7 @@ export class ServerHandshake {
     this.loginFrameBytes = conn.maxFrameBytes;
     conn.setIncomingFrameLimit(Math.min(PRE_LOGIN_MAX_FRAME_BYTES, conn.maxFrameBytes), ' before authentication');
     // Runs before the frame decoder sees the first bytes.
-    conn.socket.prependOnceListener('data', (chunk: Buffer) => this.sniff(chunk));
+    conn.onFirstChunk((chunk) => this.sniff(chunk));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.stage === Stage.Done || this.stage === Stage.Failing) return;

@@ -1,15 +1,17 @@
 import {
+  Backpressure,
   ErrorCode,
+  IdRing,
   KvndbError,
   Op,
   type FramedConnection,
   type Logger,
   type ReplicaHelloInfo,
   type ReplicaState,
+  type Watermarks as PressureMarks,
   type WriteResult,
 } from '@kvndb/shared';
 import type { ReadRequest } from '../reads/read-request';
-import { ReadWindow } from '../reads/read-window';
 import type { ReadTarget } from '../reads/read-balancer';
 import type { WriteTarget } from '../writes/write-sequencer';
 
@@ -27,8 +29,11 @@ export interface LinkReceivers {
   stateChanged(link: ReplicaLink, previous: ReplicaState): void;
 }
 
-/** Outgoing-buffer thresholds for a replica (bytes queued but not yet taken by the kernel). */
-export interface Watermarks {
+/**
+ * Outgoing-buffer thresholds for a replica (bytes queued but not yet taken by the kernel),
+ * applied by the shared Backpressure rule: "paused" is lagging.
+ */
+export interface Watermarks extends PressureMarks {
   /** Above this an in-sync replica becomes lagging (no reads, still receives writes). */
   high: number;
   /** Below this a lagging replica is in sync again. */
@@ -67,10 +72,15 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
   ackedSeq: number;
   /** Why it is out of service when its state is 'diverged'. */
   conflict: string | undefined;
-  private readonly outstanding = new ReadWindow();
+  /**
+   * Reads outstanding on this replica by request id. Ids are handed out in order and
+   * answered about in order, so the ring finds an answer's read with one array read; it
+   * grows without limit rather than spilling into a Map (a read is answered or times out).
+   */
+  private readonly outstanding = new IdRing<ReadRequest>({ maxSlots: Infinity });
   private closing = false;
-  /** Date.now() when the buffer went above the high-water mark (0: it is not). */
-  private overSince = 0;
+  /** Lagging above watermarks.high (after graceMs), in sync again at low, cut off past hard. */
+  private pressure: Backpressure;
   /** Highest WRITE_ACK seq received on this connection. */
   private lastAck = -1;
 
@@ -87,7 +97,34 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
     this.address = conn.address;
     this.epoch = hello.epoch;
     this.ackedSeq = hello.seq;
+    this.pressure = this.newPressure();
     conn.on('drain', () => this.checkPressure());
+  }
+
+  private newPressure(): Backpressure {
+    return new Backpressure(this.watermarks, {
+      // Only an in-sync replica turns lagging (declined otherwise: offered again next time).
+      pause: (buffered) => {
+        if (this.state !== 'in-sync') return false;
+        this.logger.warn(`replica ${this.name} is slow (${buffered} bytes queued): lagging, no reads until it catches up`);
+        this.setState('lagging');
+        return true;
+      },
+      resume: () => {
+        if (this.state !== 'lagging') return;
+        this.logger.info(`replica ${this.name} caught up: in sync again`);
+        this.setState('in-sync');
+      },
+      // The cut happens on the next tick so a write fan-out in progress is not disturbed by
+      // the link vanishing under it.
+      overflow: (buffered) => {
+        this.closing = true;
+        this.logger.warn(
+          `replica ${this.name} (${this.address}) is ${buffered} bytes behind, over the limit of ${this.watermarks.hard}: disconnecting it; it resyncs when it reconnects`,
+        );
+        process.nextTick(() => this.conn.close(new KvndbError(ErrorCode.TIMEOUT, `replica ${this.name} fell too far behind`)));
+      },
+    });
   }
 
   get inflightReads(): number {
@@ -114,6 +151,9 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
     if (state === this.state) return;
     const previous = this.state;
     this.state = state;
+    // Moved out of lagging by someone else (not the pressure's resume): the pressure starts
+    // afresh, so the replica turns lagging again if it is still behind.
+    if (previous === 'lagging' && this.pressure.paused) this.pressure = this.newPressure();
     this.receivers.stateChanged(this, previous);
   }
 
@@ -167,36 +207,11 @@ export class ReplicaLink implements ReadTarget, WriteTarget {
 
   /**
    * Move between in-sync and lagging by the outgoing buffer, and cut a replica off past
-   * the hard limit. The cut happens on the next tick so a write fan-out in progress is not
-   * disturbed by the link vanishing under it.
+   * the hard limit (newPressure() says how).
    */
   checkPressure(): void {
     if (this.isClosed) return;
-    const buffered = this.conn.bufferedBytes;
-    if (buffered > this.watermarks.hard) {
-      this.closing = true;
-      this.logger.warn(
-        `replica ${this.name} (${this.address}) is ${buffered} bytes behind, over the limit of ${this.watermarks.hard}: disconnecting it; it resyncs when it reconnects`,
-      );
-      process.nextTick(() =>
-        this.conn.close(new KvndbError(ErrorCode.TIMEOUT, `replica ${this.name} fell too far behind`)),
-      );
-      return;
-    }
-    if (buffered > this.watermarks.high) {
-      const now = Date.now();
-      if (this.overSince === 0) this.overSince = now;
-      if (this.state === 'in-sync' && now - this.overSince >= this.watermarks.graceMs) {
-        this.logger.warn(`replica ${this.name} is slow (${buffered} bytes queued): lagging, no reads until it catches up`);
-        this.setState('lagging');
-      }
-      return;
-    }
-    this.overSince = 0;
-    if (this.state === 'lagging' && buffered <= this.watermarks.low) {
-      this.logger.info(`replica ${this.name} caught up: in sync again`);
-      this.setState('in-sync');
-    }
+    this.pressure.update(this.conn.bufferedBytes);
   }
 
   close(err?: KvndbError): void {

@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   KvndbError,
+  heartbeatRound,
   toKvndbError,
   type FramedConnection,
   type Logger,
@@ -101,7 +102,7 @@ export class ReplicaSet {
   heartbeat(now: number, heartbeatMs: number): void {
     for (const l of this.links.values()) {
       if (l.isClosed) continue;
-      const silentFor = l.conn.heartbeat(now, heartbeatMs);
+      const silentFor = heartbeatRound(l.conn, now, heartbeatMs);
       if (silentFor === null) continue;
       this.logger.warn(
         `replica ${l.name} (${l.address}) sent nothing for ${silentFor} ms (heartbeat ${heartbeatMs} ms): dropping it; it resyncs when it reconnects`,

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { KvndbError } from '@kvndb/shared';
+import { Backpressure, type KvndbError, type StreamCloser } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 import * as R from './resp-encoder';
 
@@ -10,10 +10,11 @@ export const SHAPE_SET = 2; // plain SET: +OK
 
 /** Replies owed on one connection before it stops being read from. */
 const MAX_PENDING_PER_CONNECTION = 10000;
-/** Bytes the socket may hold unwritten before the connection stops being read from. */
-const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
-/** After the last reply to a closing connection, how long before it is destroyed if the peer has not closed. */
-const CLOSE_GRACE_MS = 2000;
+/**
+ * Bytes the socket may hold unwritten before the connection stops being read from; it is
+ * read from again once they have drained. No hard limit: the replies owed are capped.
+ */
+const OUTPUT_MARKS = { high: 8 * 1024 * 1024, low: 0, hard: Infinity };
 const OUT_INITIAL_BYTES = 16 * 1024;
 
 /**
@@ -23,7 +24,8 @@ const OUT_INITIAL_BYTES = 16 * 1024;
  * socket write. The queue is itself the router's ReplySink for the GET/SET fast path (the
  * slot number is the tag), so those requests allocate no callbacks, and an in-order GET
  * reply is encoded straight into the output buffer. It pauses reading from the socket while
- * too many replies are owed or the peer does not read them, and ends the socket once
+ * too many replies are owed or the peer does not read them (the shared Backpressure rule on
+ * the socket's writableLength), and ends the socket through the session's StreamCloser once
  * closing and every owed reply is written.
  */
 export class ReplyQueue implements ReplySink {
@@ -36,22 +38,33 @@ export class ReplyQueue implements ReplySink {
   private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
   private outLen = 0;
   private flushScheduled = false;
-  private ending = false;
+  /** Reading paused while the peer leaves more than OUTPUT_MARKS.high of replies unread. */
+  private readonly output: Backpressure;
 
-  constructor(private readonly socket: net.Socket) {
-    socket.on('drain', () => {
-      if (!this.ending) socket.resume();
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly closer: StreamCloser,
+  ) {
+    this.output = new Backpressure(OUTPUT_MARKS, {
+      pause: () => {
+        socket.pause();
+      },
+      resume: () => {
+        if (!closer.closing && this.replies.length <= MAX_PENDING_PER_CONNECTION) socket.resume();
+      },
+      overflow: () => {},
     });
+    socket.on('drain', () => this.output.update(socket.writableLength));
   }
 
   /** Once set, no more commands are taken: the socket ends after the last owed reply. */
   get closing(): boolean {
-    return this.ending;
+    return this.closer.closing;
   }
 
   /** Take no more commands; end the socket once every reply reserved so far is written. */
   close(): void {
-    this.ending = true;
+    this.closer.start();
   }
 
   /** Replies owed (slots reserved, not yet written). */
@@ -111,13 +124,12 @@ export class ReplyQueue implements ReplySink {
       this.shapes.shift();
       this.head++;
     }
-    if (this.ending) {
+    if (this.closer.closing) {
       if (replies.length > 0) return;
       this.flush();
-      this.socket.end();
-      // A peer that neither closes nor reads must not keep the socket open.
-      setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
-    } else if (replies.length <= MAX_PENDING_PER_CONNECTION && !this.socket.writableNeedDrain) {
+      // Ends the socket; a peer that neither closes nor reads is cut off a grace period later.
+      this.closer.end();
+    } else if (replies.length <= MAX_PENDING_PER_CONNECTION && !this.output.paused) {
       this.socket.resume();
     }
   }
@@ -149,7 +161,8 @@ export class ReplyQueue implements ReplySink {
     this.out.copy(data, 0, 0, this.outLen);
     this.outLen = 0;
     if (this.out.length > 4 * OUT_INITIAL_BYTES) this.out = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
+    this.socket.write(data);
     // A client that does not read its replies stops being read from: bounded buffering.
-    if (!this.socket.write(data) || this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
+    this.output.update(this.socket.writableLength);
   };
 }

@@ -78,7 +78,11 @@ export class RespServer {
   }
 
   async start(): Promise<void> {
-    this.server = await listen(this.options, (socket) => this.accept(socket));
+    this.server = await listen(
+      this.options,
+      (socket) => this.accept(socket),
+      (err) => this.logger.error(`RESP listener error: ${err.message}`),
+    );
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const s of this.sessions) s.checkTimeouts(now);

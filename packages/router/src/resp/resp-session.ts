@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { describeAddress, Op, type RouterStatus } from '@kvndb/shared';
+import { describeAddress, Op, StreamCloser, type RouterStatus } from '@kvndb/shared';
 import { CallbackSink, type ReplySink } from '../requests/reply-sink';
 import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
@@ -17,8 +17,6 @@ export const PRE_AUTH_MAX_BULK_BYTES = 16384;
 /** A native kvndb client on this port: the first byte of its HELLO frame's length prefix is 0. */
 const NATIVE_ON_RESP_PORT =
   "this is kvndb's Redis-protocol (RESP) port; native kvndb clients (@kvndb/client, kvndb cmd, replicas) connect to the router's main port";
-/** Once closing, bytes still read (and dropped) before the socket stops being read. */
-const DISCARD_LIMIT = 64 * 1024;
 
 /**
  * One RESP connection: parses its commands, keeps its login state and timeouts, runs each
@@ -32,9 +30,13 @@ export class RespSession {
   authed: boolean;
   private readonly parser: RespParser;
   private readonly replies: ReplyQueue;
+  /**
+   * Closing after an error or QUIT: input dropped, then not read, the socket ended after the
+   * last reply and destroyed a grace period later (its timer unref'd: the listener keeps
+   * the process up, a closing connection need not).
+   */
+  private readonly closer: StreamCloser;
   private firstChunk = true;
-  /** Bytes received and dropped since closing. */
-  private discarded = 0;
   readonly address: string;
   private readonly openedAt = Date.now();
   /** Commands received, and the count and time at the last timeout check that saw it move. */
@@ -47,7 +49,8 @@ export class RespSession {
   constructor(readonly server: RespServer, readonly socket: net.Socket) {
     this.authed = !server.options.password;
     this.address = describeAddress(socket);
-    this.replies = new ReplyQueue(socket);
+    this.closer = new StreamCloser(socket, { unref: true });
+    this.replies = new ReplyQueue(socket, this.closer);
     this.parser = new RespParser({
       maxBulkBytes: server.limits.maxValueBytes,
       maxArgs: 1024 * 1024,
@@ -64,16 +67,8 @@ export class RespSession {
       },
     });
     socket.on('data', (chunk: Buffer) => {
-      // Once closing nothing more is parsed. A peer still sending past DISCARD_LIMIT (a
-      // refused huge bulk) stops being read from: its bytes wait in the kernel, TCP flow
-      // control stalls it, it can still read the error, and the connection is destroyed
-      // CLOSE_GRACE_MS after the last reply. A little more is read and dropped, so a peer
-      // that closes at once is still seen closing.
-      if (this.replies.closing) {
-        this.discarded += chunk.length;
-        if (this.discarded > DISCARD_LIMIT) socket.pause();
-        return;
-      }
+      // Once closing nothing more is parsed (stream-closer.ts says what happens instead).
+      if (this.closer.closing) return this.closer.drop(chunk);
       if (this.firstChunk) {
         this.firstChunk = false;
         if (chunk[0] === 0) {
@@ -115,7 +110,8 @@ export class RespSession {
     if (reason === null) return;
     this.server.logger.warn(`RESP client ${this.address}: ${reason}: closing it`);
     this.errorThenClose(reason);
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    // Also when the replies owed before the error never get written.
+    this.closer.hangUpLater();
   }
 
   /** The connection authenticated (AUTH or HELLO ... AUTH): the configured limits apply. */

@@ -1,4 +1,4 @@
-import { Answer, KvndbError, Op, encodeFrame, type WriteOp, type WriteResult } from '@kvndb/shared';
+import { Answer, IdRing, KvndbError, Op, encodeFrame, type WriteOp, type WriteResult } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 import type { WriteBacklog } from './write-backlog';
 
@@ -46,25 +46,20 @@ export function requiredAcks(policy: WriteAckPolicy, inSync: number): number {
  * once, keeps it in the backlog, queues it to every live replica, and answers the client
  * when the write-ack policy is met (or TIMEOUT with {applied, required} when it cannot be).
  *
- * Pending writes live in a ring indexed by seq (seqs are contiguous, so the write `seq` sits
- * at a fixed distance from the oldest one still pending), which costs no hashing and no
- * per-write Map entry on the hot path. Since every write gets the same timeout their
- * deadlines are in seq order too, so one timer for the oldest one serves them all. The ring
- * spans from the oldest pending write to the newest one, so a write stuck while later ones
- * complete widens it until that write times out: at most writes-per-second × timeout slots.
+ * Pending writes live in an IdRing by seq (slot `seq & mask`), which costs no hashing and no
+ * per-write Map entry on the hot path: an ack finds its write with one array read. Since
+ * every write gets the same timeout their deadlines are in seq order too, so one timer for
+ * the oldest one serves them all. The ring covers the oldest pending write to the newest
+ * one, so a write stuck while later ones complete widens it until that write times out: at
+ * most writes-per-second × timeout slots (it never spills into the ring's Map).
  */
 export class WriteSequencer {
   private readonly writeAck: WriteAckPolicy;
   private readonly timeoutMs: number;
   private readonly backlog: WriteBacklog;
   private readonly maxFrameBytes: number;
-  /** Ring of pending writes (capacity a power of two): seq s is at slot (head + s - base) mod capacity; finished slots are undefined. */
-  private ring: Array<PendingWrite | undefined> = new Array(RING_INITIAL_SLOTS);
-  private head = 0;
-  /** Seq of the slot at `head`; the ring covers base .. base + span - 1. */
-  private base = 1;
-  private span = 0;
-  private pendingWrites = 0;
+  /** Writes waiting for their acknowledgements, by seq. */
+  private readonly pending = new IdRing<PendingWrite>({ initialSlots: RING_INITIAL_SLOTS, maxSlots: Infinity });
   /** Per replica id: the highest seq it acknowledged (replicas acknowledge in order). */
   private readonly ackedUpTo = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -89,13 +84,15 @@ export class WriteSequencer {
   }
 
   get pendingCount(): number {
-    return this.pendingWrites;
+    return this.pending.size;
   }
 
   /** Begin epoch `epoch` after write `seq`: the next write is seq + 1. */
   startEpoch(epoch: number, seq: number): void {
     // The router adopts a source once, before any client write can be sequenced.
-    if (this.pendingWrites > 0) throw new Error(`cannot start epoch ${epoch}: ${this.pendingWrites} writes are pending`);
+    if (this.pending.size > 0) throw new Error(`cannot start epoch ${epoch}: ${this.pending.size} writes are pending`);
+    // Seqs may start lower than before: the ring's ids start again.
+    this.pending.restart();
     this.currentEpoch = epoch;
     this.currentSeq = seq;
     this.backlog.reset(seq);
@@ -126,7 +123,8 @@ export class WriteSequencer {
     this.backlog.append(seq, frame);
     const required = requiredAcks(this.writeAck, counted.length);
     if (sink) {
-      this.addPending({
+      // Writes without a client (epoch markers) take a seq but no entry.
+      this.pending.set(seq, {
         seq,
         targets: counted,
         required,
@@ -152,7 +150,7 @@ export class WriteSequencer {
     if (seq > this.currentSeq) throw KvndbError.protocol(`WRITE_ACK for write ${seq}, which was never sent (the last is ${this.currentSeq})`);
     const prev = this.ackedUpTo.get(targetId);
     if (prev === undefined || seq > prev) this.ackedUpTo.set(targetId, seq);
-    const w = this.pendingAt(seq);
+    const w = this.pending.get(seq);
     if (!w || !w.targets.includes(targetId)) return;
     if (w.results === undefined) w.results = results;
     if (++w.acked >= w.required) this.complete(w);
@@ -165,9 +163,9 @@ export class WriteSequencer {
   targetLost(targetId: number): void {
     const upTo = this.ackedUpTo.get(targetId) ?? 0;
     this.ackedUpTo.delete(targetId);
-    for (const w of this.pendingInOrder()) {
+    for (const w of this.pending.values()) {
       // A reply in this loop may have answered it already (a sink that calls back in).
-      if (this.pendingAt(w.seq) !== w) continue;
+      if (this.pending.get(w.seq) !== w) continue;
       if (w.seq <= upTo || !w.targets.includes(targetId)) continue;
       w.lost++;
       const reachable = w.targets.length - w.lost;
@@ -185,11 +183,7 @@ export class WriteSequencer {
 
   /** Fail every pending write with `err` (shutdown). */
   failAll(err: KvndbError): void {
-    const all = this.pendingInOrder();
-    this.ring = new Array(RING_INITIAL_SLOTS);
-    this.head = 0;
-    this.span = 0;
-    this.pendingWrites = 0;
+    const all = this.pending.takeAll();
     this.clearTimer();
     for (const w of all) w.sink?.reply(w.tag, err);
   }
@@ -217,9 +211,8 @@ export class WriteSequencer {
   private expire = (): void => {
     this.timer = undefined;
     const now = Date.now();
-    // fail() drops the slot at the head, so the head is always the oldest pending write.
-    while (this.span > 0) {
-      const w = this.ring[this.head] as PendingWrite;
+    // fail() removes it, so the next oldest() is the next pending write.
+    for (let w = this.pending.oldest(); w !== undefined; w = this.pending.oldest()) {
       if (w.deadline > now) {
         this.timer = setTimeout(this.expire, w.deadline - now);
         return;
@@ -234,62 +227,9 @@ export class WriteSequencer {
     }
   };
 
-  private addPending(w: PendingWrite): void {
-    if (this.span === 0) {
-      this.base = w.seq;
-      this.head = 0;
-    }
-    // Writes without a client (epoch markers) take a seq but no slot's worth of state: a hole.
-    while (this.base + this.span < w.seq) this.pushSlot(undefined);
-    this.pushSlot(w);
-    this.pendingWrites++;
-  }
-
-  private pushSlot(w: PendingWrite | undefined): void {
-    if (this.span === this.ring.length) this.grow();
-    this.ring[(this.head + this.span) & (this.ring.length - 1)] = w;
-    this.span++;
-  }
-
-  private pendingAt(seq: number): PendingWrite | undefined {
-    const i = seq - this.base;
-    if (i < 0 || i >= this.span) return undefined;
-    return this.ring[(this.head + i) & (this.ring.length - 1)];
-  }
-
-  /**
-   * Clear w's slot (if it is still there); then drop the finished slots at the old end so
-   * `base` is the oldest pending write. An empty ring that a stuck write once widened goes
-   * back to its first size.
-   */
+  /** Forget w (if it is still pending: a reply may have called back in and finished it). */
   private removePending(w: PendingWrite): void {
-    if (this.pendingAt(w.seq) !== w) return;
-    const ring = this.ring;
-    ring[(this.head + (w.seq - this.base)) & (ring.length - 1)] = undefined;
-    this.pendingWrites--;
-    while (this.span > 0 && ring[this.head] === undefined) {
-      this.head = (this.head + 1) & (ring.length - 1);
-      this.base++;
-      this.span--;
-    }
-    if (this.span === 0 && ring.length > 4 * RING_INITIAL_SLOTS) this.ring = new Array(RING_INITIAL_SLOTS);
-  }
-
-  /** A copy, oldest first, so callers may complete or fail writes while walking it. */
-  private pendingInOrder(): PendingWrite[] {
-    const out: PendingWrite[] = [];
-    for (let i = 0; i < this.span; i++) {
-      const w = this.ring[(this.head + i) & (this.ring.length - 1)];
-      if (w !== undefined) out.push(w);
-    }
-    return out;
-  }
-
-  private grow(): void {
-    const next: Array<PendingWrite | undefined> = new Array(this.ring.length * 2);
-    for (let i = 0; i < this.span; i++) next[i] = this.ring[(this.head + i) & (this.ring.length - 1)];
-    this.ring = next;
-    this.head = 0;
+    this.pending.take(w.seq);
   }
 
   private clearTimer(): void {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { FRAME_HEADER_BYTES, FrameDecoder, encodeFrame, inPlaceFrameBytes, writeFrameAt } from '../codec/codec';
 import { KvndbError } from '../protocol/errors';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/limits';
-import { heartbeatRound, monotonicMs } from './heartbeat';
+import { monotonicMs } from './heartbeat';
 import { StreamCloser } from './stream-closer';
 import { describeAddress } from './transport';
 
@@ -70,6 +70,11 @@ export class FramedConnection extends EventEmitter {
   /** After sendErrorAndClose(): nothing more is decoded, and a peer still sending is cut off. */
   private readonly closer: StreamCloser;
   private closeError: KvndbError | undefined;
+  /**
+   * Called after each incoming chunk has been decoded, its complete frames delivered (e.g.
+   * to tell a frame still arriving from one that came whole). Not called once closing.
+   */
+  afterChunk: (() => void) | null = null;
   /** Monotonic ms (heartbeat.ts) when bytes last arrived / were last handed to the socket. */
   lastReceivedAt = monotonicMs();
   lastSentAt = monotonicMs();
@@ -95,20 +100,14 @@ export class FramedConnection extends EventEmitter {
       if (this.closer.closing) return this.closer.drop(chunk);
       this.lastReceivedAt = monotonicMs();
       this.decoder.write(chunk);
+      const after = this.afterChunk;
+      if (after !== null) after();
     });
     stream.on('drain', () => this.emit('drain'));
     stream.on('error', (err) => {
       if (!this.closeError) this.closeError = KvndbError.connectionClosed(`connection to ${this.address} failed: ${err.message}`, err);
     });
     stream.on('close', () => this.finish());
-  }
-
-  /**
-   * The stream, under its old name.
-   * @deprecated use `stream` (and `onFirstChunk` instead of a 'data' listener on it).
-   */
-  get socket(): Duplex & { readonly remoteAddress?: string } {
-    return this.stream;
   }
 
   /**
@@ -280,14 +279,6 @@ export class FramedConnection extends EventEmitter {
     this.flush();
     this.closeError = err;
     this.closer.end(bytes);
-  }
-
-  /**
-   * One heartbeat round.
-   * @deprecated call heartbeatRound(conn, now, intervalMs) from heartbeat.ts.
-   */
-  heartbeat(now: number, intervalMs: number): number | null {
-    return heartbeatRound(this, now, intervalMs);
   }
 
   pause(): void {

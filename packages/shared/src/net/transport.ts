@@ -57,8 +57,16 @@ export function defaultHost(type: TransportType = 'tcp'): string {
   return type === 'tcp6' ? '::1' : '127.0.0.1';
 }
 
-/** Start listening; resolves with the server once it is bound (port 0 picks a free port). */
-export function listen(endpoint: Endpoint, onSocket: (socket: net.Socket) => void): Promise<net.Server> {
+/**
+ * Start listening; resolves with the server once it is bound (port 0 picks a free port).
+ * Binding errors reject; an error after that (EMFILE on accept, ...) goes to `onError`, or
+ * is ignored without one (a net.Server with no 'error' listener would throw it instead).
+ */
+export function listen(
+  endpoint: Endpoint,
+  onSocket: (socket: net.Socket) => void,
+  onError: (err: Error) => void = () => {},
+): Promise<net.Server> {
   const type = endpoint.type ?? 'tcp';
   let server: net.Server;
   if (type === 'tls') {
@@ -74,10 +82,11 @@ export function listen(endpoint: Endpoint, onSocket: (socket: net.Socket) => voi
     server = net.createServer({ noDelay: true }, onSocket);
   }
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
+    const onBindError = (err: Error) => reject(err);
+    server.once('error', onBindError);
     server.listen({ host: endpoint.host, port: endpoint.port, ipv6Only: type === 'tcp6' }, () => {
-      server.off('error', onError);
+      server.off('error', onBindError);
+      server.on('error', onError);
       resolve(server);
     });
   });
@@ -130,8 +139,17 @@ export function describeAddress(stream: Duplex): string {
   return host.includes(':') ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
 }
 
+export interface SocketTransportOptions {
+  /** A TLS handshake not finished within this long is cut off (Node's default is 120 s). */
+  handshakeTimeoutMs?: number;
+  /** The listening server's maxConnections (a TCP-level backstop). */
+  maxConnections?: number;
+  /** An error on the listening server once it is bound (EMFILE on accept, ...); default: ignored. */
+  onError?: (err: Error) => void;
+}
+
 /** The TCP, TCP6 or TLS transport for `endpoint`. */
-export function socketTransport(endpoint: Endpoint, options: { handshakeTimeoutMs?: number; maxConnections?: number } = {}): Transport {
+export function socketTransport(endpoint: Endpoint, options: SocketTransportOptions = {}): Transport {
   const type = endpoint.type ?? 'tcp';
   return {
     kind: type,
@@ -140,7 +158,7 @@ export function socketTransport(endpoint: Endpoint, options: { handshakeTimeoutM
         // TLS: `socket` wraps the raw TCP socket whose TLS-handshake timeout is set below.
         (socket as net.Socket & { _parent?: net.Socket })._parent?.setTimeout(0);
         onLink(socketLink(socket));
-      });
+      }, options.onError);
       if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
       if (type === 'tls' && options.handshakeTimeoutMs) {
         // Node gives a TLS handshake 120 s; a peer that never finishes it gets ours instead.
@@ -151,8 +169,7 @@ export function socketTransport(endpoint: Endpoint, options: { handshakeTimeoutM
       return {
         address: { host: addr.address, port: addr.port },
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-        server,
-      } as Listener;
+      };
     },
     async dial(timeoutMs) {
       return socketLink(await dial(endpoint, timeoutMs));
