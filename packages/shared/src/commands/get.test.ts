@@ -1,30 +1,9 @@
-import { FrameDecoder, encodeFrame } from '../codec/codec';
-import { ErrorCode, KvndbError } from '../protocol/errors';
-import type { Limits } from '../protocol/limits';
+import { ErrorCode } from '../protocol/errors';
 import { Op } from '../protocol/opcodes';
 import type { ReadStore } from './command';
 import type { Latin1Bytes } from '../codec/latin1-bytes';
 import { get } from './get';
-
-const LIMITS: Limits = { maxKeyBytes: 16, maxValueBytes: 32, maxFrameBytes: 1024 };
-
-function thrown(fn: () => unknown): KvndbError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KvndbError) return err;
-    throw err;
-  }
-  throw new Error('expected a KvndbError');
-}
-
-/** A client message as the router receives it: its id filled in, framed, then decoded. */
-function wire(msg: unknown, id = 7): unknown[] {
-  const out: unknown[] = [];
-  const m = msg as unknown[];
-  new FrameDecoder({ onFrame: (f) => out.push(f), onError: (e) => { throw e; } }).write(encodeFrame([m[0], id, ...m.slice(2)]));
-  return out[0] as unknown[];
-}
+import { LIMITS, thrown, wire } from '../testing/command-spec';
 
 function store(entries: Record<string, string>, stored?: (key: string) => Latin1Bytes | undefined): ReadStore {
   const m = new Map(Object.entries(entries).map(([k, v]) => [k, Buffer.from(v)]));

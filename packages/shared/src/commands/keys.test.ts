@@ -1,30 +1,11 @@
-import { FrameDecoder, encodeFrame } from '../codec/codec';
-import { ErrorCode, KvndbError } from '../protocol/errors';
-import { DEFAULT_KEYS_LIMIT, type Limits } from '../protocol/limits';
+import { ErrorCode } from '../protocol/errors';
+import { DEFAULT_KEYS_LIMIT } from '../protocol/limits';
 import { Op } from '../protocol/opcodes';
 import type { ReadStore } from './command';
 import { keys } from './keys';
+import { LIMITS, thrown, wire } from '../testing/command-spec';
 
-const LIMITS: Limits = { maxKeyBytes: 16, maxValueBytes: 32, maxFrameBytes: 1024 };
 const { request, decode } = keys.methods.keys;
-
-function thrown(fn: () => unknown): KvndbError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KvndbError) return err;
-    throw err;
-  }
-  throw new Error('expected a KvndbError');
-}
-
-/** A client message as the router receives it: its id filled in, framed, then decoded. */
-function wire(msg: unknown, id = 7): unknown[] {
-  const out: unknown[] = [];
-  const m = msg as unknown[];
-  new FrameDecoder({ onFrame: (f) => out.push(f), onError: (e) => { throw e; } }).write(encodeFrame([m[0], id, ...m.slice(2)]));
-  return out[0] as unknown[];
-}
 
 /** Code point order (not UTF-16 order: '\u{1F600}' sorts after '\uFFFD'). */
 function cmp(a: string, b: string): number {

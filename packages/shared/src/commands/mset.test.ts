@@ -1,31 +1,11 @@
-import { FrameDecoder, encodeFrame } from '../codec/codec';
-import { ErrorCode, KvndbError } from '../protocol/errors';
-import type { Limits } from '../protocol/limits';
+import { ErrorCode } from '../protocol/errors';
 import { Op } from '../protocol/opcodes';
 import { Answer, Immediate } from './command';
 import { mset } from './mset';
+import { LIMITS, thrown, wire } from '../testing/command-spec';
 
-const LIMITS: Limits = { maxKeyBytes: 16, maxValueBytes: 32, maxFrameBytes: 1024 };
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 const { request } = mset.methods.mset;
-
-function thrown(fn: () => unknown): KvndbError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KvndbError) return err;
-    throw err;
-  }
-  throw new Error('expected a KvndbError');
-}
-
-/** A client message as the router receives it: its id filled in, framed, then decoded. */
-function wire(msg: unknown, id = 7): unknown[] {
-  const out: unknown[] = [];
-  const m = msg as unknown[];
-  new FrameDecoder({ onFrame: (f) => out.push(f), onError: (e) => { throw e; } }).write(encodeFrame([m[0], id, ...m.slice(2)]));
-  return out[0] as unknown[];
-}
 
 describe('MSET', () => {
   test('entries as an object or pairs pass the router as one set op each, in order', () => {

@@ -1,17 +1,8 @@
-import { ErrorCode, KvndbError } from '../protocol/errors';
+import { ErrorCode } from '../protocol/errors';
 import { Op } from '../protocol/opcodes';
 import { ping } from './ping';
 import { status } from './status';
-
-function thrown(fn: () => unknown): KvndbError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KvndbError) return err;
-    throw err;
-  }
-  throw new Error('expected a KvndbError');
-}
+import { thrown } from '../testing/command-spec';
 
 describe('router-answered commands', () => {
   test('PING and STATUS are answered by the router: no replica or write path', () => {
