@@ -1,6 +1,7 @@
 /**
- * Fake peers for the router's end-to-end tests: a real Router on 127.0.0.1 port 0 (or an
- * in-process transport it serves), with fake replicas and fake clients built from shared's
+ * Fake peers for the router's end-to-end tests: a real Router on 127.0.0.1 port 0 that
+ * also serves an in-process transport, which the peers use unless a test asks for TCP
+ * (protocol logic needs no ports), with fake replicas and fake clients built from shared's
  * FramedConnection + peerHandshake. A fake replica is a small Map that applies WRITEs in
  * order (checking seq continuity), answers reads, and can act as a snapshot source or
  * joiner. Importing this module registers an afterEach that closes them all.
@@ -13,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   compareKeys,
   createLogger,
+  InProcessTransport,
   dial,
   peerHandshake,
   type RouterStatus,
@@ -22,6 +24,8 @@ import {
 import { Router, type RouterOptions } from '../index';
 
 export const routers: Router[] = [];
+/** Each test router's in-process transport: how peers reach it by default. */
+const inProcess = new WeakMap<Router, InProcessTransport>();
 export const conns: FramedConnection[] = [];
 
 afterEach(async () => {
@@ -34,14 +38,21 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const r = new Router({ port: 0, joinWindowMs: 0, writeTimeoutMs: 3000, ...debug, ...options });
   routers.push(r);
   await r.start();
+  const t = new InProcessTransport(`test-router-${r.address.port}`);
+  await r.serve(t);
+  inProcess.set(r, t);
   return r;
 }
 
-/** A connection to `router`'s port, or through `via` (a transport the router serves). */
-export async function rawConnect(router: Router, via?: Transport): Promise<FramedConnection> {
+/**
+ * A connection to `router` through `via` (a transport it serves), by default its in-process
+ * transport; 'tcp' dials its TCP port (for what only a socket has: kernel buffers, addresses).
+ */
+export async function rawConnect(router: Router, via?: Transport | 'tcp'): Promise<FramedConnection> {
   let conn: FramedConnection;
-  if (via) {
-    const link = await via.dial();
+  const transport = via === 'tcp' ? undefined : (via ?? inProcess.get(router));
+  if (transport) {
+    const link = await transport.dial();
     conn = new FramedConnection(link.stream, { address: link.address });
   } else {
     conn = new FramedConnection(await dial({ host: '127.0.0.1', port: router.address.port }));
@@ -84,7 +95,7 @@ export class FakeClient {
 
   constructor(readonly conn: FramedConnection) {}
 
-  static async open(router: Router, secret?: string, via?: Transport): Promise<FakeClient> {
+  static async open(router: Router, secret?: string, via?: Transport | 'tcp'): Promise<FakeClient> {
     const conn = await rawConnect(router, via);
     const c = new FakeClient(conn);
     c.welcome = await peerHandshake(conn, { role: 'client', secret, info: { name: 'test' } });
@@ -120,7 +131,7 @@ export interface FakeReplicaOptions {
   data?: Record<string, string>;
   secret?: string;
   /** Connect through this transport instead of the router's port. */
-  via?: Transport;
+  via?: Transport | 'tcp';
 }
 
 export class FakeReplica {
