@@ -10,11 +10,6 @@ export const SHAPE_SET = 2; // plain SET: +OK
 
 /** Replies owed on one connection before it stops being read from. */
 const MAX_PENDING_PER_CONNECTION = 10000;
-/**
- * Bytes the socket may hold unwritten before the connection stops being read from; it is
- * read from again once they have drained. No hard limit: the replies owed are capped.
- */
-const OUTPUT_MARKS = { high: 8 * 1024 * 1024, low: 0, hard: Infinity };
 const OUT_INITIAL_BYTES = 16 * 1024;
 
 /**
@@ -38,14 +33,19 @@ export class ReplyQueue implements ReplySink {
   private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
   private outLen = 0;
   private flushScheduled = false;
-  /** Reading paused while the peer leaves more than OUTPUT_MARKS.high of replies unread. */
+  /**
+   * Reading paused as soon as the socket holds replies it could not write at once (a write
+   * returned false: its writable high-water mark, 16 KiB by default), read again once they
+   * have drained, as before the shared Backpressure. A client that reads nothing then holds
+   * only the replies to commands already read. No hard limit: the replies owed are capped.
+   */
   private readonly output: Backpressure;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly closer: StreamCloser,
   ) {
-    this.output = new Backpressure(OUTPUT_MARKS, {
+    this.output = new Backpressure({ high: socket.writableHighWaterMark - 1, low: 0, hard: Infinity }, {
       pause: () => {
         socket.pause();
       },

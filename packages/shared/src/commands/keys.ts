@@ -15,7 +15,7 @@ function checkArgs(prefix: unknown, limit: unknown, cursor: unknown, limits: Lim
   if (typeof p !== 'string') throw KvndbError.badRequest(`KEYS prefix must be a string, got ${describe(p)}`);
   const l = limit ?? DEFAULT_KEYS_LIMIT;
   if (typeof l !== 'number' || !Number.isInteger(l) || l < 1 || l > MAX_KEYS_LIMIT) {
-    throw KvndbError.badRequest(`KEYS limit must be an integer from 1 to ${MAX_KEYS_LIMIT}, got ${describe(l)} ${String(l)}`);
+    throw KvndbError.badRequest(`KEYS limit must be an integer from 1 to ${MAX_KEYS_LIMIT}, got ${typeof l === 'number' ? String(l) : describe(l)}`);
   }
   const c = cursor === '' ? null : (cursor ?? null);
   if (c !== null && typeof c !== 'string') throw KvndbError.badRequest(`KEYS cursor must be a string or nil, got ${describe(c)}`);

@@ -1,9 +1,8 @@
 import { KvndbError } from '../protocol/errors';
-import { describe, type Limits } from '../protocol/limits';
+import { checkKey, describe, type Limits } from '../protocol/limits';
 import { Op } from '../protocol/opcodes';
 import type { WriteOp } from '../protocol/types';
 import { badAnswer, bool, writeResult } from './answers';
-import { checkKey } from '../protocol/limits';
 import { setOp, valueBytes, type Value } from './checks';
 import { Answer, type Command } from './command';
 

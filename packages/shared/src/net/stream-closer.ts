@@ -1,9 +1,9 @@
 import type { Duplex } from 'node:stream';
 
 /** Bytes still read (and dropped) after closing starts, before the stream stops being read. */
-export const CLOSE_DISCARD_BYTES = 64 * 1024;
+const CLOSE_DISCARD_BYTES = 64 * 1024;
 /** How long after our end of the stream a peer that neither reads nor closes keeps it open. */
-export const CLOSE_GRACE_MS = 2000;
+const CLOSE_GRACE_MS = 2000;
 
 export interface StreamCloserOptions {
   discardBytes?: number;

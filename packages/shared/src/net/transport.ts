@@ -177,6 +177,6 @@ export function socketTransport(endpoint: Endpoint, options: SocketTransportOpti
   };
 }
 
-export function socketLink(socket: net.Socket): Link {
+function socketLink(socket: net.Socket): Link {
   return { stream: socket, address: describeAddress(socket), remoteHost: socket.remoteAddress };
 }
