@@ -124,7 +124,7 @@ function recorder(options: { maxBulkBytes?: number; maxArgs?: number; preLogin?:
 }
 
 function resp(...args: Array<string | Buffer>): Buffer {
-  const parts = [Buffer.from(`*${args.length}\r\n`)];
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
   for (const a of args) {
     const b = Buffer.isBuffer(a) ? a : Buffer.from(a, 'latin1');
     parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));

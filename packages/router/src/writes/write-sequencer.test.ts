@@ -1,7 +1,6 @@
-import { Op, decodeBody, type KvndbError } from '@kvndb/shared';
+import { Answer, Op, decodeBody, type KvndbError, type WriteResult } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 import { WriteBacklog } from './write-backlog';
-import { Answer } from '@kvndb/shared';
 import { WriteSequencer, requiredAcks, type WriteAckPolicy, type WriteTarget } from './write-sequencer';
 
 class FakeReplica implements WriteTarget {
@@ -16,6 +15,8 @@ class FakeReplica implements WriteTarget {
 }
 
 type Reply = { tag: number; err: KvndbError | null; value?: unknown };
+/** A number in place of a write's results, so a test can tell which ack answered which write. */
+const marker = (n: number) => [n] as unknown as WriteResult[];
 function sink(): ReplySink & { answers: Reply[] } {
   const answers: Reply[] = [];
   return { answers, reply: (tag, err, value) => answers.push({ tag, err, value }) };
@@ -176,22 +177,22 @@ describe('WriteSequencer', () => {
       seqs.push(seq.sequence([set(`k${tag}`)], reps, ids, Answer.First, s, tag));
     }
     expect(seq.pendingCount).toBe(5000);
-    for (const n of seqs) seq.ack(1, n, [n]);
+    for (const n of seqs) seq.ack(1, n, marker(n));
     const shuffled = [...seqs];
     for (let i = shuffled.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
     }
-    for (const n of shuffled.slice(0, 2500)) seq.ack(2, n, [n]);
+    for (const n of shuffled.slice(0, 2500)) seq.ack(2, n, marker(n));
     expect(seq.pendingCount).toBe(2500);
-    for (const n of shuffled.slice(2500)) seq.ack(2, n, [n]);
+    for (const n of shuffled.slice(2500)) seq.ack(2, n, marker(n));
     expect(seq.pendingCount).toBe(0);
     const byTag = new Map(s.answers.map((a) => [a.tag, a]));
     expect(s.answers).toHaveLength(5000);
     expect(byTag.size).toBe(5000);
     seqs.forEach((n, i) => expect(byTag.get(i + 1)).toEqual({ tag: i + 1, err: null, value: n }));
     // A late or repeated ack for a finished write is ignored.
-    seq.ack(2, seqs[0], [0]);
+    seq.ack(2, seqs[0], marker(0));
     expect(s.answers).toHaveLength(5000);
   });
 
@@ -207,9 +208,9 @@ describe('WriteSequencer', () => {
     const inFlight: number[] = [];
     for (let tag = 1; tag <= 3000; tag++) {
       inFlight.push(seq.sequence([set(`k${tag}`)], reps, ids, Answer.First, s, tag));
-      if (inFlight.length > 100) seq.ack(1, inFlight.shift() as number, [tag]);
+      if (inFlight.length > 100) seq.ack(1, inFlight.shift() as number, marker(tag));
     }
-    for (const n of inFlight) seq.ack(1, n, [0]);
+    for (const n of inFlight) seq.ack(1, n, marker(0));
     expect(s.answers).toHaveLength(3000);
     expect(s.answers.map((a) => a.tag)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     expect(seq.pendingCount).toBe(1);

@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import { FRAME_HEADER_BYTES, decodeBody, encodeFrame } from './codec';
 import { Op } from '../protocol/opcodes';
 import { NOT_SMALL, decodeSmallBody, encodeLatin1BinFrame, encodeSmallFrame } from './small-frame';
+import type { Latin1Bytes } from './latin1-bytes';
 
 const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, variableMapSize: true });
 
@@ -123,7 +124,7 @@ test('a RESULT written from a one-byte string is the same frame as from the Buff
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0, 255, 256, 65535, 65536, 70000), fc.nat(), (head, pad, id) => {
       const bytes = Buffer.concat([Buffer.from(head), Buffer.alloc(pad % 70001 === pad ? pad : 0, 7)]);
-      const frame = encodeLatin1BinFrame(Op.RESULT, id, bytes.toString('latin1'));
+      const frame = encodeLatin1BinFrame(Op.RESULT, id, bytes.toString('latin1') as Latin1Bytes);
       expect(frame.equals(encodeFrame([Op.RESULT, id, bytes]))).toBe(true);
     }),
     { numRuns: 300, seed: 9 },
