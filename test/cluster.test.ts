@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { ErrorCode, KvndbError } from '@kvndb/shared';
 import type { KvndbClient } from '@kvndb/client';
 import {
+  closeClients,
+  openClient,
   KVNDB_BIN,
   client,
   sleep,
@@ -20,15 +22,8 @@ import {
 
 jest.setTimeout(90000);
 
-const opened: KvndbClient[] = [];
-async function open(port: number, options: Parameters<typeof client>[1] = {}): Promise<KvndbClient> {
-  const db = await client(port, options);
-  opened.push(db);
-  return db;
-}
-
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close().catch(() => undefined)));
+  await closeClients();
   await stopAll();
 });
 
@@ -36,7 +31,7 @@ async function cluster(replicas: number, routerArgs: string[] = []): Promise<{ r
   const router = await startRouter(routerArgs);
   const reps: KvndbProcess[] = [];
   for (let i = 0; i < replicas; i++) reps.push(startReplica('memory', router.port, { name: `r${i + 1}` }));
-  const db = await open(router.port, { password: passwordIn(routerArgs) });
+  const db = await openClient(router.port, { password: passwordIn(routerArgs) });
   await waitInSync(db, replicas);
   return { router, reps, db };
 }
@@ -121,7 +116,7 @@ test('wrong password is refused with AUTH_FAILED; the right one works', async ()
   );
   expect(err).toBeInstanceOf(KvndbError);
   expect((err as KvndbError).code).toBe(ErrorCode.AUTH_FAILED);
-  const db = await open(router.port, { password: 's3cret' });
+  const db = await openClient(router.port, { password: 's3cret' });
   await waitInSync(db, 1);
   await db.set('k', 'v');
   expect(await db.get('k')).toBe('v');

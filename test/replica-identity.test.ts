@@ -5,8 +5,9 @@
 import path from 'node:path';
 import type { KvndbClient } from '@kvndb/client';
 import {
+  closeClients,
+  openClient,
   KvndbProcess,
-  client,
   readSqliteReplica,
   startReplica,
   startRouter,
@@ -18,15 +19,8 @@ import {
 
 jest.setTimeout(60000);
 
-const opened: KvndbClient[] = [];
-async function open(port: number): Promise<KvndbClient> {
-  const db = await client(port);
-  opened.push(db);
-  return db;
-}
-
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close().catch(() => undefined)));
+  await closeClients();
   await stopAll();
 });
 
@@ -41,7 +35,7 @@ test('a second kvndb sqlite on the same file exits 2 at once, naming the file an
   const router = await startRouter();
   const file = path.join(tempDir(), 'data.sqlite');
   const first = startReplica('sqlite', router.port, { file });
-  const db = await open(router.port);
+  const db = await openClient(router.port);
   await waitInSync(db, 1);
   await db.mset({ a: '1', b: '2' });
   const [name] = await inSyncNames(db);
@@ -75,7 +69,7 @@ test('the default name of a SQLite replica is stable across restarts of its file
   const fileB = path.join(tempDir(), 'replica.sqlite');
   let a = startReplica('sqlite', router.port, { file: fileA });
   startReplica('sqlite', router.port, { file: fileB });
-  const db = await open(router.port);
+  const db = await openClient(router.port);
   await waitInSync(db, 2);
   const names = await inSyncNames(db);
   expect(names).toHaveLength(2);

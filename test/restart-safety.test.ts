@@ -4,10 +4,10 @@
  * restarted router first, and a cold restart of a whole cluster in every start order.
  */
 import path from 'node:path';
-import type { KvndbClient } from '@kvndb/client';
 import {
+  closeClients,
+  openClient,
   Writer,
-  client,
   dumpThroughClient,
   expectAckedPresent,
   expectIdentical,
@@ -27,17 +27,10 @@ import {
 
 jest.setTimeout(120000);
 
-const opened: KvndbClient[] = [];
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close().catch(() => undefined)));
+  await closeClients();
   await stopAll();
 });
-
-async function open(port: number): Promise<KvndbClient> {
-  const db = await client(port, { requestTimeoutMs: 5000 });
-  opened.push(db);
-  return db;
-}
 
 // Replicas reconnect within --max-retry-delay (1 s by default), inside this join window.
 const ROUTER_ARGS = ['--heartbeat', '200', '--join-window', '3000'];
@@ -47,7 +40,7 @@ test('a replica paused until dropped, then resumed first into a restarted router
   const router = await startRouter(ROUTER_ARGS, await stablePort());
   const names = ['r0', 'r1', 'r2'];
   const { procs, files } = sqliteCluster(dir, names, router.port);
-  const db = await open(router.port);
+  const db = await openClient(router.port, { requestTimeoutMs: 5000 });
   await waitConverged(db, names);
   const writer = new Writer(db).start();
   await sleep(300);
@@ -90,7 +83,7 @@ describe('a cold restart of router, memory replica and SQLite replica keeps the 
     const port = router.port;
     let mem: KvndbProcess = startReplica('memory', port, { name: 'mem' });
     let disk: KvndbProcess = startReplica('sqlite', port, { name: 'disk', file });
-    const db = await open(port);
+    const db = await openClient(port, { requestTimeoutMs: 5000 });
     await waitConverged(db, ['mem', 'disk']);
     const written = new Map<string, string>();
     for (let i = 0; i < 200; i++) written.set(`k${i}`, `v${i}`);

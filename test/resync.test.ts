@@ -2,10 +2,10 @@
  * Durability and reset-and-resync with real processes and real SQLite files:
  * incremental catch-up, full resync under write load, router restart, crash mid-transaction.
  */
-import type { KvndbClient } from '@kvndb/client';
 import {
+  closeClients,
+  openClient,
   Writer,
-  client,
   expectAckedPresent,
   expectIdentical,
   sqliteCluster,
@@ -22,24 +22,17 @@ import {
 
 jest.setTimeout(180000);
 
-const opened: KvndbClient[] = [];
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close().catch(() => undefined)));
+  await closeClients();
   await stopAll();
 });
-
-async function open(port: number): Promise<KvndbClient> {
-  const db = await client(port);
-  opened.push(db);
-  return db;
-}
 
 test('a replica SIGKILLed under write load catches up incrementally and ends identical', async () => {
   const dir = tempDir();
   const router = await startRouter();
   const names = ['a', 'b', 'c'];
   const { procs, files } = sqliteCluster(dir, names, router.port);
-  const db = await open(router.port);
+  const db = await openClient(router.port);
   await waitInSync(db, 3);
   const writer = new Writer(db).start();
   await sleep(500);
@@ -61,7 +54,7 @@ test('--reset after a gap longer than the backlog: full resync of 100k keys whil
   const router = await startRouter(['--backlog-size', String(4 * 1024 * 1024)]);
   const names = ['a', 'b'];
   const { procs, files } = sqliteCluster(dir, names, router.port);
-  const db = await open(router.port);
+  const db = await openClient(router.port);
   await waitInSync(db, 2);
   const value = 'x'.repeat(100);
   for (let i = 0; i < 100_000; i += 1000) {
@@ -99,7 +92,7 @@ test('router SIGKILLed under load and restarted: no acknowledged write is lost, 
   const router = await startRouter(['--write-ack', 'majority']);
   const names = ['a', 'b', 'c'];
   const { files } = sqliteCluster(dir, names, router.port);
-  const db = await open(router.port);
+  const db = await openClient(router.port);
   await waitInSync(db, 3);
   const writer = new Writer(db).start();
   await sleep(800);
@@ -119,7 +112,7 @@ test('a SQLite replica SIGKILLed mid-transaction reopens cleanly and resumes fro
   const dir = tempDir();
   const router = await startRouter();
   const { procs, files } = sqliteCluster(dir, ['a', 'b'], router.port);
-  const db = await open(router.port);
+  const db = await openClient(router.port);
   await waitInSync(db, 2);
   // Large batches keep replica b inside write transactions most of the time.
   const big = 'z'.repeat(2000);

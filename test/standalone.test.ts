@@ -4,20 +4,12 @@
  * its port, keeping its data across a restart, and growing by a TCP replica attached later.
  */
 import path from 'node:path';
-import type { KvndbClient } from '@kvndb/client';
-import { KvndbProcess, client, startReplica, stopAll, tempDir, waitConverged } from './helpers/cluster';
+import { closeClients, openClient, KvndbProcess, startReplica, stopAll, tempDir, waitConverged } from './helpers/cluster';
 
 jest.setTimeout(60000);
 
-const opened: KvndbClient[] = [];
-async function open(port: number): Promise<KvndbClient> {
-  const db = await client(port);
-  opened.push(db);
-  return db;
-}
-
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close().catch(() => undefined)));
+  await closeClients();
   await stopAll();
 });
 
@@ -39,7 +31,7 @@ test('standalone serves clients and the console, its replica is in process, and 
   const dir = tempDir();
   const first = await startStandalone(dir);
   expect(first.proc.output).toContain(path.join(dir, 'kvndb.sqlite'));
-  const db = await open(first.port);
+  const db = await openClient(first.port);
   expect(await db.set('greeting', 'hello')).toBe(true);
   expect(await db.get('greeting')).toBe('hello');
 
@@ -55,18 +47,18 @@ test('standalone serves clients and the console, its replica is in process, and 
   expect(get.exitCode).toBe(0);
   expect(get.output).toContain('yes');
 
-  await Promise.all(opened.splice(0).map((c) => c.close()));
+  await closeClients();
   await first.proc.stop();
   expect(first.proc.exitCode).toBe(0);
 
   const second = await startStandalone(dir);
-  const again = await open(second.port);
+  const again = await openClient(second.port);
   expect(await again.mget(['greeting', 'from-cmd'])).toEqual(['hello', 'yes']);
 });
 
 test('a TCP memory replica attached to a standalone is resynced and serves the same data', async () => {
   const { port } = await startStandalone(tempDir());
-  const db = await open(port);
+  const db = await openClient(port);
   for (let i = 0; i < 200; i++) await db.set(`k${i}`, `v${i}`);
 
   const memory = startReplica('memory', port, { name: 'attached' });

@@ -181,6 +181,21 @@ export async function client(port: number, options: ConnectOptions = {}): Promis
   return connect({ host: '127.0.0.1', port, requestTimeoutMs: 10000, ...options });
 }
 
+const opened = new Set<KvndbClient>();
+
+/** A client that closeClients() closes: call that in afterEach, so it closes pass or fail. */
+export async function openClient(port: number, options: ConnectOptions = {}): Promise<KvndbClient> {
+  const db = await client(port, options);
+  opened.add(db);
+  return db;
+}
+
+export async function closeClients(): Promise<void> {
+  const all = [...opened];
+  opened.clear();
+  await Promise.all(all.map((db) => db.close().catch(() => undefined)));
+}
+
 /** Waits until the router reports `count` replicas in sync (optionally with these names). */
 export async function waitInSync(db: KvndbClient, count: number, timeoutMs = 30000): Promise<void> {
   await waitUntil(
