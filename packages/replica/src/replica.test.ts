@@ -13,31 +13,31 @@ describe('Replica link', () => {
 
   test('joins with its stored position and name, applies writes, acks them and gets in sync', async () => {
     const store = new MemoryStore();
-    store.apply([{ epoch: 5, seq: 3, ops: [set('old', 'x')] }]);
+    store.apply([{ epoch: 5, seq: 3, time: 1, ops: [set('old', 'x')] }]);
     const r = link.startReplica(store);
     const connected = new Promise((resolve) => r.once('connected', resolve));
     const inSync = new Promise<void>((resolve) => r.once('in-sync', resolve));
     const peer = await link.router.peer(0);
     await connected;
-    expect(peer.hello).toEqual({ name: 'r1', epoch: 5, seq: 3, reset: false });
+    expect(peer.hello).toEqual({ name: 'r1', epoch: 5, seq: 3, reset: false, time: expect.any(Number), nextExpiry: 0 });
     expect(r.state).toBe('syncing');
     peer.send([Op.SYNC_START, 'incremental', 5, 3, {}]);
-    peer.send([Op.WRITE, 5, 4, [set('a', '1'), ['s', 'a', b('2'), { nx: true }]]]);
-    peer.send([Op.WRITE, 5, 5, [['d', 'old'], ['s', 'a', b('3'), { get: true }]]]);
+    peer.send([Op.WRITE, 5, 4, [set('a', '1'), ['s', 'a', b('2'), { nx: true }]], 1]);
+    peer.send([Op.WRITE, 5, 5, [['d', 'old'], ['s', 'a', b('3'), { get: true }]], 1]);
     expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 4, [true, false]]);
     expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 5, [true, [true, b('1')]]]);
     peer.send([Op.SYNC_DONE, 5, 5]);
     await inSync;
     expect(r.state).toBe('in-sync');
     expect(store.position()).toEqual({ epoch: 5, seq: 5 });
-    expect(store.get('a')).toEqual(b('3'));
-    expect(store.has('old')).toBe(false);
+    expect(store.get('a', 1)).toEqual(b('3'));
+    expect(store.has('old', 1)).toBe(false);
   });
 
   test('frames that arrive in the same chunk as WELCOME are not lost', async () => {
     link.router.afterWelcome = [
       [Op.SYNC_START, 'incremental', 1, 0, {}],
-      [Op.WRITE, 1, 1, [set('a', '1')]],
+      [Op.WRITE, 1, 1, [set('a', '1')], 1],
       [Op.SYNC_DONE, 1, 1],
     ];
     const store = new MemoryStore();
@@ -46,15 +46,15 @@ describe('Replica link', () => {
     const peer = await link.router.peer(0);
     expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 1, [true]]);
     await inSync;
-    expect(store.get('a')).toEqual(b('1'));
+    expect(store.get('a', 1)).toEqual(b('1'));
   });
 
   test('reconnects after the router closes the connection and reports its new position', async () => {
     const store = new MemoryStore();
     const r = link.startReplica(store);
     const peer = await link.router.peer(0);
-    peer.send([Op.WRITE, 3, 1, [set('a', '1')]]);
-    peer.send([Op.WRITE, 3, 2, [set('b', '2')]]);
+    peer.send([Op.WRITE, 3, 1, [set('a', '1')], 1]);
+    peer.send([Op.WRITE, 3, 2, [set('b', '2')], 1]);
     await peer.next(Op.WRITE_ACK);
     await peer.next(Op.WRITE_ACK);
     const states: string[] = [];
@@ -62,8 +62,8 @@ describe('Replica link', () => {
     peer.conn.close();
     const again = await link.router.peer(1);
     expect(states).toEqual(['connecting']);
-    expect(again.hello).toEqual({ name: 'r1', epoch: 3, seq: 2, reset: false });
-    again.send([Op.WRITE, 3, 3, [set('c', '3')]]);
+    expect(again.hello).toEqual({ name: 'r1', epoch: 3, seq: 2, reset: false, time: expect.any(Number), nextExpiry: 0 });
+    again.send([Op.WRITE, 3, 3, [set('c', '3')], 1]);
     expect(await again.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 3, [true]]);
   });
 
@@ -127,10 +127,10 @@ describe('Replica link', () => {
 
   test('--reset wipes the store and asks for a full resync on the first join only', async () => {
     const store = new MemoryStore();
-    store.apply([{ epoch: 2, seq: 9, ops: [set('a', '1')] }]);
+    store.apply([{ epoch: 2, seq: 9, time: 1, ops: [set('a', '1')] }]);
     link.startReplica(store, { reset: true });
     const peer = await link.router.peer(0);
-    expect(peer.hello).toEqual({ name: 'r1', epoch: 0, seq: 0, reset: true });
+    expect(peer.hello).toEqual({ name: 'r1', epoch: 0, seq: 0, reset: true, time: expect.any(Number), nextExpiry: 0 });
     expect(store.count()).toBe(0);
     peer.conn.close();
     const again = await link.router.peer(1);
@@ -140,8 +140,8 @@ describe('Replica link', () => {
   test('a store holding data at position (0,0) is wiped before joining', async () => {
     const store = new MemoryStore();
     store.load([
-      ['half', b('loaded')],
-      ['snap', b('shot')],
+      ['half', b('loaded'), 1, 0, 0],
+      ['snap', b('shot'), 1, 0, 0],
     ]);
     link.startReplica(store);
     const peer = await link.router.peer(0);
@@ -180,8 +180,8 @@ describe('Replica link', () => {
       const r = link.startReplica(new SqliteStore(file));
       const peer = await link.router.peer(0);
       peer.sendTogether([
-        [Op.WRITE, 4, 1, [set('a', '1')]],
-        [Op.WRITE, 4, 2, [set('b', '2'), ['s', 'a', b('x'), { xx: true, get: true }]]],
+        [Op.WRITE, 4, 1, [set('a', '1')], 1],
+        [Op.WRITE, 4, 2, [set('b', '2'), ['s', 'a', b('x'), { xx: true, get: true }]], 1],
       ]);
       await peer.next(Op.WRITE_ACK);
       expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 2, [true, [true, b('1')]]]);

@@ -196,7 +196,7 @@ export class Replica extends EventEmitter {
     try {
       this.wipeIfHalfLoaded();
       const pos = this.store.position();
-      const info: ReplicaHelloInfo = { name: this.name, epoch: pos.epoch, seq: pos.seq, reset: this.resetPending };
+      const info: ReplicaHelloInfo = { name: this.name, epoch: pos.epoch, seq: pos.seq, reset: this.resetPending, time: this.store.time(), nextExpiry: this.store.nextExpiry() };
       const welcome = await peerHandshake(conn, {
         role: 'replica',
         secret: this.options.password,
@@ -263,7 +263,7 @@ export class Replica extends EventEmitter {
   /** Data at position (0,0) is what a resync that died half way leaves: it is no consistent state. */
   private wipeIfHalfLoaded(): void {
     const pos = this.store.position();
-    if (pos.epoch === 0 && pos.seq === 0 && this.store.scan('', null, 1).length > 0) {
+    if (pos.epoch === 0 && pos.seq === 0 && this.store.count() > 0) {
       this.logger.warn(`the ${this.store.kind} store holds data without a position (a resync died half way): wiping it before joining`);
       this.store.reset();
     }

@@ -25,6 +25,8 @@ import { RouterState } from './sync/router-state';
 import { WriteBacklog } from './writes/write-backlog';
 import { WritePath } from './writes/write-path';
 import { WriteSequencer } from './writes/write-sequencer';
+import { RouterClock } from './router-clock';
+import { ExpirySweeper } from './writes/expiry-sweeper';
 
 export type { RouterOptions } from './router-options';
 
@@ -49,6 +51,8 @@ export class Router extends EventEmitter {
   private readonly state: RouterState;
   private readonly meter = new OpsMeter();
   private readonly sequencer: WriteSequencer;
+  private readonly clock: RouterClock;
+  private readonly sweeper: ExpirySweeper;
   private readonly replicas: ReplicaSet;
   private readonly reads: ReadPath;
   private readonly resync: ResyncCoordinator;
@@ -70,11 +74,13 @@ export class Router extends EventEmitter {
     this.state = c.stateFile ? RouterState.open(c.stateFile) : RouterState.inMemory();
 
     const backlog = new WriteBacklog(c.backlogBytes);
+    const clock = (this.clock = new RouterClock());
     const sequencer = (this.sequencer = new WriteSequencer({
       writeAck: c.writeAck,
       timeoutMs: c.writeTimeoutMs,
       backlog,
       maxFrameBytes: c.limits.maxFrameBytes,
+      clock,
     }));
     const whyNoReplicas = (): string => this.placement.whyNoReplicas();
     const reads = (this.reads = new ReadPath(c.readTimeoutMs, this.meter, whyNoReplicas));
@@ -90,16 +96,20 @@ export class Router extends EventEmitter {
       },
     ));
     // Each link hands WRITE_ACKs to the sequencer and snapshot messages to the full resync.
-    const replicas = (this.replicas = new ReplicaSet(sequencer, resync, c.watermarks, logger));
+    const replicas = (this.replicas = new ReplicaSet(sequencer, resync, c.watermarks, logger, clock));
     const placement = (this.placement = new Placement(replicas, this.state, sequencer, catchUp, resync, {
       writeAck: c.writeAck,
       acceptDataLoss: c.acceptDataLoss,
       joinWindowMs: c.joinWindowMs,
       expectReplicas: c.expectReplicas,
       logger,
-      onWindowClosed: () => this.requests.release(),
+      onWindowClosed: () => {
+        this.requests.release();
+        sweeper.start();
+      },
     }));
-    const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas);
+    const sweeper = (this.sweeper = new ExpirySweeper(sequencer, replicas, clock));
+    const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper);
     this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status());
     this.admission = new Admission({
       clientSecret: c.clientSecret,
@@ -127,6 +137,7 @@ export class Router extends EventEmitter {
     // write counts under it; a resync picks its source once the gone replica left the balancer).
     replicas.on('joined', (link) => this.emitState(link.id, link.name, link.state));
     replicas.on('joined', (link) => placement.joined(link));
+    replicas.on('joined', (link) => sweeper.expiryKnown(link.hello.nextExpiry));
     replicas.on('membership', () => placement.recordMembership());
     replicas.on('state', (link) => reads.stateChanged(link));
     replicas.on('state', (link) => this.emitState(link.id, link.name, link.state));
@@ -267,6 +278,7 @@ export class Router extends EventEmitter {
     this.heartbeatTimer = undefined;
     const err = new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down');
     this.requests.stop(err);
+    this.sweeper.stop();
     this.sequencer.failAll(err);
     this.sequencer.stop();
     this.replicas.failReads(err);

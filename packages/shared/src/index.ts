@@ -6,6 +6,7 @@ export * from './codec/codec';
 export * from './codec/latin1-bytes';
 export * from './handshake/auth';
 export * from './protocol/types';
+export * from './protocol/write-ops';
 export * from './net/transport';
 export * from './net/in-process-transport';
 export * from './net/framed-connection';

@@ -9,7 +9,7 @@ describe('Replica session: reads', () => {
   test('reads wait while their answers pile up unread; a write behind them is applied and acknowledged at once', async () => {
     const store = new MemoryStore();
     const big = Buffer.alloc(1024 * 1024, 7);
-    store.apply([{ epoch: 1, seq: 1, ops: [['s', 'big', big]] }]);
+    store.apply([{ epoch: 1, seq: 1, time: 1, ops: [['s', 'big', big]] }]);
     link.replica = link.startReplica(store);
     const peer = await link.router.peer(0);
     peer.send([Op.SYNC_START, 'incremental', 1, 1, {}]);
@@ -18,11 +18,11 @@ describe('Replica session: reads', () => {
     peer.conn.pause(); // the router side stops reading: answers pile up in the replica
     peer.sendTogether([
       ...Array.from({ length: 100 }, (_, i) => [Op.GET, i + 1, 'big']),
-      [Op.WRITE, 1, 2, [set('k', 'v')]],
+      [Op.WRITE, 1, 2, [set('k', 'v')], 1],
     ]);
     await new Promise((r) => setTimeout(r, 300));
     // The write did not wait for 100 MiB of answers.
-    expect(store.get('k')).toEqual(b('v'));
+    expect(store.get('k', 1)).toEqual(b('v'));
     peer.conn.resume();
     const ack = await peer.next(Op.WRITE_ACK);
     expect(ack).toEqual([Op.WRITE_ACK, 2, [true]]);
@@ -44,7 +44,7 @@ describe('Replica session: reads', () => {
     const peer = await link.router.peer(0);
     // WRITE then reads in one socket chunk: the read must see the write.
     peer.sendTogether([
-      [Op.WRITE, 1, 1, [set('user:1', 'alice'), set('user:2', 'bob'), set('user:3', 'carol'), set('x', 'y')]],
+      [Op.WRITE, 1, 1, [set('user:1', 'alice'), set('user:2', 'bob'), set('user:3', 'carol'), set('x', 'y')], 1],
       [Op.GET, 100, 'user:1'],
       [Op.HAS, 101, 'user:2'],
       [Op.MGET, 102, ['user:3', 'none']],

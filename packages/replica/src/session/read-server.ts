@@ -12,6 +12,7 @@ import {
   type Latin1Bytes,
 } from '@kvndb/shared';
 import type { Store } from '../store/store';
+import type { RouterTime } from './router-time';
 import type { SessionHost } from './session-host';
 import type { WriteApplier } from './write-applier';
 
@@ -46,6 +47,8 @@ export class ReadServer {
     private readonly host: SessionHost,
     /** Writes that arrived before a deferred read are applied before it is answered. */
     private readonly writes: WriteApplier,
+    /** The router time reads are judged by. */
+    private readonly clock: RouterTime,
   ) {}
 
   /**
@@ -110,6 +113,6 @@ export class ReadServer {
   private read(msg: unknown[]): unknown {
     const command = COMMANDS_BY_OP[msg[0] as number];
     if (command?.serve === undefined) throw KvndbError.badRequest(`${OP_NAMES[msg[0] as number]} is not a read`);
-    return command.serve(this.store, msg);
+    return command.serve(this.store, msg, this.clock.now);
   }
 }

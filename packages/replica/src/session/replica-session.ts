@@ -1,9 +1,10 @@
-import { KvndbError, Op, OP_NAMES, describe, type FramedConnection, type Logger } from '@kvndb/shared';
+import { COMMANDS_BY_OP, KvndbError, Op, OP_NAMES, describe, type FramedConnection, type Logger } from '@kvndb/shared';
 import { ResyncJoiner } from '../snapshot/resync-joiner';
 import { SnapshotSource } from '../snapshot/snapshot-source';
 import type { Store } from '../store/store';
 import type { SessionHost } from './session-host';
 import { ReadServer } from './read-server';
+import { RouterTime } from './router-time';
 import { WriteApplier } from './write-applier';
 
 export interface ReplicaSessionHooks {
@@ -22,6 +23,8 @@ export class ReplicaSession implements SessionHost {
   private inSync = false;
   /** Set once we gave up on this connection: frames still in the socket chunk are ignored. */
   private gaveUp = false;
+  /** The router time reads are judged by. */
+  private readonly clock: RouterTime;
   private readonly writes: WriteApplier;
   private readonly reads: ReadServer;
   private readonly joiner: ResyncJoiner;
@@ -33,8 +36,9 @@ export class ReplicaSession implements SessionHost {
     private readonly logger: Logger,
     private readonly hooks: ReplicaSessionHooks,
   ) {
-    this.writes = new WriteApplier(conn, store, logger, this);
-    this.reads = new ReadServer(conn, store, this, this.writes);
+    this.clock = new RouterTime(store.time());
+    this.writes = new WriteApplier(conn, store, logger, this, this.clock);
+    this.reads = new ReadServer(conn, store, this, this.writes, this.clock);
     this.joiner = new ResyncJoiner(conn, store, logger, this, this.writes);
     this.source = new SnapshotSource(conn, store, logger, this);
     // Installing the handler delivers the frames that arrived before the session took over.
@@ -69,10 +73,9 @@ export class ReplicaSession implements SessionHost {
     if (this.writes.hasPending) this.writes.flush();
     if (this.gaveUp || this.conn.isClosed) return;
     switch (op) {
-      case Op.GET:
-      case Op.HAS:
-      case Op.MGET:
-      case Op.KEYS:
+      case Op.CLOCK:
+        if (typeof msg[1] !== 'number') return this.fail('malformed CLOCK (expected [CLOCK, time])');
+        return this.clock.advance(msg[1]);
       case Op.PING:
         return this.reads.onRead(msg);
       case Op.SYNC_START:
@@ -99,6 +102,7 @@ export class ReplicaSession implements SessionHost {
         this.logger.warn(`router reported ${String(msg[2])}: ${String(msg[3])}`);
         return;
       default:
+        if (COMMANDS_BY_OP[op as number]?.serve !== undefined) return this.reads.onRead(msg);
         return this.fail(`unexpected message ${OP_NAMES[op as number] ?? String(op)} from the router`);
     }
   };

@@ -9,7 +9,7 @@ describe('Replica session: writes', () => {
   test('a big group is acknowledged in WRITE_ACKS frames of at most 64 writes, every write once and in order', async () => {
     link.startReplica(new MemoryStore());
     const peer = await link.router.peer(0);
-    peer.sendTogether(Array.from({ length: 150 }, (_, i) => [Op.WRITE, 1, i + 1, [set(`k${i}`, `v${i}`)]]));
+    peer.sendTogether(Array.from({ length: 150 }, (_, i) => [Op.WRITE, 1, i + 1, [set(`k${i}`, `v${i}`)], 1]));
     let next = 1;
     while (next <= 150) {
       const m = await peer.nextMatching((x) => x[0] === Op.WRITE_ACK || x[0] === Op.WRITE_ACKS);
@@ -32,11 +32,11 @@ describe('Replica session: writes', () => {
     link.startReplica(new MemoryStore());
     const peer = await link.router.peer(0);
     peer.sendTogether([
-      [Op.WRITE, 1, 1, [set('k', 'v1')]],
-      [Op.WRITE, 1, 2, [['s', 'k', b('v2'), { get: true }]]],
-      [Op.WRITE, 1, 3, [set('x', '1')]],
-      [Op.WRITE, 1, 4, [set('y', '1')]],
-      [Op.WRITE, 1, 5, [['d', 'nothing']]],
+      [Op.WRITE, 1, 1, [set('k', 'v1')], 1],
+      [Op.WRITE, 1, 2, [['s', 'k', b('v2'), { get: true }]], 1],
+      [Op.WRITE, 1, 3, [set('x', '1')], 1],
+      [Op.WRITE, 1, 4, [set('y', '1')], 1],
+      [Op.WRITE, 1, 5, [['d', 'nothing']], 1],
     ]);
     const acks: unknown[][] = [];
     while (acks.reduce((n, m) => n + (m[0] === Op.WRITE_ACKS ? (m[2] as unknown[]).length : 1), 0) < 5) {
@@ -55,14 +55,14 @@ describe('Replica session: writes', () => {
     const apply = jest.spyOn(store, 'apply');
     link.startReplica(store);
     const peer = await link.router.peer(0);
-    peer.sendTogether(Array.from({ length: 5 }, (_, i) => [Op.WRITE, 1, i + 1, [set(`k${i}`, `v${i}`)]]));
+    peer.sendTogether(Array.from({ length: 5 }, (_, i) => [Op.WRITE, 1, i + 1, [set(`k${i}`, `v${i}`)], 1]));
     // One frame acknowledges the group: [WRITE_ACKS, first seq, results of each write].
     expect(await peer.next(Op.WRITE_ACKS)).toEqual([Op.WRITE_ACKS, 1, [[true], [true], [true], [true], [true]]]);
     expect(apply).toHaveBeenCalledTimes(1);
     expect(apply.mock.calls[0][0].map((w) => w.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(store.position()).toEqual({ epoch: 1, seq: 5 });
     // A later chunk is a new group.
-    peer.send([Op.WRITE, 1, 6, []]);
+    peer.send([Op.WRITE, 1, 6, [], 1]);
     expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 6, []]);
     expect(apply).toHaveBeenCalledTimes(2);
   });
@@ -71,29 +71,29 @@ describe('Replica session: writes', () => {
     const store = new MemoryStore();
     const r = link.startReplica(store);
     const peer = await link.router.peer(0);
-    peer.send([Op.WRITE, 1, 1, [set('a', '1')]]);
+    peer.send([Op.WRITE, 1, 1, [set('a', '1')], 1]);
     await peer.next(Op.WRITE_ACK);
     const disconnected = new Promise((resolve) => r.once('disconnected', resolve));
-    peer.send([Op.WRITE, 1, 3, [set('b', '2')]]);
+    peer.send([Op.WRITE, 1, 3, [set('b', '2')], 1]);
     const err = await peer.next(Op.ERROR);
     expect(err[2]).toBe('PROTOCOL_ERROR');
     expect(String(err[3])).toMatch(/expected seq 2, got 3/);
     await peer.waitClosed();
     await disconnected;
-    expect(store.has('b')).toBe(false);
+    expect(store.has('b', 1)).toBe(false);
     const again = await link.router.peer(1);
-    expect(again.hello).toEqual({ name: 'r1', epoch: 1, seq: 1, reset: false });
+    expect(again.hello).toEqual({ name: 'r1', epoch: 1, seq: 1, reset: false, time: expect.any(Number), nextExpiry: 0 });
   });
 
   test('a malformed op in a WRITE is not half-applied; the replica disconnects', async () => {
     const store = new MemoryStore();
     link.startReplica(store);
     const peer = await link.router.peer(0);
-    peer.send([Op.WRITE, 1, 1, [set('a', '1'), ['s', 'b', 'not bytes']]]);
+    peer.send([Op.WRITE, 1, 1, [set('a', '1'), ['s', 'b', 'not bytes']], 1]);
     const err = await peer.next(Op.ERROR);
     expect(err[2]).toBe('REPLICA_ERROR');
     await peer.waitClosed();
-    expect(store.has('a')).toBe(false);
+    expect(store.has('a', 1)).toBe(false);
     const again = await link.router.peer(1);
     expect(again.hello).toMatchObject({ seq: 0 });
   });

@@ -9,16 +9,20 @@ import {
   type WriteResult,
 } from '@kvndb/shared';
 import type { Store, WriteBatch } from '../store/store';
+import type { RouterTime } from './router-time';
 import type { SessionHost } from './session-host';
 
 /** Acks per WRITE_ACKS frame: keeps it within the small-frame writer's array size. */
 const ACKS_PER_FRAME = 64;
 
-/** Whether a write's results hold a value (the [applied, old value] of SET with GET). */
+/**
+ * Whether a write's results may be large: anything but flags and numbers (a previous value,
+ * a transaction's reads, a sweep's keys) can be up to the value limit.
+ */
 function carriesValue(results: WriteResult[]): boolean {
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
-    if (typeof r !== 'boolean' && r[1] !== null) return true;
+    if (typeof r !== 'boolean' && typeof r !== 'number' && r !== null) return true;
   }
   return false;
 }
@@ -40,6 +44,7 @@ export class WriteApplier {
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly host: SessionHost,
+    private readonly clock: RouterTime,
   ) {
     this.lastSeq = store.position().seq;
   }
@@ -59,13 +64,14 @@ export class WriteApplier {
     this.pending = [];
   }
 
-  /** A WRITE frame: [WRITE, epoch, seq, ops]. */
+  /** A WRITE frame: [WRITE, epoch, seq, ops, time]. */
   accept(msg: unknown[]): void {
     const epoch = msg[1];
     const seq = msg[2];
     const ops = msg[3];
-    if (msg.length !== 4 || typeof epoch !== 'number' || typeof seq !== 'number' || !Array.isArray(ops)) {
-      return this.host.fail('malformed WRITE (expected [WRITE, epoch, seq, ops])');
+    const time = msg[4];
+    if (msg.length !== 5 || typeof epoch !== 'number' || typeof seq !== 'number' || !Array.isArray(ops) || typeof time !== 'number') {
+      return this.host.fail('malformed WRITE (expected [WRITE, epoch, seq, ops, time])');
     }
     const loading = this.host.loadingResyncId;
     if (loading !== null) {
@@ -78,7 +84,8 @@ export class WriteApplier {
       return this.host.fail(`write stream gap: expected seq ${this.lastSeq + 1}, got ${seq}`, false);
     }
     this.lastSeq = seq;
-    this.pending.push({ epoch, seq, ops: ops as WriteOp[] });
+    this.clock.advance(time);
+    this.pending.push({ epoch, seq, time, ops: ops as WriteOp[] });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(this.flush);

@@ -13,24 +13,24 @@ describe('Replica as resync joiner', () => {
 
   test('loads a full resync snapshot as joiner, then applies the writes after it', async () => {
     const store = new MemoryStore();
-    store.apply([{ epoch: 1, seq: 50, ops: [set('stale', 'x')] }]);
+    store.apply([{ epoch: 1, seq: 50, time: 1, ops: [set('stale', 'x')] }]);
     const r = link.startReplica(store);
     const peer = await link.router.peer(0);
     peer.send([Op.SYNC_START, 'full', 8, 100, { resyncId: 9 }]);
-    peer.send([Op.SNAPSHOT_CHUNK, 9, [['a', b('1')], ['b', b('2')]]]);
+    peer.send([Op.SNAPSHOT_CHUNK, 9, [['a', b('1'), 1, 0, 0], ['b', b('2'), 1, 0, 0]]]);
     expect(await peer.next(Op.SNAPSHOT_ACK)).toEqual([Op.SNAPSHOT_ACK, 9, 1]);
-    expect(store.has('stale')).toBe(false);
+    expect(store.has('stale', 1)).toBe(false);
     expect(store.position()).toEqual({ epoch: 0, seq: 0 });
-    peer.send([Op.SNAPSHOT_CHUNK, 9, [['c', b('3')]]]);
+    peer.send([Op.SNAPSHOT_CHUNK, 9, [['c', b('3'), 1, 0, 0]]]);
     expect(await peer.next(Op.SNAPSHOT_ACK)).toEqual([Op.SNAPSHOT_ACK, 9, 1]);
     peer.send([Op.SNAPSHOT_END, 9, 3]);
-    peer.send([Op.WRITE, 8, 101, [['d', 'a']]]);
+    peer.send([Op.WRITE, 8, 101, [['d', 'a']], 1]);
     expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 101, [true]]);
     const inSync = new Promise<void>((resolve) => r.once('in-sync', resolve));
     peer.send([Op.SYNC_DONE, 8, 101]);
     await inSync;
     expect(store.position()).toEqual({ epoch: 8, seq: 101 });
-    expect(store.scan('', null, 10)).toEqual(['b', 'c']);
+    expect(store.scan('', null, 10, 1)).toEqual(['b', 'c']);
   });
 
   test('a truncated snapshot makes the joiner disconnect and come back empty at (0,0)', async () => {
@@ -38,7 +38,7 @@ describe('Replica as resync joiner', () => {
     link.startReplica(store);
     const peer = await link.router.peer(0);
     peer.send([Op.SYNC_START, 'full', 8, 100, { resyncId: 4 }]);
-    peer.send([Op.SNAPSHOT_CHUNK, 4, [['a', b('1')]]]);
+    peer.send([Op.SNAPSHOT_CHUNK, 4, [['a', b('1'), 1, 0, 0]]]);
     await peer.next(Op.SNAPSHOT_ACK);
     peer.send([Op.SNAPSHOT_END, 4, 2]);
     await peer.waitClosed();
@@ -52,16 +52,16 @@ describe('Replica as resync joiner', () => {
     link.startReplica(store);
     const peer = await link.router.peer(0);
     peer.send([Op.SYNC_START, 'full', 8, 100, { resyncId: 1 }]);
-    peer.send([Op.SNAPSHOT_CHUNK, 1, [['a', b('1')]]]);
+    peer.send([Op.SNAPSHOT_CHUNK, 1, [['a', b('1'), 1, 0, 0]]]);
     await peer.next(Op.SNAPSHOT_ACK);
     peer.send([Op.SNAPSHOT_ABORT, 1, 'source went away']);
     peer.send([Op.SYNC_START, 'full', 8, 120, { resyncId: 2 }]);
-    peer.send([Op.SNAPSHOT_CHUNK, 2, [['b', b('2')]]]);
+    peer.send([Op.SNAPSHOT_CHUNK, 2, [['b', b('2'), 1, 0, 0]]]);
     await peer.next(Op.SNAPSHOT_ACK);
     peer.send([Op.SNAPSHOT_END, 2, 1]);
-    peer.send([Op.WRITE, 8, 121, []]);
+    peer.send([Op.WRITE, 8, 121, [], 1]);
     expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 121, []]);
-    expect(store.scan('', null, 10)).toEqual(['b']);
+    expect(store.scan('', null, 10, 1)).toEqual(['b']);
     expect(store.position()).toEqual({ epoch: 8, seq: 121 });
     expect(peer.closed).toBe(false);
   });
@@ -70,7 +70,7 @@ describe('Replica as resync joiner', () => {
     /** A store holding writes up to (5, 200). */
     const holding = (): MemoryStore => {
       const store = new MemoryStore();
-      store.apply([{ epoch: 5, seq: 200, ops: [set('mine', 'acked'), set('other', 'x')] }]);
+      store.apply([{ epoch: 5, seq: 200, time: 1, ops: [set('mine', 'acked'), set('other', 'x')] }]);
       return store;
     };
 
@@ -89,7 +89,7 @@ describe('Replica as resync joiner', () => {
       const disconnected = new Promise((resolve) => r.once('disconnected', resolve));
       peer.sendTogether([
         [Op.SYNC_START, 'full', epoch, seq, { resyncId: 3 }],
-        [Op.SNAPSHOT_CHUNK, 3, [['theirs', b('1')]]],
+        [Op.SNAPSHOT_CHUNK, 3, [['theirs', b('1'), 1, 0, 0]]],
         [Op.SNAPSHOT_END, 3, 1],
       ]);
       const abort = await peer.next(Op.SNAPSHOT_ABORT);
@@ -110,11 +110,11 @@ describe('Replica as resync joiner', () => {
       // Nothing wiped, nothing loaded: data and position as before.
       expect(reset).not.toHaveBeenCalled();
       expect(store.position()).toEqual({ epoch: 5, seq: 200 });
-      expect(store.scan('', null, 10)).toEqual(['mine', 'other']);
+      expect(store.scan('', null, 10, 1)).toEqual(['mine', 'other']);
       expect(lines.some((l) => /^error refusing full resync 3: .*epoch 5, seq 200/.test(l))).toBe(true);
       // It comes back with the same position.
       const again = await link.router.peer(1);
-      expect(again.hello).toEqual({ name: 'r1', epoch: 5, seq: 200, reset: false });
+      expect(again.hello).toEqual({ name: 'r1', epoch: 5, seq: 200, reset: false, time: expect.any(Number), nextExpiry: 0 });
     });
 
     test('a snapshot at the same position, or ahead, is loaded as before', async () => {
@@ -122,10 +122,10 @@ describe('Replica as resync joiner', () => {
       link.startReplica(store);
       const peer = await link.router.peer(0);
       peer.send([Op.SYNC_START, 'full', 5, 200, { resyncId: 4 }]);
-      peer.send([Op.SNAPSHOT_CHUNK, 4, [['mine', b('acked')], ['other', b('x')]]]);
+      peer.send([Op.SNAPSHOT_CHUNK, 4, [['mine', b('acked'), 1, 0, 0], ['other', b('x'), 1, 0, 0]]]);
       await peer.next(Op.SNAPSHOT_ACK);
       peer.send([Op.SNAPSHOT_END, 4, 2]);
-      peer.send([Op.WRITE, 5, 201, []]);
+      peer.send([Op.WRITE, 5, 201, [], 1]);
       expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 201, []]);
       expect(store.position()).toEqual({ epoch: 5, seq: 201 });
       expect(peer.closed).toBe(false);
@@ -136,7 +136,7 @@ describe('Replica as resync joiner', () => {
       link.startReplica(store);
       const peer = await link.router.peer(0);
       peer.send([Op.SYNC_START, 'full', 6, 300, { resyncId: 5 }]);
-      peer.send([Op.SNAPSHOT_CHUNK, 5, [['a', b('1')]]]);
+      peer.send([Op.SNAPSHOT_CHUNK, 5, [['a', b('1'), 1, 0, 0]]]);
       await peer.next(Op.SNAPSHOT_ACK);
       // The store is now a partial snapshot at (0,0); a replacement must still be at seq 200 or later.
       peer.send([Op.SYNC_START, 'full', 6, 150, { resyncId: 6 }]);
@@ -151,7 +151,7 @@ describe('Replica as resync joiner', () => {
       try {
         const file = path.join(dir, 'r.db');
         const store = new SqliteStore(file);
-        store.apply([{ epoch: 5, seq: 200, ops: [set('mine', 'acked')] }]);
+        store.apply([{ epoch: 5, seq: 200, time: 1, ops: [set('mine', 'acked')] }]);
         const r = link.startReplica(store);
         const peer = await link.router.peer(0);
         peer.send([Op.SYNC_START, 'full', 6, 0, { resyncId: 1 }]);
@@ -163,7 +163,7 @@ describe('Replica as resync joiner', () => {
         const reopened = new SqliteStore(file);
         try {
           expect(reopened.position()).toEqual({ epoch: 5, seq: 200 });
-          expect(reopened.get('mine')).toEqual(b('acked'));
+          expect(reopened.get('mine', 1)).toEqual(b('acked'));
         } finally {
           reopened.close();
         }

@@ -9,7 +9,7 @@ describe('Replica as snapshot source', () => {
   test('streams a consistent snapshot as source with credit flow control while serving writes and reads', async () => {
     const store = new MemoryStore();
     const N = 5000;
-    store.apply([{ epoch: 2, seq: 10, ops: Array.from({ length: N }, (_, i) => set(`k${String(i).padStart(5, '0')}`, `v${i}`)) }]);
+    store.apply([{ epoch: 2, seq: 10, time: 1, ops: Array.from({ length: N }, (_, i) => set(`k${String(i).padStart(5, '0')}`, `v${i}`)) }]);
     link.startReplica(store);
     const peer = await link.router.peer(0);
     peer.send([Op.SNAPSHOT_REQUEST, 77, 2, 10, 1]);
@@ -18,7 +18,7 @@ describe('Replica as snapshot source', () => {
     expect(first[1]).toBe(77);
     for (const [k, v] of first[2] as Array<[string, Buffer]>) got.set(k, v.toString());
     // Window 1: nothing more until a credit arrives, but writes and reads are served meanwhile.
-    peer.send([Op.WRITE, 2, 11, [set('k00000', 'changed'), set('k04999', 'changed'), ['d', 'k03000'], set('new', 'n')]]);
+    peer.send([Op.WRITE, 2, 11, [set('k00000', 'changed'), set('k04999', 'changed'), ['d', 'k03000'], set('new', 'n')], 1]);
     expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 11, [true, true, true, true]]);
     expect(await peer.request(Op.GET, 'k04999')).toEqual([Op.RESULT, expect.any(Number), b('changed')]);
     await new Promise((r) => setTimeout(r, 50));
@@ -48,12 +48,12 @@ describe('Replica as snapshot source', () => {
 
   test('a snapshot request is taken after every earlier write, and can be aborted', async () => {
     const store = new MemoryStore();
-    store.apply([{ epoch: 2, seq: 1, ops: Array.from({ length: 4500 }, (_, i) => set(`k${i}`, 'v')) }]);
+    store.apply([{ epoch: 2, seq: 1, time: 1, ops: Array.from({ length: 4500 }, (_, i) => set(`k${i}`, 'v')) }]);
     link.startReplica(store);
     const peer = await link.router.peer(0);
     // WRITE 2 and the request for a snapshot at 2 in one chunk: the snapshot must include WRITE 2.
     peer.sendTogether([
-      [Op.WRITE, 2, 2, [set('during', 'yes')]],
+      [Op.WRITE, 2, 2, [set('during', 'yes')], 1],
       [Op.SNAPSHOT_REQUEST, 5, 2, 2, 1],
       [Op.SNAPSHOT_REQUEST, 6, 2, 1, 4], // wrong position: refused
     ]);
@@ -82,7 +82,7 @@ describe('Replica as snapshot source', () => {
 
   test('several snapshots can stream at once', async () => {
     const store = new MemoryStore();
-    store.apply([{ epoch: 2, seq: 1, ops: Array.from({ length: 4100 }, (_, i) => set(`k${i}`, 'v')) }]);
+    store.apply([{ epoch: 2, seq: 1, time: 1, ops: Array.from({ length: 4100 }, (_, i) => set(`k${i}`, 'v')) }]);
     link.startReplica(store);
     const peer = await link.router.peer(0);
     peer.send([Op.SNAPSHOT_REQUEST, 1, 2, 1, 100]);

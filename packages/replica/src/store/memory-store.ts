@@ -6,7 +6,10 @@ import {
   checkEntries,
   checkPosition,
   entryBytes,
+  type EntryMeta,
   type KvPrimitives,
+  type RawEntry,
+  type SnapshotEntry,
   type Store,
   type StoredPosition,
   type StoreSnapshot,
@@ -25,6 +28,33 @@ import {
  */
 type Stored = StoredBytes;
 
+/**
+ * One key: its value and metadata. Immutable once stored (a change stores a new Entry), so
+ * an open snapshot can keep the Entry a key had when the snapshot began.
+ */
+class Entry implements EntryMeta {
+  constructor(
+    readonly v: Stored,
+    readonly version: number,
+    readonly updated: number,
+    readonly expires: number,
+  ) {}
+}
+
+/** The expiry index's key: keys by expiry time, then by key. */
+interface Expiring {
+  at: number;
+  key: string;
+}
+
+function compareExpiring(a: Expiring, b: Expiring): number {
+  return a.at - b.at || compareKeys(a.key, b.key);
+}
+
+function isLive(e: Entry | undefined, now: number): e is Entry {
+  return e !== undefined && (e.expires === 0 || e.expires > now);
+}
+
 /** Below this a value is stored as a string; at and above it Buffer.from allocates its own memory anyway. */
 const SMALL_VALUE = Buffer.poolSize >>> 1;
 
@@ -42,10 +72,13 @@ const fromStored = storedToBuffer;
  */
 export class MemoryStore implements Store, KvPrimitives {
   readonly kind = 'memory';
-  private map = new Map<string, Stored>();
+  private map = new Map<string, Entry>();
   private index = new BTree<string, undefined>(undefined, compareKeys);
+  /** Keys with an expiry, by (expiry, key): what a sweep removes first. */
+  private expiring = new BTree<Expiring, undefined>(undefined, compareExpiring);
   private epoch = 0;
   private seq = 0;
+  private lastTime = 0;
   /** Open snapshots that need the prior value of a key before it changes. */
   private readonly snapshots = new Set<MemorySnapshot>();
 
@@ -53,33 +86,48 @@ export class MemoryStore implements Store, KvPrimitives {
     return { epoch: this.epoch, seq: this.seq };
   }
 
-  get(key: string): Buffer | undefined {
-    const v = this.map.get(key);
-    return v === undefined ? undefined : fromStored(v);
+  time(): number {
+    return this.lastTime;
   }
 
-  getStored(key: string): StoredBytes | undefined {
-    return this.map.get(key);
+  get(key: string, now: number): Buffer | undefined {
+    const e = this.map.get(key);
+    return isLive(e, now) ? fromStored(e.v) : undefined;
   }
 
-  has(key: string): boolean {
-    return this.map.has(key);
+  getStored(key: string, now: number): StoredBytes | undefined {
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    return e.expires === 0 || e.expires > now ? e.v : undefined;
+  }
+
+  has(key: string, now: number): boolean {
+    return isLive(this.map.get(key), now);
+  }
+
+  entry(key: string, now: number): RawEntry | undefined {
+    const e = this.map.get(key);
+    return isLive(e, now) ? { value: fromStored(e.v), version: e.version, updated: e.updated, expires: e.expires } : undefined;
   }
 
   apply(batches: WriteBatch[]): WriteResult[][] {
     // Validate first: a Map has no rollback, so a bad op must be caught before any write.
     checkBatches(batches);
     const results: WriteResult[][] = new Array(batches.length);
-    for (let i = 0; i < batches.length; i++) results[i] = applyOps(this, batches[i].ops);
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i];
+      results[i] = applyOps(this, b.ops, { seq: b.seq, time: b.time });
+    }
     if (batches.length > 0) {
       const last = batches[batches.length - 1];
       this.epoch = last.epoch;
       this.seq = last.seq;
+      if (last.time > this.lastTime) this.lastTime = last.time;
     }
     return results;
   }
 
-  scan(prefix: string, after: string | null, limit: number): string[] {
+  scan(prefix: string, after: string | null, limit: number, now: number): string[] {
     const out: string[] = [];
     if (limit <= 0) return out;
     let start = prefix;
@@ -92,6 +140,7 @@ export class MemoryStore implements Store, KvPrimitives {
     for (const key of this.index.keys(start)) {
       if (exclusive && key === start) continue;
       if (!key.startsWith(prefix)) break;
+      if (this.expiring.size > 0 && !isLive(this.map.get(key), now)) continue;
       out.push(key);
       if (out.length >= limit) break;
     }
@@ -105,27 +154,33 @@ export class MemoryStore implements Store, KvPrimitives {
   }
 
   reset(): void {
-    // Open snapshots keep the old map and tree, which nothing mutates from now on.
-    this.snapshots.clear();
-    this.map = new Map();
-    this.index = new BTree<string, undefined>(undefined, compareKeys);
+    this.clear();
     this.epoch = 0;
     this.seq = 0;
+    this.lastTime = 0;
   }
 
-  load(entries: Array<[string, Uint8Array]>): void {
+  load(entries: SnapshotEntry[]): void {
     checkEntries(entries);
-    for (let i = 0; i < entries.length; i++) this.put(entries[i][0], entries[i][1]);
+    for (let i = 0; i < entries.length; i++) {
+      const [key, value, version, updated, expires] = entries[i];
+      this.put(key, value, version, updated, expires);
+    }
   }
 
-  setPosition(position: StoredPosition): void {
+  setPosition(position: StoredPosition, time?: number): void {
     checkPosition(position);
     this.epoch = position.epoch;
     this.seq = position.seq;
+    if (time !== undefined && time > this.lastTime) this.lastTime = time;
   }
 
   count(): number {
     return this.map.size;
+  }
+
+  expiringCount(): number {
+    return this.expiring.size;
   }
 
   close(): void {
@@ -134,21 +189,22 @@ export class MemoryStore implements Store, KvPrimitives {
 
   // KvPrimitives, used by applyOps.
 
-  read(key: string): Buffer | undefined {
-    return this.get(key);
+  rawEntry(key: string): RawEntry | undefined {
+    const e = this.map.get(key);
+    return e === undefined ? undefined : { value: fromStored(e.v), version: e.version, updated: e.updated, expires: e.expires };
   }
 
-  exists(key: string): boolean {
-    return this.map.has(key);
+  meta(key: string): EntryMeta | undefined {
+    return this.map.get(key);
   }
 
-  put(key: string, value: Uint8Array): void {
-    const map = this.map;
-    if (this.snapshots.size > 0) this.preserve(key, map.get(key));
-    // One hash lookup instead of get-then-set: a new key is one that grew the map.
-    const before = map.size;
-    map.set(key, toStored(value));
-    if (map.size !== before) this.index.set(key, undefined);
+  put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void {
+    this.store(key, new Entry(toStored(value), version, updated, expires));
+  }
+
+  touch(key: string, version: number, updated: number, expires: number): void {
+    const e = this.map.get(key);
+    if (e !== undefined) this.store(key, new Entry(e.v, version, updated, expires));
   }
 
   remove(key: string): boolean {
@@ -157,12 +213,48 @@ export class MemoryStore implements Store, KvPrimitives {
     if (this.snapshots.size > 0) this.preserve(key, prev);
     this.map.delete(key);
     this.index.delete(key);
+    if (prev.expires !== 0) this.expiring.delete({ at: prev.expires, key });
     return true;
   }
 
-  private preserve(key: string, prev: Stored | undefined): void {
+  expiredKeys(now: number, limit: number): string[] {
+    const out: string[] = [];
+    for (const x of this.expiring.keys()) {
+      if (x.at > now || out.length >= limit) break;
+      out.push(x.key);
+    }
+    return out;
+  }
+
+  nextExpiry(): number {
+    return this.expiring.minKey()?.at ?? 0;
+  }
+
+  clear(): void {
+    // Open snapshots keep the old map and tree, which nothing mutates from now on.
+    this.snapshots.clear();
+    this.map = new Map();
+    this.index = new BTree<string, undefined>(undefined, compareKeys);
+    this.expiring = new BTree<Expiring, undefined>(undefined, compareExpiring);
+  }
+
+  private store(key: string, entry: Entry): void {
+    const map = this.map;
+    const prev = map.get(key);
+    if (this.snapshots.size > 0) this.preserve(key, prev);
+    map.set(key, entry);
+    if (prev === undefined) this.index.set(key, undefined);
+    else if (prev.expires !== 0 && prev.expires !== entry.expires) this.expiring.delete({ at: prev.expires, key });
+    if (entry.expires !== 0 && (prev === undefined || prev.expires !== entry.expires)) this.expiring.set({ at: entry.expires, key }, undefined);
+  }
+
+  private preserve(key: string, prev: Entry | undefined): void {
     for (const snap of this.snapshots) snap.preserve(key, prev);
   }
+}
+
+function snapshotEntry(key: string, e: Entry): SnapshotEntry {
+  return [key, fromStored(e.v), e.version, e.updated, e.expires];
 }
 
 /**
@@ -173,57 +265,57 @@ export class MemoryStore implements Store, KvPrimitives {
  * the end. Memory is proportional to writes during the snapshot, not to the data.
  */
 class MemorySnapshot implements StoreSnapshot {
-  private readonly overlay = new Map<string, Stored | null>();
+  private readonly overlay = new Map<string, Entry | null>();
   private lastKey: string | undefined = undefined;
   private liveDone = false;
-  private tail: Array<[string, Buffer]> | null = null;
+  private tail: SnapshotEntry[] | null = null;
   private tailPos = 0;
   private closed = false;
 
   constructor(
-    private readonly map: Map<string, Stored>,
+    private readonly map: Map<string, Entry>,
     private readonly index: BTree<string, undefined>,
     private readonly registry: Set<MemorySnapshot>,
   ) {}
 
   /** Called before `key` changes; `prev` is its current value (undefined = absent). */
-  preserve(key: string, prev: Stored | undefined): void {
+  preserve(key: string, prev: Entry | undefined): void {
     if (this.liveDone) return;
     // Already emitted: later changes cannot affect what the snapshot yielded.
     if (this.lastKey !== undefined && compareKeys(key, this.lastKey) <= 0) return;
     if (!this.overlay.has(key)) this.overlay.set(key, prev ?? null);
   }
 
-  next(maxEntries: number, maxBytes: number): Array<[string, Buffer]> | null {
+  next(maxEntries: number, maxBytes: number): SnapshotEntry[] | null {
     if (this.closed) return null;
-    const out: Array<[string, Buffer]> = [];
+    const out: SnapshotEntry[] = [];
     let bytes = 0;
     if (!this.liveDone) {
       const from = this.lastKey;
       for (const key of this.index.keys(from)) {
         if (key === from) continue;
         this.lastKey = key;
-        let value: Buffer;
+        let entry: SnapshotEntry;
         const saved = this.overlay.get(key);
         if (saved !== undefined) {
           this.overlay.delete(key);
           if (saved === null) continue; // created after the snapshot
-          value = fromStored(saved);
+          entry = snapshotEntry(key, saved);
         } else {
-          value = fromStored(this.map.get(key) as Stored);
+          entry = snapshotEntry(key, this.map.get(key) as Entry);
         }
-        out.push([key, value]);
-        bytes += entryBytes(key, value);
+        out.push(entry);
+        bytes += entryBytes(key, entry[1]);
         if (out.length >= maxEntries || bytes >= maxBytes) return out;
       }
       this.liveDone = true;
       this.registry.delete(this);
       // What is left in the overlay existed at snapshot time and was deleted before the walk got there.
       this.tail = [];
-      for (const [key, value] of this.overlay) if (value !== null) this.tail.push([key, fromStored(value)]);
+      for (const [key, value] of this.overlay) if (value !== null) this.tail.push(snapshotEntry(key, value));
       this.overlay.clear();
     }
-    const tail = this.tail as Array<[string, Buffer]>;
+    const tail = this.tail as SnapshotEntry[];
     while (this.tailPos < tail.length && out.length < maxEntries && bytes < maxBytes) {
       const entry = tail[this.tailPos++];
       out.push(entry);

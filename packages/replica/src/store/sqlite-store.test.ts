@@ -32,17 +32,17 @@ describe('SqliteStore specifics', () => {
   test('sync full works and the file is in WAL mode', () => {
     const file = newFile();
     const store = new SqliteStore(file, { sync: 'full' });
-    store.apply([{ epoch: 1, seq: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
+    store.apply([{ epoch: 1, seq: 1, time: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
     expect(fs.existsSync(`${file}-wal`)).toBe(true);
     store.close();
     const again = new SqliteStore(file);
-    expect(again.get('a')).toEqual(Buffer.from('1'));
+    expect(again.get('a', 1)).toEqual(Buffer.from('1'));
     again.close();
   });
 
   test('a store that is closed with a snapshot open closes the snapshot too', () => {
     const store = new SqliteStore(newFile());
-    store.apply([{ epoch: 1, seq: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
+    store.apply([{ epoch: 1, seq: 1, time: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
     const snap = store.snapshot();
     store.close();
     expect(snap.next(10, 1000)).toBeNull();
@@ -53,7 +53,7 @@ describe('SqliteStore identity and lock', () => {
   test('a second store on the same file is refused, naming the file, and the first keeps working', () => {
     const file = newFile();
     const first = new SqliteStore(file);
-    first.apply([{ epoch: 1, seq: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
+    first.apply([{ epoch: 1, seq: 1, time: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
     let err: unknown;
     try {
       new SqliteStore(file);
@@ -65,18 +65,18 @@ describe('SqliteStore identity and lock', () => {
     expect((err as DataFileLockedError).holderPid).toBe(process.pid);
     // The failed attempt must not have dropped the first one's lock (POSIX locks are per process).
     expect(() => new SqliteStore(file)).toThrow(DataFileLockedError);
-    first.apply([{ epoch: 1, seq: 2, ops: [['s', 'b', Buffer.from('2')]] }]);
+    first.apply([{ epoch: 1, seq: 2, time: 1, ops: [['s', 'b', Buffer.from('2')]] }]);
     expect(first.position()).toEqual({ epoch: 1, seq: 2 });
     first.close();
     const again = new SqliteStore(file);
-    expect(again.get('b')).toEqual(Buffer.from('2'));
+    expect(again.get('b', 1)).toEqual(Buffer.from('2'));
     again.close();
   });
 
   test('readers can still open the data file read-only while the store holds it', () => {
     const file = newFile();
     const store = new SqliteStore(file);
-    store.apply([{ epoch: 3, seq: 7, ops: [['s', 'k', Buffer.from('v')]] }]);
+    store.apply([{ epoch: 3, seq: 7, time: 1, ops: [['s', 'k', Buffer.from('v')]] }]);
     const reader = new Database(file, { readonly: true, fileMustExist: true });
     try {
       expect(reader.prepare('SELECT seq FROM meta').pluck().get()).toBe(7);
@@ -92,7 +92,7 @@ describe('SqliteStore identity and lock', () => {
     const a = new SqliteStore(file);
     const id = a.identity;
     expect(id).toMatch(new RegExp(`^sqlite:${path.basename(file).replace('.', '\\.')}@${os.hostname()}-[0-9a-f]{6}$`));
-    a.apply([{ epoch: 1, seq: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
+    a.apply([{ epoch: 1, seq: 1, time: 1, ops: [['s', 'a', Buffer.from('1')]] }]);
     a.reset();
     a.close();
     const reopened = new SqliteStore(file);

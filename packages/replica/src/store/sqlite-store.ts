@@ -7,11 +7,14 @@ import { DataFileLock } from './file-lock';
 import {
   applyOps,
   asBuffer,
+  checkBatches,
   checkEntries,
-  checkOps,
   checkPosition,
   entryBytes,
+  type EntryMeta,
   type KvPrimitives,
+  type RawEntry,
+  type SnapshotEntry,
   type Store,
   type StoredPosition,
   type StoreSnapshot,
@@ -40,20 +43,27 @@ export class SqliteStore implements Store, KvPrimitives {
   readonly identity: string;
   private readonly lock: DataFileLock;
   private readonly db: Database.Database;
-  private readonly getStmt: Database.Statement<[string], Buffer>;
-  private readonly hasStmt: Database.Statement<[string], number>;
-  private readonly putStmt: Database.Statement<[string, Buffer]>;
+  private readonly getStmt: Database.Statement<[string, number], Buffer>;
+  private readonly hasStmt: Database.Statement<[string, number], number>;
+  private readonly rawEntryStmt: Database.Statement<[string], RawEntry>;
+  private readonly metaStmt: Database.Statement<[string], EntryMeta>;
+  private readonly putStmt: Database.Statement<[string, Buffer, number, number, number]>;
+  private readonly touchStmt: Database.Statement<[number, number, number, string]>;
   private readonly delStmt: Database.Statement<[string]>;
-  private readonly setPositionStmt: Database.Statement<[number, number]>;
-  private readonly scanFromStmt: Database.Statement<[string, number], string>;
-  private readonly scanAfterStmt: Database.Statement<[string, number], string>;
+  private readonly setPositionStmt: Database.Statement<[number, number, number]>;
+  private readonly scanFromStmt: Database.Statement<[string, number, number], string>;
+  private readonly scanAfterStmt: Database.Statement<[string, number, number], string>;
   private readonly countStmt: Database.Statement<[], number>;
+  private readonly expiringCountStmt: Database.Statement<[], number>;
+  private readonly expiredStmt: Database.Statement<[number, number], string>;
+  private readonly nextExpiryStmt: Database.Statement<[], number | null>;
   private readonly applyTxn: (batches: WriteBatch[]) => WriteResult[][];
-  private readonly loadTxn: (entries: Array<[string, Uint8Array]>) => void;
+  private readonly loadTxn: (entries: SnapshotEntry[]) => void;
   private readonly resetTxn: () => void;
   private readonly snapshots = new Set<SqliteSnapshot>();
   private epoch = 0;
   private seq = 0;
+  private lastTime = 0;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     if (typeof file !== 'string' || file === '' || file === ':memory:') {
@@ -75,11 +85,16 @@ export class SqliteStore implements Store, KvPrimitives {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.exec(`
-        CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 0), epoch INTEGER NOT NULL, seq INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS kv (
+          key TEXT PRIMARY KEY, value BLOB NOT NULL,
+          version INTEGER NOT NULL DEFAULT 1, updated INTEGER NOT NULL DEFAULT 0, expires INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 0), epoch INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL DEFAULT 0);
         INSERT OR IGNORE INTO meta (id, epoch, seq) VALUES (0, 0, 0);
         CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 0), name TEXT NOT NULL, created_at INTEGER NOT NULL);
       `);
+      upgradeSchema(this.db);
+      this.db.exec('CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires, key) WHERE expires > 0');
       this.db
         .prepare('INSERT OR IGNORE INTO identity (id, name, created_at) VALUES (0, ?, ?)')
         .run(newIdentity(file), Date.now());
@@ -90,38 +105,53 @@ export class SqliteStore implements Store, KvPrimitives {
       throw new KvndbError(ErrorCode.REPLICA_ERROR, `cannot use SQLite database ${file}: ${(err as Error).message}`, { cause: err });
     }
     const db = this.db;
-    this.getStmt = db.prepare<[string], Buffer>('SELECT value FROM kv WHERE key = ?').pluck();
-    this.hasStmt = db.prepare<[string], number>('SELECT 1 FROM kv WHERE key = ?').pluck();
-    this.putStmt = db.prepare<[string, Buffer]>('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)');
+    const live = '(expires = 0 OR expires > ?)';
+    this.getStmt = db.prepare<[string, number], Buffer>(`SELECT value FROM kv WHERE key = ? AND ${live}`).pluck();
+    this.hasStmt = db.prepare<[string, number], number>(`SELECT 1 FROM kv WHERE key = ? AND ${live}`).pluck();
+    this.rawEntryStmt = db.prepare<[string], RawEntry>('SELECT value, version, updated, expires FROM kv WHERE key = ?');
+    this.metaStmt = db.prepare<[string], EntryMeta>('SELECT version, updated, expires FROM kv WHERE key = ?');
+    this.putStmt = db.prepare<[string, Buffer, number, number, number]>(
+      'INSERT OR REPLACE INTO kv (key, value, version, updated, expires) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.touchStmt = db.prepare<[number, number, number, string]>('UPDATE kv SET version = ?, updated = ?, expires = ? WHERE key = ?');
     this.delStmt = db.prepare<[string]>('DELETE FROM kv WHERE key = ?');
-    this.setPositionStmt = db.prepare<[number, number]>('UPDATE meta SET epoch = ?, seq = ? WHERE id = 0');
-    this.scanFromStmt = db.prepare<[string, number], string>('SELECT key FROM kv WHERE key >= ? ORDER BY key LIMIT ?').pluck();
-    this.scanAfterStmt = db.prepare<[string, number], string>('SELECT key FROM kv WHERE key > ? ORDER BY key LIMIT ?').pluck();
+    this.setPositionStmt = db.prepare<[number, number, number]>('UPDATE meta SET epoch = ?, seq = ?, time = max(time, ?) WHERE id = 0');
+    this.scanFromStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key >= ? AND ${live} ORDER BY key LIMIT ?`).pluck();
+    this.scanAfterStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).pluck();
     this.countStmt = db.prepare<[], number>('SELECT count(*) FROM kv').pluck();
-    const pos = db.prepare<[], { epoch: number; seq: number }>('SELECT epoch, seq FROM meta WHERE id = 0').get();
+    this.expiringCountStmt = db.prepare<[], number>('SELECT count(*) FROM kv WHERE expires > 0').pluck();
+    this.expiredStmt = db
+      .prepare<[number, number], string>('SELECT key FROM kv WHERE expires > 0 AND expires <= ? ORDER BY expires, key LIMIT ?')
+      .pluck();
+    this.nextExpiryStmt = db.prepare<[], number | null>('SELECT min(expires) FROM kv WHERE expires > 0').pluck();
+    const pos = db.prepare<[], { epoch: number; seq: number; time: number }>('SELECT epoch, seq, time FROM meta WHERE id = 0').get();
     this.epoch = pos?.epoch ?? 0;
     this.seq = pos?.seq ?? 0;
+    this.lastTime = pos?.time ?? 0;
 
     // Ops are checked inside the transaction: a bad op rolls back every write of the group.
     this.applyTxn = db.transaction((batches: WriteBatch[]) => {
+      checkBatches(batches);
       const results: WriteResult[][] = new Array(batches.length);
       for (let i = 0; i < batches.length; i++) {
-        checkPosition(batches[i]);
-        checkOps(batches[i].ops);
-        results[i] = applyOps(this, batches[i].ops);
+        const b = batches[i];
+        results[i] = applyOps(this, b.ops, { seq: b.seq, time: b.time });
       }
       if (batches.length > 0) {
         const last = batches[batches.length - 1];
-        this.setPositionStmt.run(last.epoch, last.seq);
+        this.setPositionStmt.run(last.epoch, last.seq, last.time);
       }
       return results;
     });
-    this.loadTxn = db.transaction((entries: Array<[string, Uint8Array]>) => {
-      for (let i = 0; i < entries.length; i++) this.putStmt.run(entries[i][0], asBuffer(entries[i][1]));
+    this.loadTxn = db.transaction((entries: SnapshotEntry[]) => {
+      for (let i = 0; i < entries.length; i++) {
+        const [key, value, version, updated, expires] = entries[i];
+        this.putStmt.run(key, asBuffer(value), version, updated, expires);
+      }
     });
     this.resetTxn = db.transaction(() => {
       db.exec('DELETE FROM kv');
-      this.setPositionStmt.run(0, 0);
+      db.exec('UPDATE meta SET epoch = 0, seq = 0, time = 0 WHERE id = 0');
     });
   }
 
@@ -129,17 +159,26 @@ export class SqliteStore implements Store, KvPrimitives {
     return { epoch: this.epoch, seq: this.seq };
   }
 
-  get(key: string): Buffer | undefined {
-    return this.getStmt.get(key);
+  time(): number {
+    return this.lastTime;
+  }
+
+  get(key: string, now: number): Buffer | undefined {
+    return this.getStmt.get(key, now);
   }
 
   /** SQLite hands out Buffers: the stored form is get()'s. */
-  getStored(key: string): Buffer | undefined {
-    return this.getStmt.get(key);
+  getStored(key: string, now: number): Buffer | undefined {
+    return this.getStmt.get(key, now);
   }
 
-  has(key: string): boolean {
-    return this.hasStmt.get(key) !== undefined;
+  has(key: string, now: number): boolean {
+    return this.hasStmt.get(key, now) !== undefined;
+  }
+
+  entry(key: string, now: number): RawEntry | undefined {
+    const e = this.rawEntryStmt.get(key);
+    return e !== undefined && (e.expires === 0 || e.expires > now) ? e : undefined;
   }
 
   apply(batches: WriteBatch[]): WriteResult[][] {
@@ -148,18 +187,19 @@ export class SqliteStore implements Store, KvPrimitives {
       const last = batches[batches.length - 1];
       this.epoch = last.epoch;
       this.seq = last.seq;
+      if (last.time > this.lastTime) this.lastTime = last.time;
     }
     return results;
   }
 
-  scan(prefix: string, after: string | null, limit: number): string[] {
+  scan(prefix: string, after: string | null, limit: number, now: number): string[] {
     const out: string[] = [];
     if (limit <= 0) return out;
     const fromAfter = after !== null && compareKeys(after, prefix) >= 0;
     const stmt = fromAfter ? this.scanAfterStmt : this.scanFromStmt;
     const start = fromAfter ? (after as string) : prefix;
     // Keys sharing a prefix are contiguous in key order: stop reading at the first miss.
-    for (const key of stmt.iterate(start, limit)) {
+    for (const key of stmt.iterate(start, now, limit)) {
       if (!key.startsWith(prefix)) break;
       out.push(key);
     }
@@ -176,22 +216,28 @@ export class SqliteStore implements Store, KvPrimitives {
     this.resetTxn();
     this.epoch = 0;
     this.seq = 0;
+    this.lastTime = 0;
   }
 
-  load(entries: Array<[string, Uint8Array]>): void {
+  load(entries: SnapshotEntry[]): void {
     checkEntries(entries);
     this.loadTxn(entries);
   }
 
-  setPosition(position: StoredPosition): void {
+  setPosition(position: StoredPosition, time = 0): void {
     checkPosition(position);
-    this.setPositionStmt.run(position.epoch, position.seq);
+    this.setPositionStmt.run(position.epoch, position.seq, time);
     this.epoch = position.epoch;
     this.seq = position.seq;
+    if (time > this.lastTime) this.lastTime = time;
   }
 
   count(): number {
     return this.countStmt.get() ?? 0;
+  }
+
+  expiringCount(): number {
+    return this.expiringCountStmt.get() ?? 0;
   }
 
   close(): void {
@@ -203,21 +249,55 @@ export class SqliteStore implements Store, KvPrimitives {
 
   // KvPrimitives, used by applyOps inside the apply transaction.
 
-  read(key: string): Buffer | undefined {
-    return this.getStmt.get(key);
+  rawEntry(key: string): RawEntry | undefined {
+    return this.rawEntryStmt.get(key);
   }
 
-  exists(key: string): boolean {
-    return this.hasStmt.get(key) !== undefined;
+  meta(key: string): EntryMeta | undefined {
+    return this.metaStmt.get(key);
   }
 
-  put(key: string, value: Uint8Array): void {
-    this.putStmt.run(key, asBuffer(value));
+  put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void {
+    this.putStmt.run(key, asBuffer(value), version, updated, expires);
+  }
+
+  touch(key: string, version: number, updated: number, expires: number): void {
+    this.touchStmt.run(version, updated, expires, key);
   }
 
   remove(key: string): boolean {
     return this.delStmt.run(key).changes > 0;
   }
+
+  expiredKeys(now: number, limit: number): string[] {
+    return this.expiredStmt.all(now, limit);
+  }
+
+  nextExpiry(): number {
+    return this.nextExpiryStmt.get() ?? 0;
+  }
+
+  clear(): void {
+    this.db.exec('DELETE FROM kv');
+  }
+}
+
+/**
+ * Files written before keys carried versions and expiry get the columns. Such keys get
+ * version 1 on every replica alike (a version must never differ between replicas holding
+ * the same key), no updated time and no expiry.
+ */
+function upgradeSchema(db: Database.Database): void {
+  const has = (table: string, column: string): boolean =>
+    (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+  if (!has('kv', 'version')) {
+    db.exec(`
+      ALTER TABLE kv ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE kv ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE kv ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;
+    `);
+  }
+  if (!has('meta', 'time')) db.exec('ALTER TABLE meta ADD COLUMN time INTEGER NOT NULL DEFAULT 0');
 }
 
 function newIdentity(file: string): string {
@@ -231,7 +311,7 @@ function newIdentity(file: string): string {
  */
 class SqliteSnapshot implements StoreSnapshot {
   private readonly reader: Database.Database;
-  private readonly pageStmt: Database.Statement<[string, number], [string, Buffer]>;
+  private readonly pageStmt: Database.Statement<[string, number], SnapshotEntry>;
   private lastKey = '';
   private closed = false;
 
@@ -242,7 +322,7 @@ class SqliteSnapshot implements StoreSnapshot {
     this.reader = new Database(file, { readonly: true, fileMustExist: true });
     try {
       this.pageStmt = this.reader
-        .prepare<[string, number], [string, Buffer]>('SELECT key, value FROM kv WHERE key > ? ORDER BY key LIMIT ?')
+        .prepare<[string, number], SnapshotEntry>('SELECT key, value, version, updated, expires FROM kv WHERE key > ? ORDER BY key LIMIT ?')
         .raw();
       this.reader.exec('BEGIN');
       // BEGIN is deferred: the read snapshot is pinned by the first read, so read now.
@@ -253,9 +333,9 @@ class SqliteSnapshot implements StoreSnapshot {
     }
   }
 
-  next(maxEntries: number, maxBytes: number): Array<[string, Buffer]> | null {
+  next(maxEntries: number, maxBytes: number): SnapshotEntry[] | null {
     if (this.closed) return null;
-    const out: Array<[string, Buffer]> = [];
+    const out: SnapshotEntry[] = [];
     let bytes = 0;
     for (const row of this.pageStmt.iterate(this.lastKey, Math.max(1, maxEntries))) {
       out.push(row);

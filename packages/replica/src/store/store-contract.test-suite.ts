@@ -53,8 +53,8 @@ function contents(store: Store): Map<string, string> {
   const out = new Map<string, string>();
   let cursor: string | null = null;
   for (;;) {
-    const keys = store.scan('', cursor, 500);
-    for (const k of keys) out.set(k, (store.get(k) as Buffer).toString('hex'));
+    const keys = store.scan('', cursor, 500, 1);
+    for (const k of keys) out.set(k, (store.get(k, 1) as Buffer).toString('hex'));
     if (keys.length < 500) return out;
     cursor = keys[keys.length - 1];
   }
@@ -67,7 +67,7 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let seq = 0;
-    const write = (...ops: WriteOp[]) => store.apply([{ epoch: 7, seq: ++seq, ops }])[0];
+    const write = (...ops: WriteOp[]) => store.apply([{ epoch: 7, seq: ++seq, time: 1, ops }])[0];
 
     beforeEach(() => {
       store = makeStore();
@@ -80,27 +80,27 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
     test('a new store is empty at position (0,0)', () => {
       expect(typeof store.kind).toBe('string');
       expect(store.position()).toEqual({ epoch: 0, seq: 0 });
-      expect(store.get('a')).toBeUndefined();
-      expect(store.has('a')).toBe(false);
+      expect(store.get('a', 1)).toBeUndefined();
+      expect(store.has('a', 1)).toBe(false);
       expect(store.count()).toBe(0);
-      expect(store.scan('', null, 10)).toEqual([]);
+      expect(store.scan('', null, 10, 1)).toEqual([]);
       expect(drain(store.snapshot()).size).toBe(0);
     });
 
     test('set, get, has and del with binary values', () => {
       const bin = Buffer.from([0, 255, 1, 254, 0]);
       expect(write(set('k1', bin), set('k2', ''), set('k3', 'three'))).toEqual([true, true, true]);
-      expect(store.get('k1')).toEqual(bin);
-      expect(Buffer.isBuffer(store.get('k1'))).toBe(true);
-      expect(store.get('k2')).toEqual(Buffer.alloc(0));
-      expect(store.has('k2')).toBe(true);
+      expect(store.get('k1', 1)).toEqual(bin);
+      expect(Buffer.isBuffer(store.get('k1', 1))).toBe(true);
+      expect(store.get('k2', 1)).toEqual(Buffer.alloc(0));
+      expect(store.has('k2', 1)).toBe(true);
       expect(store.count()).toBe(3);
       expect(write(del('k3'), del('k3'), del('nope'))).toEqual([true, false, false]);
-      expect(store.has('k3')).toBe(false);
-      expect(store.get('k3')).toBeUndefined();
+      expect(store.has('k3', 1)).toBe(false);
+      expect(store.get('k3', 1)).toBeUndefined();
       expect(store.count()).toBe(2);
       expect(write(set('k1', 'new'))).toEqual([true]);
-      expect(store.get('k1')).toEqual(b('new'));
+      expect(store.get('k1', 1)).toEqual(b('new'));
     });
 
     test('getStored gives exactly the stored bytes, as a Buffer or as Latin1Bytes, which encode to the same frame', () => {
@@ -109,9 +109,9 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       const values = sizes.map((n, salt) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + salt) & 0xff)));
       values.push(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
       write(...values.map((v, i) => set(`k${i}`, v)));
-      expect(store.getStored('missing')).toBeUndefined();
+      expect(store.getStored('missing', 1)).toBeUndefined();
       values.forEach((v, i) => {
-        const stored = store.getStored(`k${i}`);
+        const stored = store.getStored(`k${i}`, 1);
         if (typeof stored === 'string') {
           expect(stored.length).toBe(v.length);
           for (let c = 0; c < stored.length; c++) if (stored.charCodeAt(c) > 0xff) throw new Error(`k${i}: not Latin-1 at ${c}`);
@@ -122,35 +122,35 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
           expect(Buffer.isBuffer(stored)).toBe(true);
         }
         expect(storedToBuffer(stored as StoredBytes).equals(v)).toBe(true);
-        expect(store.get(`k${i}`)?.equals(v)).toBe(true);
+        expect(store.get(`k${i}`, 1)?.equals(v)).toBe(true);
       });
       write(del('k1'));
-      expect(store.getStored('k1')).toBeUndefined();
+      expect(store.getStored('k1', 1)).toBeUndefined();
     });
 
     test('stored values do not alias the caller buffer', () => {
       const chunk = Buffer.from('xxvaluexx');
       write(['s', 'k', chunk.subarray(2, 7)]);
-      store.load([['l', chunk.subarray(0, 2)]]);
+      store.load([['l', chunk.subarray(0, 2), 1, 0, 0]]);
       chunk.fill(0);
-      expect(store.get('k')).toEqual(b('value'));
-      expect(store.get('l')).toEqual(b('xx'));
+      expect(store.get('k', 1)).toEqual(b('value'));
+      expect(store.get('l', 1)).toEqual(b('xx'));
     });
 
     test('NX, XX and GET flags give the documented results', () => {
       expect(write(set('a', '1', { nx: true }))).toEqual([true]);
       expect(write(set('a', '2', { nx: true }))).toEqual([false]);
-      expect(store.get('a')).toEqual(b('1'));
+      expect(store.get('a', 1)).toEqual(b('1'));
       expect(write(set('x', '1', { xx: true }))).toEqual([false]);
-      expect(store.has('x')).toBe(false);
+      expect(store.has('x', 1)).toBe(false);
       expect(write(set('a', '3', { xx: true }))).toEqual([true]);
-      expect(store.get('a')).toEqual(b('3'));
+      expect(store.get('a', 1)).toEqual(b('3'));
       expect(write(set('g', 'v1', { get: true }))).toEqual([[true, null]]);
       expect(write(set('g', 'v2', { get: true }))).toEqual([[true, b('v1')]]);
       expect(write(set('g', 'v3', { nx: true, get: true }))).toEqual([[false, b('v2')]]);
-      expect(store.get('g')).toEqual(b('v2'));
+      expect(store.get('g', 1)).toEqual(b('v2'));
       expect(write(set('h', 'v', { xx: true, get: true }))).toEqual([[false, null]]);
-      expect(store.has('h')).toBe(false);
+      expect(store.has('h', 1)).toBe(false);
       expect(write(set('g', 'v4', { xx: true, get: true }))).toEqual([[true, b('v2')]]);
       expect(write(set('f', 'v', { nx: false, xx: false, get: false }))).toEqual([true]);
     });
@@ -162,21 +162,21 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
         true,
         [true, null],
       ]);
-      expect(store.get('a')).toEqual(b('3'));
+      expect(store.get('a', 1)).toEqual(b('3'));
     });
 
     test('apply groups several writes, returns per-write results and moves the position to the last', () => {
       const batches: WriteBatch[] = [
-        { epoch: 5, seq: 1, ops: [set('a', '1')] },
-        { epoch: 5, seq: 2, ops: [set('a', '2', { nx: true }), set('b', '2')] },
-        { epoch: 6, seq: 3, ops: [] },
-        { epoch: 6, seq: 4, ops: [del('a')] },
+        { epoch: 5, seq: 1, time: 1, ops: [set('a', '1')] },
+        { epoch: 5, seq: 2, time: 1, ops: [set('a', '2', { nx: true }), set('b', '2')] },
+        { epoch: 6, seq: 3, time: 1, ops: [] },
+        { epoch: 6, seq: 4, time: 1, ops: [del('a')] },
       ];
       expect(store.apply(batches)).toEqual([[true], [false, true], [], [true]]);
       expect(store.position()).toEqual({ epoch: 6, seq: 4 });
-      expect(store.has('a')).toBe(false);
+      expect(store.has('a', 1)).toBe(false);
       // An empty write is an epoch marker: only the position moves.
-      expect(store.apply([{ epoch: 9, seq: 5, ops: [] }])).toEqual([[]]);
+      expect(store.apply([{ epoch: 9, seq: 5, time: 1, ops: [] }])).toEqual([[]]);
       expect(store.position()).toEqual({ epoch: 9, seq: 5 });
       expect(store.count()).toBe(1);
       expect(store.apply([])).toEqual([]);
@@ -184,10 +184,10 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
     });
 
     test('a malformed op fails the whole group: no data and no position change', () => {
-      store.apply([{ epoch: 1, seq: 1, ops: [set('keep', 'old')] }]);
+      store.apply([{ epoch: 1, seq: 1, time: 1, ops: [set('keep', 'old')] }]);
       const bad = [
-        { epoch: 1, seq: 2, ops: [set('keep', 'new'), set('other', 'x')] },
-        { epoch: 1, seq: 3, ops: [set('third', 'y'), ['s', 'bad', 'not bytes'] as unknown as WriteOp] },
+        { epoch: 1, seq: 2, time: 1, ops: [set('keep', 'new'), set('other', 'x')] },
+        { epoch: 1, seq: 3, time: 1, ops: [set('third', 'y'), ['s', 'bad', 'not bytes'] as unknown as WriteOp] },
       ];
       expect(() => store.apply(bad)).toThrow(KvndbError);
       try {
@@ -196,13 +196,13 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
         expect((err as KvndbError).code).toBe('BAD_REQUEST');
       }
       expect(store.position()).toEqual({ epoch: 1, seq: 1 });
-      expect(store.get('keep')).toEqual(b('old'));
-      expect(store.has('other')).toBe(false);
-      expect(store.has('third')).toBe(false);
+      expect(store.get('keep', 1)).toEqual(b('old'));
+      expect(store.has('other', 1)).toBe(false);
+      expect(store.has('third', 1)).toBe(false);
       for (const op of [['x', 'k'], ['d'], ['d', ''], ['s', 'k'], ['s', 'k', b('v'), 'flags'], 'op', null]) {
-        expect(() => store.apply([{ epoch: 1, seq: 2, ops: [op as unknown as WriteOp] }])).toThrow(KvndbError);
+        expect(() => store.apply([{ epoch: 1, seq: 2, time: 1, ops: [op as unknown as WriteOp] }])).toThrow(KvndbError);
       }
-      expect(() => store.apply([{ epoch: 1, seq: -1, ops: [] }])).toThrow(KvndbError);
+      expect(() => store.apply([{ epoch: 1, seq: -1, time: 1, ops: [] }])).toThrow(KvndbError);
       expect(store.position()).toEqual({ epoch: 1, seq: 1 });
       expect(store.count()).toBe(1);
     });
@@ -210,20 +210,20 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
     test('scan filters by prefix, pages with a cursor and honours the limit', () => {
       const keys = ['user:1', 'user:2', 'user:3', 'user:10', 'users', 'usex', 'a', 'user', 'user:'];
       write(...keys.map((k) => set(k, k)));
-      expect(store.scan('user:', null, 100)).toEqual(['user:', 'user:1', 'user:10', 'user:2', 'user:3']);
-      expect(store.scan('user:', null, 2)).toEqual(['user:', 'user:1']);
-      expect(store.scan('user:', 'user:1', 2)).toEqual(['user:10', 'user:2']);
-      expect(store.scan('user:', 'user:2', 2)).toEqual(['user:3']);
-      expect(store.scan('user:', 'user:3', 2)).toEqual([]);
+      expect(store.scan('user:', null, 100, 1)).toEqual(['user:', 'user:1', 'user:10', 'user:2', 'user:3']);
+      expect(store.scan('user:', null, 2, 1)).toEqual(['user:', 'user:1']);
+      expect(store.scan('user:', 'user:1', 2, 1)).toEqual(['user:10', 'user:2']);
+      expect(store.scan('user:', 'user:2', 2, 1)).toEqual(['user:3']);
+      expect(store.scan('user:', 'user:3', 2, 1)).toEqual([]);
       // A cursor before the prefix range starts at the prefix; one after it finds nothing.
-      expect(store.scan('user:', 'a', 2)).toEqual(['user:', 'user:1']);
-      expect(store.scan('user:', 'zzz', 2)).toEqual([]);
+      expect(store.scan('user:', 'a', 2, 1)).toEqual(['user:', 'user:1']);
+      expect(store.scan('user:', 'zzz', 2, 1)).toEqual([]);
       // A cursor that is not a stored key still pages from the right place.
-      expect(store.scan('user:', 'user:15', 10)).toEqual(['user:2', 'user:3']);
-      expect(store.scan('', null, 3)).toEqual(['a', 'user', 'user:']);
-      expect(store.scan('nothing', null, 3)).toEqual([]);
-      expect(store.scan('', null, 0)).toEqual([]);
-      expect(store.scan('u', null, 100)).toEqual([...keys].filter((k) => k.startsWith('u')).sort(compareKeys));
+      expect(store.scan('user:', 'user:15', 10, 1)).toEqual(['user:2', 'user:3']);
+      expect(store.scan('', null, 3, 1)).toEqual(['a', 'user', 'user:']);
+      expect(store.scan('nothing', null, 3, 1)).toEqual([]);
+      expect(store.scan('', null, 0, 1)).toEqual([]);
+      expect(store.scan('u', null, 100, 1)).toEqual([...keys].filter((k) => k.startsWith('u')).sort(compareKeys));
     });
 
     test('scan order is Unicode code point order (UTF-8 byte order), astral characters included', () => {
@@ -231,49 +231,49 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       write(...keys.map((k) => set(k, 'v')));
       const expected = [...keys].sort(utf8Order);
       expect([...keys].sort(compareKeys)).toEqual(expected);
-      expect(store.scan('', null, 100)).toEqual(expected);
+      expect(store.scan('', null, 100, 1)).toEqual(expected);
       // Paging one key at a time agrees with the full scan.
       const paged: string[] = [];
       let cursor: string | null = null;
       for (;;) {
-        const page = store.scan('k', cursor, 1);
+        const page = store.scan('k', cursor, 1, 1);
         if (page.length === 0) break;
         paged.push(...page);
         cursor = page[0];
       }
       expect(paged).toEqual(expected.filter((k) => k.startsWith('k')));
-      expect(store.scan('k\u{1F600}', null, 10)).toEqual(['k\u{1F600}', 'k\u{1F600}a']);
+      expect(store.scan('k\u{1F600}', null, 10, 1)).toEqual(['k\u{1F600}', 'k\u{1F600}a']);
       const snapKeys = [...drain(store.snapshot(), 3).keys()];
       expect(snapKeys.sort(utf8Order)).toEqual(expected);
     });
 
     test('reset wipes data and position', () => {
-      store.apply([{ epoch: 3, seq: 4, ops: [set('a', '1'), set('b', '2')] }]);
+      store.apply([{ epoch: 3, seq: 4, time: 1, ops: [set('a', '1'), set('b', '2')] }]);
       store.reset();
       expect(store.position()).toEqual({ epoch: 0, seq: 0 });
       expect(store.count()).toBe(0);
-      expect(store.get('a')).toBeUndefined();
-      expect(store.scan('', null, 10)).toEqual([]);
-      store.apply([{ epoch: 3, seq: 1, ops: [set('c', '3')] }]);
-      expect(store.scan('', null, 10)).toEqual(['c']);
+      expect(store.get('a', 1)).toBeUndefined();
+      expect(store.scan('', null, 10, 1)).toEqual([]);
+      store.apply([{ epoch: 3, seq: 1, time: 1, ops: [set('c', '3')] }]);
+      expect(store.scan('', null, 10, 1)).toEqual(['c']);
     });
 
     test('load adds entries without moving the position; setPosition sets it', () => {
-      store.apply([{ epoch: 2, seq: 2, ops: [set('a', 'old')] }]);
+      store.apply([{ epoch: 2, seq: 2, time: 1, ops: [set('a', 'old')] }]);
       store.load([
-        ['a', b('loaded')],
-        ['b', b('2')],
-        ['c', Buffer.alloc(0)],
+        ['a', b('loaded'), 1, 0, 0],
+        ['b', b('2'), 1, 0, 0],
+        ['c', Buffer.alloc(0), 1, 0, 0],
       ]);
       expect(store.position()).toEqual({ epoch: 2, seq: 2 });
       expect(store.count()).toBe(3);
-      expect(store.get('a')).toEqual(b('loaded'));
-      expect(store.scan('', null, 10)).toEqual(['a', 'b', 'c']);
+      expect(store.get('a', 1)).toEqual(b('loaded'));
+      expect(store.scan('', null, 10, 1)).toEqual(['a', 'b', 'c']);
       store.setPosition({ epoch: 11, seq: 40 });
       expect(store.position()).toEqual({ epoch: 11, seq: 40 });
       expect(() => store.setPosition({ epoch: -1, seq: 1 })).toThrow(KvndbError);
-      expect(() => store.load([['', b('x')]])).toThrow(KvndbError);
-      expect(() => store.load([['k', 'str' as unknown as Buffer]])).toThrow(KvndbError);
+      expect(() => store.load([['', b('x'), 1, 0, 0]])).toThrow(KvndbError);
+      expect(() => store.load([['k', 'str' as unknown as Buffer, 1, 0, 0]])).toThrow(KvndbError);
       expect(store.position()).toEqual({ epoch: 11, seq: 40 });
     });
 
@@ -370,7 +370,7 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
     test('a snapshot survives a reset of the store', () => {
       write(set('a', '1'), set('b', '2'), set('c', '3'));
       const snap = store.snapshot();
-      expect(snap.next(1, 1 << 20)).toEqual([['a', b('1')]]);
+      expect(snap.next(1, 1 << 20)).toEqual([['a', b('1'), 1, 1, 0]]);
       write(set('c', 'changed'));
       store.reset();
       write(set('z', 'after'));
@@ -390,35 +390,35 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       snap.close();
       expect(snap.next(1, 1000)).toBeNull();
       write(set('b', 'x'));
-      expect(store.get('b')).toEqual(b('x'));
+      expect(store.get('b', 1)).toEqual(b('x'));
     });
 
     if (options.reopen) {
       const reopen = options.reopen;
       test('data and position survive close and reopen', () => {
         store.apply([
-          { epoch: 12, seq: 1, ops: [set('a', '1'), set('b', Buffer.from([0, 1, 2]))] },
-          { epoch: 12, seq: 2, ops: [del('a'), set('c', '3')] },
+          { epoch: 12, seq: 1, time: 1, ops: [set('a', '1'), set('b', Buffer.from([0, 1, 2]))] },
+          { epoch: 12, seq: 2, time: 1, ops: [del('a'), set('c', '3')] },
         ]);
-        store.load([['d', b('4')]]);
+        store.load([['d', b('4'), 1, 0, 0]]);
         store = reopen(store);
         expect(store.position()).toEqual({ epoch: 12, seq: 2 });
-        expect(store.scan('', null, 10)).toEqual(['b', 'c', 'd']);
-        expect(store.get('b')).toEqual(Buffer.from([0, 1, 2]));
+        expect(store.scan('', null, 10, 1)).toEqual(['b', 'c', 'd']);
+        expect(store.get('b', 1)).toEqual(Buffer.from([0, 1, 2]));
       });
 
       test('an interrupted group leaves the previous data and position after reopen', () => {
-        store.apply([{ epoch: 4, seq: 9, ops: [set('a', 'before')] }]);
+        store.apply([{ epoch: 4, seq: 9, time: 1, ops: [set('a', 'before')] }]);
         expect(() =>
           store.apply([
-            { epoch: 4, seq: 10, ops: [set('a', 'after'), set('b', 'x')] },
-            { epoch: 4, seq: 11, ops: [set('c', 'y'), ['s', 'c', null] as unknown as WriteOp] },
+            { epoch: 4, seq: 10, time: 1, ops: [set('a', 'after'), set('b', 'x')] },
+            { epoch: 4, seq: 11, time: 1, ops: [set('c', 'y'), ['s', 'c', null] as unknown as WriteOp] },
           ]),
         ).toThrow(KvndbError);
         store = reopen(store);
         expect(store.position()).toEqual({ epoch: 4, seq: 9 });
-        expect(store.get('a')).toEqual(b('before'));
-        expect(store.scan('', null, 10)).toEqual(['a']);
+        expect(store.get('a', 1)).toEqual(b('before'));
+        expect(store.scan('', null, 10, 1)).toEqual(['a']);
       });
     }
   });

@@ -213,5 +213,18 @@ export function parseHello(role: unknown, info: unknown): HandshakeResult {
   }
   if (!isCount(m.epoch) || !isCount(m.seq)) throw KvndbError.protocol('replica HELLO needs info.epoch and info.seq, non-negative integers');
   if (m.reset !== undefined && m.reset !== null && typeof m.reset !== 'boolean') throw KvndbError.protocol('replica HELLO info.reset must be a boolean');
-  return { role, info: { name: m.name, epoch: m.epoch, seq: m.seq, reset: m.reset === true } };
+  for (const f of ['time', 'nextExpiry'] as const) {
+    if (m[f] !== undefined && m[f] !== null && !isCount(m[f])) throw KvndbError.protocol(`replica HELLO info.${f} must be a non-negative integer`);
+  }
+  return {
+    role,
+    info: {
+      name: m.name,
+      epoch: m.epoch,
+      seq: m.seq,
+      reset: m.reset === true,
+      time: (m.time as number | undefined) ?? 0,
+      nextExpiry: (m.nextExpiry as number | undefined) ?? 0,
+    },
+  };
 }

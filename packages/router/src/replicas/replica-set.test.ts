@@ -1,3 +1,4 @@
+import { RouterClock } from '../router-clock';
 import { FramedConnection, InProcessTransport, Op, silentLogger, type Link, type WriteResult } from '@kvndb/shared';
 import { DEFAULT_WATERMARKS } from './replica-link';
 import { ReplicaSet } from './replica-set';
@@ -28,6 +29,7 @@ test('a link hands acks to the sequencer and snapshot messages to the resync dir
     { handle: (_link, msg) => snapshots.push(msg) },
     DEFAULT_WATERMARKS,
     silentLogger(),
+    new RouterClock(),
   );
   const events: string[] = [];
   set.on('joined', (l) => events.push(`joined ${l.name}`));
@@ -58,7 +60,7 @@ test('a link hands acks to the sequencer and snapshot messages to the resync dir
 });
 
 test('a replica breaking the protocol is closed with PROTOCOL_ERROR; the set forgets it', async () => {
-  const set = new ReplicaSet({ ack: () => {} }, { handle: () => {} }, DEFAULT_WATERMARKS, silentLogger());
+  const set = new ReplicaSet({ ack: () => {} }, { handle: () => {} }, DEFAULT_WATERMARKS, silentLogger(), new RouterClock());
   const { router, replica } = await connectionPair();
   set.add(1, router, { name: 'b', epoch: 0, seq: 0, reset: false });
   const got: unknown[][] = [];

@@ -1,3 +1,4 @@
+import type { RouterClock } from '../router-clock';
 import {
   ErrorCode,
   KvndbError,
@@ -45,6 +46,7 @@ export class ReplicaSet {
     snapshots: LinkReceivers['snapshots'],
     private readonly watermarks: Watermarks,
     private readonly logger: Logger,
+    private readonly clock: RouterClock,
   ) {
     this.receivers = { acks, snapshots, stateChanged: (link, previous) => this.stateChanged(link, previous) };
   }
@@ -75,7 +77,9 @@ export class ReplicaSet {
 
   /** A replica passed the handshake: it joins the set as 'joining'. */
   add(id: number, conn: FramedConnection, info: ReplicaHelloInfo): ReplicaLink {
-    const link = new ReplicaLink(id, conn, info, this.receivers, this.watermarks, this.logger);
+    // The clock never gives out less than a time this replica already applied a write at.
+    if (typeof info.time === 'number') this.clock.atLeast(info.time);
+    const link = new ReplicaLink(id, conn, info, this.receivers, this.watermarks, this.logger, this.clock);
     this.links.set(link.id, link);
     conn.onMessage = (msg) => this.onMessage(link, msg);
     conn.once('close', (err?: KvndbError) => this.linkClosed(link, err));

@@ -210,6 +210,9 @@ export class FakeReplica {
         this.writesApplied++;
         const results = ops.map((op) => {
           if (op[0] === 'd') return this.data.delete(op[1] as string);
+          // A sweep: this fake keeps no expiries.
+          if (op[0] === 'x') return [[], 0];
+          if (op[0] !== 's') return { error: 'NOT_SUPPORTED', message: `the fake replica does not apply ${String(op[0])}` };
           const flags = (op[3] ?? {}) as { nx?: boolean; xx?: boolean; get?: boolean };
           const had = this.data.has(op[1] as string);
           const prev = this.data.get(op[1] as string) ?? null;
@@ -284,6 +287,10 @@ export class FakeReplica {
         }
         return;
       }
+      case Op.CLOCK:
+        // The router's time for the reads that follow: this fake keeps no expiries.
+        if (typeof m[1] !== 'number') this.violations.push('CLOCK without a time');
+        return;
       default:
         this.violations.push(`unexpected opcode ${String(m[0])}`);
     }

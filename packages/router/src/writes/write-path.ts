@@ -4,6 +4,7 @@ import type { ReplicaSet } from '../replicas/replica-set';
 import type { OpsMeter } from '../requests/ops-meter';
 import type { ReplySink } from '../requests/reply-sink';
 import type { RouterState } from '../sync/router-state';
+import type { ExpirySweeper } from './expiry-sweeper';
 import type { WriteSequencer } from './write-sequencer';
 
 /**
@@ -19,6 +20,7 @@ export class WritePath {
     private readonly meter: OpsMeter,
     /** Why no replica can serve, for NO_REPLICAS errors. */
     private readonly whyNoReplicas: () => string,
+    private readonly sweeper: ExpirySweeper,
   ) {}
 
   write(ops: WriteOp[], shape: Answer, sink: ReplySink, tag: number): void {
@@ -32,6 +34,7 @@ export class WritePath {
     if (this.state.newestUnused) this.state.markNewestUsed();
     try {
       this.sequencer.sequence(ops, replicas.live, replicas.inSyncIds, shape, sink, tag);
+      this.sweeper.noteWrite(ops, this.sequencer.lastTime);
     } catch (err) {
       // Encoding failed (TOO_LARGE) before the write got a seq: nothing was sent.
       sink.reply(tag, toKvndbError(err));

@@ -1,3 +1,4 @@
+import { RouterClock } from '../router-clock';
 import { Answer, Op, decodeBody, type KvndbError, type WriteResult } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 import { WriteBacklog } from './write-backlog';
@@ -26,7 +27,7 @@ const created: WriteSequencer[] = [];
 
 function setup(writeAck: WriteAckPolicy, n: number, timeoutMs = 5000) {
   const backlog = new WriteBacklog(1 << 20);
-  const seq = new WriteSequencer({ writeAck, timeoutMs, backlog, maxFrameBytes: 1 << 20 });
+  const seq = new WriteSequencer({ writeAck, timeoutMs, backlog, maxFrameBytes: 1 << 20, clock: new RouterClock(() => 1) });
   created.push(seq);
   seq.startEpoch(7, 100);
   const reps = Array.from({ length: n }, (_, i) => new FakeReplica(i + 1));
@@ -48,8 +49,8 @@ describe('WriteSequencer', () => {
     expect(seq.seq).toBe(102);
     for (const r of reps) {
       expect(r.decoded()).toEqual([
-        [Op.WRITE, 7, 101, [['s', 'a', Buffer.from('v')]]],
-        [Op.WRITE, 7, 102, [['d', 'a']]],
+        [Op.WRITE, 7, 101, [['s', 'a', Buffer.from('v')]], 1],
+        [Op.WRITE, 7, 102, [['d', 'a']], 1],
       ]);
     }
     expect(reps[0].frames[0]).toBe(reps[1].frames[0]); // one encode, shared
@@ -155,7 +156,7 @@ describe('WriteSequencer', () => {
 
   test('no in-sync replica: NO_REPLICAS and no seq used; too large: TOO_LARGE and no seq used', () => {
     const backlog = new WriteBacklog(1 << 20);
-    const seq = new WriteSequencer({ writeAck: 'one', timeoutMs: 1000, backlog, maxFrameBytes: 100 });
+    const seq = new WriteSequencer({ writeAck: 'one', timeoutMs: 1000, backlog, maxFrameBytes: 100, clock: new RouterClock(() => 1) });
     seq.startEpoch(1, 0);
     const s = sink();
     expect(seq.sequence([set('a')], [], [], Answer.First, s, 1)).toBe(0);

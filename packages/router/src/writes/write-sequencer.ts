@@ -1,4 +1,5 @@
-import { Answer, IdRing, KvndbError, Op, encodeFrame, type WriteOp, type WriteResult } from '@kvndb/shared';
+import { Answer, IdRing, KvndbError, Op, encodeFrame, isOpError, type WriteOp, type WriteResult } from '@kvndb/shared';
+import type { RouterClock } from '../router-clock';
 import type { ReplySink } from '../requests/reply-sink';
 import type { WriteBacklog } from './write-backlog';
 
@@ -31,6 +32,8 @@ export interface WriteSequencerOptions {
   timeoutMs: number;
   backlog: WriteBacklog;
   maxFrameBytes: number;
+  /** Stamps every write with the router's time. */
+  clock: RouterClock;
 }
 
 const RING_INITIAL_SLOTS = 1024;
@@ -58,6 +61,9 @@ export class WriteSequencer {
   private readonly timeoutMs: number;
   private readonly backlog: WriteBacklog;
   private readonly maxFrameBytes: number;
+  private readonly clock: RouterClock;
+  /** The router time of the newest write. */
+  lastTime = 0;
   /** Writes waiting for their acknowledgements, by seq. */
   private readonly pending = new IdRing<PendingWrite>({ initialSlots: RING_INITIAL_SLOTS, maxSlots: Infinity });
   /** Per replica id: the highest seq it acknowledged (replicas acknowledge in order). */
@@ -73,6 +79,7 @@ export class WriteSequencer {
     this.timeoutMs = options.timeoutMs;
     this.backlog = options.backlog;
     this.maxFrameBytes = options.maxFrameBytes;
+    this.clock = options.clock;
   }
 
   get epoch(): number {
@@ -118,8 +125,10 @@ export class WriteSequencer {
       return 0;
     }
     const seq = this.currentSeq + 1;
-    const frame = encodeFrame([Op.WRITE, this.currentEpoch, seq, ops], this.maxFrameBytes);
+    const time = this.clock.now();
+    const frame = encodeFrame([Op.WRITE, this.currentEpoch, seq, ops, time], this.maxFrameBytes);
     this.currentSeq = seq;
+    this.lastTime = time;
     this.backlog.append(seq, frame);
     const required = requiredAcks(this.writeAck, counted.length);
     if (sink) {
@@ -197,8 +206,16 @@ export class WriteSequencer {
     if (w.seq > this.lastAckedSeq) this.lastAckedSeq = w.seq;
     const results = w.results as WriteResult[];
     let value: unknown;
-    if (w.shape === Answer.First) value = Array.isArray(results) ? results[0] : null;
-    else if (w.shape === Answer.All) value = results;
+    if (w.shape === Answer.First || w.shape === Answer.Versioned) {
+      const first = Array.isArray(results) ? results[0] : null;
+      // An op that failed at its position (INCR of a non-number) changed nothing: an error.
+      if (isOpError(first)) {
+        w.sink?.reply(w.tag, new KvndbError(first.error, first.message));
+        return;
+      }
+      // The version a write gives the keys it changes is its seq.
+      value = w.shape === Answer.First ? first : [first, w.seq];
+    } else if (w.shape === Answer.All) value = results;
     else value = null;
     w.sink?.reply(w.tag, null, value);
   }

@@ -64,7 +64,7 @@ const SHAPES: [string, unknown][] = [
   ['nested maps', [Op.WELCOME, { a: { b: { c: [1, { d: null, e: 'x' }] } }, empty: {}, list: [] }]],
   [
     'large integers up to 2^53',
-    [Op.WRITE, 2 ** 53, 2 ** 53 - 1, [-(2 ** 53 - 1), 2 ** 32, 2 ** 32 - 1, 2 ** 31, -(2 ** 31), 65536, 255, -1, 0]],
+    [Op.WRITE, 2 ** 53, 2 ** 53 - 1, [-(2 ** 53 - 1), 2 ** 32, 2 ** 32 - 1, 2 ** 31, -(2 ** 31), 65536, 255, -1, 0], 1],
   ],
   ['empty strings and a long string', [Op.RESULT, 11, ['', 'x'.repeat(70000)]]],
   ['a 200 KiB binary value', [Op.RESULT, 12, bigBin]],

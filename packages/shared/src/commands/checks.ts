@@ -21,22 +21,50 @@ export function checkKeyLength(what: string, s: string, limits: Limits): void {
   }
 }
 
-const FLAG_NAMES = new Set(['nx', 'xx', 'get']);
+const FLAG_NAMES = new Set(['nx', 'xx', 'get', 'ver', 'eq', 'px', 'at', 'keep']);
 
-/** Normalised SET flags, or undefined when none is set. */
-export function parseFlags(raw: unknown): SetFlags | undefined {
+/**
+ * Normalised SET flags, or undefined when none is set: at most one condition (nx, xx, ver,
+ * eq) and at most one expiry (px, at, keep).
+ */
+export function parseFlags(raw: unknown, limits?: Limits): SetFlags | undefined {
   if (raw === null || raw === undefined) return undefined;
   if (typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array) {
     throw KvndbError.badRequest(`SET flags must be a map or nil, got ${describe(raw)}`);
   }
   let flags: SetFlags | undefined;
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (!FLAG_NAMES.has(name)) throw KvndbError.badRequest(`unknown SET flag ${JSON.stringify(name)} (expected nx, xx, get)`);
+    if (!FLAG_NAMES.has(name)) throw KvndbError.badRequest(`unknown SET flag ${JSON.stringify(name)} (expected nx, xx, get, ver, eq, px, at, keep)`);
     if (v === null || v === undefined || v === false) continue;
-    if (v !== true) throw KvndbError.badRequest(`SET flag ${name} must be a boolean, got ${describe(v)}`);
-    (flags ??= {})[name as keyof SetFlags] = true;
+    const f = (flags ??= {});
+    switch (name) {
+      case 'ver':
+        if (!Number.isSafeInteger(v) || (v as number) < 0) throw KvndbError.badRequest(`SET flag ver must be a version (an integer >= 0), got ${describe(v)}`);
+        f.ver = v as number;
+        break;
+      case 'px':
+      case 'at':
+        if (!Number.isSafeInteger(v) || (v as number) <= 0) {
+          throw KvndbError.badRequest(`SET flag ${name} must be a positive integer of milliseconds, got ${describe(v)}`);
+        }
+        f[name] = v as number;
+        break;
+      case 'eq':
+        if (!(v instanceof Uint8Array)) throw KvndbError.badRequest(`SET flag eq must be bytes, got ${describe(v)}`);
+        if (limits) checkValue(v, limits);
+        f.eq = v;
+        break;
+      default:
+        if (v !== true) throw KvndbError.badRequest(`SET flag ${name} must be a boolean, got ${describe(v)}`);
+        f[name as 'nx' | 'xx' | 'get' | 'keep'] = true;
+    }
   }
-  if (flags?.nx && flags.xx) throw KvndbError.badRequest('SET flags nx and xx cannot be combined');
+  if (flags) {
+    const conditions = +!!flags.nx + +!!flags.xx + +(flags.ver !== undefined) + +(flags.eq !== undefined);
+    if (conditions > 1) throw KvndbError.badRequest('SET takes one condition at most: nx, xx, ver or eq');
+    const expiries = +(flags.px !== undefined) + +(flags.at !== undefined) + +!!flags.keep;
+    if (expiries > 1) throw KvndbError.badRequest('SET takes one expiry at most: px, at or keep');
+  }
   return flags;
 }
 
@@ -60,6 +88,6 @@ export function valueBytes(value: Value, limits: Limits): Uint8Array {
 export function setOp(key: unknown, value: unknown, rawFlags: unknown, limits: Limits): WriteOp {
   checkKey(key, limits);
   checkValue(value, limits);
-  const flags = parseFlags(rawFlags);
+  const flags = parseFlags(rawFlags, limits);
   return flags ? ['s', key, value, flags] : ['s', key, value];
 }

@@ -24,8 +24,8 @@ export interface Command {
   readonly summary: string;
   /** Reads: check a request [op, id, ...args] and give the replica-bound message (its id is the link's). */
   toRead?(msg: unknown[], limits: Limits): unknown[];
-  /** Reads: the replica's answer from its store, for a message toRead() made. */
-  serve?(store: ReadStore, msg: unknown[]): unknown;
+  /** Reads: the replica's answer from its store at router time `now`, for a message toRead() made. */
+  serve?(store: ReadStore, msg: unknown[], now: number): unknown;
   /** Writes: check a request and give the op list of its WRITE. */
   toWrite?(msg: unknown[], limits: Limits): WriteOp[];
   /** Writes: how the per-op results of the WRITE become the answer. */
@@ -34,19 +34,30 @@ export interface Command {
   readonly methods: Readonly<Record<string, ClientMethod<any[], any>>>;
 }
 
-/** The answer of a write: its first op's result, all of them, or nil. */
-export const Answer = { First: 1, All: 2, Nil: 0 } as const;
+/**
+ * The answer of a write: its first op's result, that with the write's seq (the version it
+ * gave the key: [result, version]), all of them, or nil. A first op that failed (an
+ * OpError) is answered as that error.
+ */
+export const Answer = { First: 1, All: 2, Nil: 0, Versioned: 3 } as const;
 export type Answer = (typeof Answer)[keyof typeof Answer];
 
-/** What a replica's store offers to reads. */
+/**
+ * What a replica's store offers to reads. `now` is the request's router time: a key whose
+ * expiry is at or before it is absent.
+ */
 export interface ReadStore {
   /** The value, or undefined. */
-  get(key: string): Buffer | undefined;
+  get(key: string, now: number): Buffer | undefined;
   /** The same, or the bytes as Latin1Bytes where the store keeps them so (the replica frames those without a copy). */
-  getStored(key: string): StoredBytes | undefined;
-  has(key: string): boolean;
+  getStored(key: string, now: number): StoredBytes | undefined;
+  has(key: string, now: number): boolean;
+  /** The value with its version, updated time and expiry (0: none). */
+  entry(key: string, now: number): { value: Buffer; version: number; updated: number; expires: number } | undefined;
   /** Up to `limit` keys starting with `prefix` after `after`, in code point order. */
-  scan(prefix: string, after: string | null, limit: number): string[];
+  scan(prefix: string, after: string | null, limit: number, now: number): string[];
+  /** Keys stored (expired ones not yet removed included). */
+  count(): number;
 }
 
 /**

@@ -12,6 +12,8 @@ function store(entries: Record<string, string>, stored?: (key: string) => Latin1
     getStored: stored ?? ((k) => m.get(k)),
     has: (k) => m.has(k),
     scan: () => [],
+    entry: () => undefined,
+    count: () => 0,
   };
 }
 
@@ -38,12 +40,12 @@ describe('GET', () => {
 
   test('serve gives the value or nil, preferring the store\'s stored form', () => {
     const s = store({ a: 'one' });
-    expect(get.serve(s, [Op.GET, 1, 'a'])).toEqual(Buffer.from('one'));
-    expect(get.serve(s, [Op.GET, 1, 'missing'])).toBeNull();
+    expect(get.serve(s, [Op.GET, 1, 'a'], 1)).toEqual(Buffer.from('one'));
+    expect(get.serve(s, [Op.GET, 1, 'missing'], 1)).toBeNull();
     const latin1 = store({ a: 'one' }, (k) => (k === 'a' ? ('stored-one' as Latin1Bytes) : undefined));
-    expect(get.serve(latin1, [Op.GET, 1, 'a'])).toBe('stored-one');
-    expect(get.serve(latin1, [Op.GET, 1, 'b'])).toBeNull();
-    expect(thrown(() => get.serve(s, [Op.GET, 1, 5])).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(get.serve(latin1, [Op.GET, 1, 'a'], 1)).toBe('stored-one');
+    expect(get.serve(latin1, [Op.GET, 1, 'b'], 1)).toBeNull();
+    expect(thrown(() => get.serve(s, [Op.GET, 1, 5], 1)).code).toBe(ErrorCode.BAD_REQUEST);
   });
 
   test('decode: strings or bytes, null for nil, PROTOCOL_ERROR on other shapes', () => {

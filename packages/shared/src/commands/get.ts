@@ -21,10 +21,10 @@ export const get = {
     // [GET, id, key] is already the replica-bound message: the link writes its own id.
     return msg;
   },
-  serve(store: ReadStore, msg: unknown[]): unknown {
+  serve(store: ReadStore, msg: unknown[], now: number): unknown {
     const key = keyArg(msg[2]);
     // Latin1Bytes from a store that keeps values so: the replica frames them without a copy.
-    return store.getStored(key) ?? null;
+    return store.getStored(key, now) ?? null;
   },
   methods: {
     /** The value as a UTF-8 string, or null. */

@@ -5,7 +5,7 @@ import { has } from './has';
 import { LIMITS, thrown, wire } from '../testing/command-spec';
 
 const keys = new Set(['a', 'b']);
-const store: ReadStore = { get: () => undefined, getStored: () => undefined, has: (k) => keys.has(k), scan: () => [] };
+const store: ReadStore = { get: () => undefined, getStored: () => undefined, has: (k) => keys.has(k), scan: () => [], entry: () => undefined, count: () => 0 };
 
 describe('HAS', () => {
   test('the request passes the router unchanged; it is a retryable read', () => {
@@ -27,9 +27,9 @@ describe('HAS', () => {
   });
 
   test('serve answers whether the key exists', () => {
-    expect(has.serve(store, [Op.HAS, 1, 'a'])).toBe(true);
-    expect(has.serve(store, [Op.HAS, 1, 'z'])).toBe(false);
-    expect(thrown(() => has.serve(store, [Op.HAS, 1, 7])).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(has.serve(store, [Op.HAS, 1, 'a'], 1)).toBe(true);
+    expect(has.serve(store, [Op.HAS, 1, 'z'], 1)).toBe(false);
+    expect(thrown(() => has.serve(store, [Op.HAS, 1, 7], 1)).code).toBe(ErrorCode.BAD_REQUEST);
   });
 
   test('decode takes booleans only', () => {

@@ -15,7 +15,7 @@ export const has = {
     checkKey(msg[2], limits);
     return msg;
   },
-  serve: (store: ReadStore, msg: unknown[]): unknown => store.has(keyArg(msg[2])),
+  serve: (store: ReadStore, msg: unknown[], now: number): unknown => store.has(keyArg(msg[2]), now),
   methods: {
     has: {
       request(limits: Limits, [key]: [key: string]): unknown[] {

@@ -18,6 +18,17 @@ const ARGS: Record<string, unknown[]> = {
   del: ['k'],
   mset: [{ a: '1' }],
   batch: [[{ op: 'del', key: 'k' }]],
+  mgetEntries: [['a', 'b']],
+  getEntry: ['k'],
+  latest: [['a', 'b']],
+  ttl: ['k'],
+  put: ['k', 'v', { ifVersion: 3, ttlMs: 1000 }],
+  incr: ['k', 2],
+  decr: ['k'],
+  incrBig: ['k', 10n ** 18n],
+  expire: ['k', 1000, { gt: true }],
+  expireAt: ['k', 2_000_000_000_000],
+  persist: ['k'],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));

@@ -7,11 +7,15 @@ import { keys } from './keys';
 import { mget } from './mget';
 import { mset } from './mset';
 import { ping } from './ping';
-import { set } from './set';
+import { put, set } from './set';
+import { expire } from './expire';
+import { incr } from './incr';
+import { latest } from './latest';
+import { ttl } from './ttl';
 import { status } from './status';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
-export const COMMANDS = [ping, get, has, mget, keys, set, del, mset, batch, status] as const;
+export const COMMANDS = [ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, status] as const;
 
 /** Commands by opcode: one array read on the request path. */
 export const COMMANDS_BY_OP: readonly (Command | undefined)[] = (() => {
@@ -34,7 +38,10 @@ type AllMethods = Intersection<Union>;
 export type CommandMethods = { [K in keyof AllMethods]: MethodOf<AllMethods[K]> };
 
 export { Answer, Immediate, type Command, type ClientMethod, type ReadStore } from './command';
-export type { SetOptions } from './set';
+export type { SetOptions, PutResult } from './set';
+export type { Entry } from './mget';
+export type { LatestEntry } from './latest';
+export type { ExpireOptions } from './expire';
 export type { BatchOp } from './batch';
 export type { Value } from './checks';
 export { parseFlags } from './checks';

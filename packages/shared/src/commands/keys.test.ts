@@ -22,6 +22,8 @@ function store(...ks: string[]): ReadStore {
     getStored: () => undefined,
     has: (k) => ks.includes(k),
     scan: (prefix, after, limit) => sorted.filter((k) => k.startsWith(prefix) && (after === null || cmp(k, after) > 0)).slice(0, limit),
+    entry: () => undefined,
+    count: () => 0,
   };
 }
 
@@ -43,7 +45,7 @@ describe('KEYS', () => {
   test.each([0, 10001, 1.5, -1, '10', NaN])('limit %p is refused with BAD_REQUEST', (limit) => {
     expect(thrown(() => request(LIMITS, ['', { limit: limit as number }])).code).toBe(ErrorCode.BAD_REQUEST);
     expect(thrown(() => keys.toRead([Op.KEYS, 1, '', limit, null], LIMITS)).code).toBe(ErrorCode.BAD_REQUEST);
-    expect(thrown(() => keys.serve(store(), [Op.KEYS, 0, '', limit, null])).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(thrown(() => keys.serve(store(), [Op.KEYS, 0, '', limit, null], 1)).code).toBe(ErrorCode.BAD_REQUEST);
   });
 
   test('limits 1 and 10000 are allowed; non-string prefix or cursor refused; long ones TOO_LARGE', () => {
@@ -59,22 +61,22 @@ describe('KEYS', () => {
 
   test('serve pages through the keys with a prefix in code point order, each key once', () => {
     const s = store('b:2', 'a:1', 'b:1', 'b:\u{1F600}', 'b:\uFFFD', 'c');
-    expect(keys.serve(s, [Op.KEYS, 0, 'b:', 10, null])).toEqual([['b:1', 'b:2', 'b:\uFFFD', 'b:\u{1F600}'], null]);
+    expect(keys.serve(s, [Op.KEYS, 0, 'b:', 10, null], 1)).toEqual([['b:1', 'b:2', 'b:\uFFFD', 'b:\u{1F600}'], null]);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = decode(keys.serve(s, [Op.KEYS, 0, 'b:', 3, cursor]));
+      const page = decode(keys.serve(s, [Op.KEYS, 0, 'b:', 3, cursor], 1));
       seen.push(...page.keys);
       cursor = page.cursor;
       pages++;
     } while (cursor !== null && pages < 10);
     expect(seen).toEqual(['b:1', 'b:2', 'b:\uFFFD', 'b:\u{1F600}']);
     // A full page gives its last key as the cursor; a short page ends the listing.
-    expect(keys.serve(s, [Op.KEYS, 0, 'b:', 2, null])).toEqual([['b:1', 'b:2'], 'b:2']);
-    expect(keys.serve(s, [Op.KEYS, 0, 'x', 2, null])).toEqual([[], null]);
+    expect(keys.serve(s, [Op.KEYS, 0, 'b:', 2, null], 1)).toEqual([['b:1', 'b:2'], 'b:2']);
+    expect(keys.serve(s, [Op.KEYS, 0, 'x', 2, null], 1)).toEqual([[], null]);
     // A cursor need not be a key that still exists.
-    expect(keys.serve(s, [Op.KEYS, 0, 'b:', 10, 'b:10'])).toEqual([['b:2', 'b:\uFFFD', 'b:\u{1F600}'], null]);
+    expect(keys.serve(s, [Op.KEYS, 0, 'b:', 10, 'b:10'], 1)).toEqual([['b:2', 'b:\uFFFD', 'b:\u{1F600}'], null]);
   });
 
   test('decode: [keys, cursor|nil]; PROTOCOL_ERROR on other shapes', () => {

@@ -36,9 +36,9 @@ export const keys = {
   toRead(msg: unknown[], limits: Limits): unknown[] {
     return [Op.KEYS, 0, ...checkArgs(msg[2], msg[3], msg[4], limits)];
   },
-  serve(store: ReadStore, msg: unknown[]): unknown {
+  serve(store: ReadStore, msg: unknown[], now: number): unknown {
     const [prefix, limit, cursor] = checkArgs(msg[2], msg[3], msg[4], null);
-    const page = store.scan(prefix, cursor, limit);
+    const page = store.scan(prefix, cursor, limit, now);
     return [page, page.length === limit ? page[page.length - 1] : null];
   },
   methods: {

@@ -5,7 +5,7 @@ import { mget } from './mget';
 import { LIMITS, thrown, wire } from '../testing/command-spec';
 
 const data = new Map([['a', Buffer.from('1')], ['c', Buffer.from('3')]]);
-const store: ReadStore = { get: (k) => data.get(k), getStored: (k) => data.get(k), has: (k) => data.has(k), scan: () => [] };
+const store: ReadStore = { get: (k) => data.get(k), getStored: (k) => data.get(k), has: (k) => data.has(k), scan: () => [], entry: () => undefined, count: () => 0 };
 
 describe('MGET', () => {
   test.each(['mget', 'mgetBuffer'] as const)('%s: the request passes the router; a retryable read', (name) => {
@@ -32,9 +32,9 @@ describe('MGET', () => {
   });
 
   test('serve gives one value per key in the order asked, nil where missing', () => {
-    expect(mget.serve(store, [Op.MGET, 1, ['c', 'b', 'a', 'c']])).toEqual([Buffer.from('3'), null, Buffer.from('1'), Buffer.from('3')]);
-    expect(mget.serve(store, [Op.MGET, 1, []])).toEqual([]);
-    expect(thrown(() => mget.serve(store, [Op.MGET, 1, 'a'])).code).toBe(ErrorCode.BAD_REQUEST);
+    expect(mget.serve(store, [Op.MGET, 1, ['c', 'b', 'a', 'c']], 1)).toEqual([Buffer.from('3'), null, Buffer.from('1'), Buffer.from('3')]);
+    expect(mget.serve(store, [Op.MGET, 1, []], 1)).toEqual([]);
+    expect(thrown(() => mget.serve(store, [Op.MGET, 1, 'a'], 1)).code).toBe(ErrorCode.BAD_REQUEST);
   });
 
   test('decode: a list of strings or bytes; PROTOCOL_ERROR on other shapes', () => {

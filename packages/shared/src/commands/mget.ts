@@ -1,9 +1,20 @@
 import { Op } from '../protocol/opcodes';
 import { KvndbError } from '../protocol/errors';
 import { describe, type Limits } from '../protocol/limits';
-import { bufferOrNull, list, stringOrNull } from './answers';
+import { badAnswer, bufferOrNull, list, stringOrNull } from './answers';
 import { checkKeys, keyArg } from './checks';
 import { Immediate, type Command, type ReadStore } from './command';
+
+/** A key's value with what the store keeps about it (docs/DESIGN.md "Data model"). */
+export interface Entry {
+  value: Buffer;
+  /** The seq of the write that last changed the key. */
+  version: number;
+  /** The router time of that write (ms since 1970). */
+  updated: number;
+  /** The router time the key expires at; 0: never. */
+  expires: number;
+}
 
 function request(limits: Limits, [keys]: [keys: string[]]): unknown[] | Immediate<never[]> {
   checkKeys(keys, 'mget', limits);
@@ -11,22 +22,46 @@ function request(limits: Limits, [keys]: [keys: string[]]): unknown[] | Immediat
   return [Op.MGET, 0, keys];
 }
 
-/** MGET: the values of several keys, nil where missing, in the order asked. */
+function entriesRequest(limits: Limits, [keys]: [keys: string[]]): unknown[] | Immediate<never[]> {
+  checkKeys(keys, 'mgetEntries', limits);
+  if (keys.length === 0) return new Immediate([]);
+  return [Op.MGET, 0, keys, true];
+}
+
+/** An entry as the wire carries it: [value, version, updated, expires] or nil. */
+export function entryOrNull(v: unknown): Entry | null {
+  if (v === null || v === undefined) return null;
+  if (!Array.isArray(v) || v.length !== 4 || !(v[0] instanceof Uint8Array)) throw badAnswer('an entry read', v);
+  const value = bufferOrNull(v[0]) as Buffer;
+  return { value, version: v[1] as number, updated: v[2] as number, expires: v[3] as number };
+}
+
+/** MGET: the values of several keys, nil where missing, in the order asked; with `meta`, each as [value, version, updated, expires]. */
 export const mget = {
   name: 'mget',
   op: Op.MGET,
-  arity: [3, 3],
+  arity: [3, 4],
   route: 'read',
   summary: 'the values of several keys, nil where missing',
   toRead(msg: unknown[], limits: Limits): unknown[] {
     checkKeys(msg[2], 'MGET', limits);
-    return [Op.MGET, 0, msg[2]];
+    if (msg[3] !== undefined && msg[3] !== null && typeof msg[3] !== 'boolean') {
+      throw KvndbError.badRequest(`MGET's meta flag must be a boolean, got ${describe(msg[3])}`);
+    }
+    return msg[3] ? [Op.MGET, 0, msg[2], true] : [Op.MGET, 0, msg[2]];
   },
-  serve(store: ReadStore, msg: unknown[]): unknown {
+  serve(store: ReadStore, msg: unknown[], now: number): unknown {
     const keys = msg[2];
     if (!Array.isArray(keys)) throw KvndbError.badRequest(`MGET needs an array of keys, got ${describe(keys)}`);
-    const values = new Array<Uint8Array | null>(keys.length);
-    for (let i = 0; i < keys.length; i++) values[i] = store.get(keyArg(keys[i])) ?? null;
+    const values = new Array<unknown>(keys.length);
+    if (msg[3] === true) {
+      for (let i = 0; i < keys.length; i++) {
+        const e = store.entry(keyArg(keys[i]), now);
+        values[i] = e === undefined ? null : [e.value, e.version, e.updated, e.expires];
+      }
+    } else {
+      for (let i = 0; i < keys.length; i++) values[i] = store.get(keyArg(keys[i]), now) ?? null;
+    }
     return values;
   },
   methods: {
@@ -34,5 +69,17 @@ export const mget = {
     mget: { request, decode: (v: unknown) => list('MGET', v, stringOrNull), retryable: true },
     /** Values as bytes. */
     mgetBuffer: { request, decode: (v: unknown) => list('MGET', v, bufferOrNull), retryable: true },
+    /** Each key's value with its version, updated time and expiry, or null. */
+    mgetEntries: { request: entriesRequest, decode: (v: unknown) => list('MGET', v, entryOrNull), retryable: true },
+    /** One key's value with its version, updated time and expiry, or null. */
+    getEntry: {
+      request: (limits: Limits, [key]: [key: string]) => entriesRequest(limits, [[key]]),
+      decode(v: unknown): Entry | null {
+        const l = list('MGET', v, entryOrNull);
+        if (l.length !== 1) throw badAnswer('MGET of one key', v);
+        return l[0];
+      },
+      retryable: true,
+    },
   },
 } as const satisfies Command;

@@ -48,7 +48,10 @@ describe('SET', () => {
     expect(thrown(w(['k'], bytes('v'))).code).toBe(ErrorCode.BAD_REQUEST);
     expect(thrown(w('k', 'v')).code).toBe(ErrorCode.BAD_REQUEST);
     expect(thrown(w('k', bytes('v'), { nx: true, xx: true })).code).toBe(ErrorCode.BAD_REQUEST);
-    expect(thrown(w('k', bytes('v'), { px: true })).message).toMatch(/unknown SET flag "px"/);
+    expect(thrown(w('k', bytes('v'), { ex: true })).message).toMatch(/unknown SET flag "ex"/);
+    expect(thrown(w('k', bytes('v'), { px: true })).message).toMatch(/px must be a positive integer/);
+    expect(thrown(w('k', bytes('v'), { px: 10, keep: true })).message).toMatch(/one expiry at most/);
+    expect(thrown(w('k', bytes('v'), { nx: true, ver: 3 })).message).toMatch(/one condition at most/);
     expect(thrown(w('k', bytes('v'), { nx: 1 })).code).toBe(ErrorCode.BAD_REQUEST);
     expect(thrown(w('k', bytes('v'), ['nx'])).code).toBe(ErrorCode.BAD_REQUEST);
     const big = thrown(w('k', Buffer.alloc(33)));

@@ -178,7 +178,7 @@ test('one pre-encoded frame can be sent on several connections', async () => {
   const p2 = await pair();
   const got1 = collect(p1.b);
   const got2 = collect(p2.b);
-  const frame = encodeFrame([Op.WRITE, 1, 1, [['s', 'k', Buffer.from('v')]]]);
+  const frame = encodeFrame([Op.WRITE, 1, 1, [['s', 'k', Buffer.from('v')]], 1]);
   p1.a.sendFrame(frame);
   p2.a.sendFrame(frame);
   await until(() => got1.length === 1 && got2.length === 1);

@@ -17,6 +17,14 @@ export const ErrorCode = {
   NOT_SUPPORTED: 'NOT_SUPPORTED',
   REPLICA_ERROR: 'REPLICA_ERROR',
   INTERNAL: 'INTERNAL',
+  /** A write op on a key of the wrong kind (a queue where a string is needed, or the reverse). */
+  WRONG_TYPE: 'WRONG_TYPE',
+  /** A counter op on a value that is not a number, or a result out of range. */
+  NOT_A_NUMBER: 'NOT_A_NUMBER',
+  /** A counter would pass the 64-bit integer range. */
+  OVERFLOW: 'OVERFLOW',
+  /** RENAME of a key that does not exist. */
+  NO_SUCH_KEY: 'NO_SUCH_KEY',
 } as const;
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
 

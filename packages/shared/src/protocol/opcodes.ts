@@ -26,9 +26,27 @@ export const Op = {
   MSET: 32, // [MSET, id, [[key, value], ...]]
   BATCH: 33, // [BATCH, id, ops[]]
   STATUS: 40, // [STATUS, id]
+  // The data model (docs/PROTOCOL.md "Commands" gives each message's fields)
+  LATEST: 25, // [LATEST, id, keys[]]
+  TTL: 26, // [TTL, id, key]
+  STRLEN: 27, // [STRLEN, id, key]
+  GETRANGE: 28, // [GETRANGE, id, key, start, end]
+  RANDOMKEY: 29, // [RANDOMKEY, id]
+  PUT: 34, // [PUT, id, key, value, flags?] -> [applied, version]
+  INCR: 35, // [INCR, id, key, delta]
+  INCRFLOAT: 36, // [INCRFLOAT, id, key, delta]
+  APPEND: 37, // [APPEND, id, key, bytes]
+  SETRANGE: 38, // [SETRANGE, id, key, offset, bytes]
+  EXPIRE: 39, // [EXPIRE, id, key, px|nil, at|nil, cond]
+  GETDEL: 41, // [GETDEL, id, key]
+  GETEX: 42, // [GETEX, id, key, px|nil, at|nil, persist]
+  MOVE: 43, // [MOVE, id, from, to, flags]  (RENAME, RENAMENX, COPY)
+  FLUSH: 44, // [FLUSH, id]
+  TXN: 45, // [TXN, id, if[], then[], else[]]
+  TIME: 46, // [TIME, id]
 
   // Router <-> replica replication stream
-  WRITE: 50, // router -> replica: [WRITE, epoch, seq, ops[]]
+  WRITE: 50, // router -> replica: [WRITE, epoch, seq, ops[], time]
   WRITE_ACK: 51, // replica -> router: [WRITE_ACK, seq, results[]]
   SYNC_START: 52, // router -> replica: [SYNC_START, mode, epoch, seq, info]
   SYNC_DONE: 53, // router -> replica: [SYNC_DONE, epoch, seq]
@@ -39,6 +57,7 @@ export const Op = {
   SNAPSHOT_CREDIT: 58, // router -> source: [SNAPSHOT_CREDIT, resyncId, chunks]
   SNAPSHOT_ABORT: 59, // either way: [SNAPSHOT_ABORT, resyncId, reason]
   WRITE_ACKS: 60, // replica -> router: [WRITE_ACKS, firstSeq, [results[], ...]] for consecutive writes
+  CLOCK: 61, // router -> replica: [CLOCK, time]: the router time of the reads that follow on this link
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

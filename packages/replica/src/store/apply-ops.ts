@@ -1,0 +1,439 @@
+import {
+  ErrorCode,
+  ExpireCond,
+  KvndbError,
+  describe,
+  expiryFrom,
+  type MoveFlags,
+  type OpError,
+  type SetFlags,
+  type TxnCompare,
+  type WriteOp,
+  type WriteResult,
+} from '@kvndb/shared';
+
+/** What every key carries besides its value (docs/DESIGN.md "Data model"). */
+export interface EntryMeta {
+  /** The seq of the write that last changed the key. */
+  version: number;
+  /** The router time of that write (ms). */
+  updated: number;
+  /** The router time at which the key expires; 0: never. */
+  expires: number;
+}
+
+export interface RawEntry extends EntryMeta {
+  value: Buffer;
+}
+
+/**
+ * The primitive operations a backend offers to applyOps. They see keys as stored, expired
+ * or not: applyOps decides what is live at the write's time, so every backend gives
+ * identical results.
+ */
+export interface KvPrimitives {
+  /** The entry as stored (expired or not), or undefined. */
+  rawEntry(key: string): RawEntry | undefined;
+  /** The same without the value. */
+  meta(key: string): EntryMeta | undefined;
+  put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void;
+  /** Change a key's version, updated time and expiry, keeping its value. */
+  touch(key: string, version: number, updated: number, expires: number): void;
+  /** Remove a key; returns whether it was stored. */
+  remove(key: string): boolean;
+  /** Up to `limit` keys whose expiry is in (0, now], in (expiry, key) order. */
+  expiredKeys(now: number, limit: number): string[];
+  /** The earliest expiry any key holds; 0 when none expires. */
+  nextExpiry(): number;
+  /** Remove every key. */
+  clear(): void;
+}
+
+/** Where in the stream a write is applied: its seq (the new version) and its router time. */
+export interface WriteContext {
+  seq: number;
+  time: number;
+}
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+/** Redis's integer syntax (string2ll): no sign but minus, no leading zeros, no spaces. */
+const INTEGER = /^-?(0|[1-9][0-9]{0,19})$/;
+/** Sweep results list the keys removed, up to about this many bytes of key names. */
+const SWEEP_RESULT_BYTES = 1024 * 1024;
+
+function opError(error: string, message: string): OpError {
+  return { error, message };
+}
+
+const NOT_INTEGER = opError(ErrorCode.NOT_A_NUMBER, 'value is not an integer or out of range');
+const NOT_FLOAT = opError(ErrorCode.NOT_A_NUMBER, 'value is not a valid float');
+const OVERFLOW = opError(ErrorCode.OVERFLOW, 'increment or decrement would overflow');
+const NO_SUCH_KEY = opError(ErrorCode.NO_SUCH_KEY, 'no such key');
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const UNSAFE = opError(ErrorCode.OVERFLOW, 'increment or decrement would pass 2^53 - 1, the largest exact JavaScript number (incrBig() counts to 2^63 - 1)');
+
+function isLive(e: EntryMeta | undefined, now: number): boolean {
+  return e !== undefined && (e.expires === 0 || e.expires > now);
+}
+
+function liveEntry(t: KvPrimitives, key: string, now: number): RawEntry | undefined {
+  const e = t.rawEntry(key);
+  return e !== undefined && (e.expires === 0 || e.expires > now) ? e : undefined;
+}
+
+function liveMeta(t: KvPrimitives, key: string, now: number): EntryMeta | undefined {
+  const e = t.meta(key);
+  return e !== undefined && (e.expires === 0 || e.expires > now) ? e : undefined;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** A counter's value as Redis keeps it: an int64 in decimal. */
+function integerOf(value: Buffer): bigint | undefined {
+  if (value.length === 0 || value.length > 20) return undefined;
+  const s = value.toString('latin1');
+  if (!INTEGER.test(s)) return undefined;
+  const n = BigInt(s);
+  return n > INT64_MAX || n < INT64_MIN ? undefined : n;
+}
+
+/** A number as a result: a number while it is exact in JavaScript, its decimal string beyond. */
+function counterResult(n: bigint): number | string {
+  const x = Number(n);
+  return Number.isSafeInteger(x) ? x : n.toString();
+}
+
+/** Redis's float syntax as strtold takes it, without hex, infinities or NaN. */
+const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function floatOf(s: string): number | undefined {
+  if (!FLOAT.test(s)) return undefined;
+  const x = Number(s);
+  return Number.isFinite(x) ? x : undefined;
+}
+
+/** A float as INCRBYFLOAT writes it: shortest round-trip decimal, never exponent notation. */
+export function formatFloat(x: number): string {
+  const s = String(x);
+  if (!s.includes('e')) return s;
+  if (Number.isInteger(x)) return BigInt(x).toString();
+  return x.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/**
+ * Apply one write's ops in order at `ctx` and return their results. Ops must be valid (see
+ * checkOps). Every decision depends only on the stored data, the ops and ctx, never on this
+ * process's clock, so every replica computes the same results and ends in the same state.
+ */
+export function applyOps(t: KvPrimitives, ops: WriteOp[], ctx: WriteContext): WriteResult[] {
+  const results: WriteResult[] = new Array(ops.length);
+  for (let i = 0; i < ops.length; i++) results[i] = applyOp(t, ops[i], ctx);
+  return results;
+}
+
+function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
+  const { seq, time } = ctx;
+  switch (op[0]) {
+    case 's': {
+      const flags = op.length > 3 ? (op[3] as SetFlags | null) : null;
+      if (!flags) {
+        t.put(op[1], op[2], seq, time, 0);
+        return true;
+      }
+      return applySet(t, op[1], op[2], flags, ctx);
+    }
+    case 'd': {
+      const e = t.meta(op[1]);
+      if (e === undefined) return false;
+      t.remove(op[1]);
+      return isLive(e, time);
+    }
+    case 'i': {
+      const e = liveEntry(t, op[1], time);
+      let current = 0n;
+      if (e !== undefined) {
+        const n = integerOf(e.value);
+        if (n === undefined) return NOT_INTEGER;
+        current = n;
+      }
+      const next = current + BigInt(op[2]);
+      if (next > INT64_MAX || next < INT64_MIN) return OVERFLOW;
+      if (op.length > 3 && op[3] && (next > SAFE_MAX || next < -SAFE_MAX)) return UNSAFE;
+      t.put(op[1], Buffer.from(next.toString(), 'latin1'), seq, time, e?.expires ?? 0);
+      return counterResult(next);
+    }
+    case 'f': {
+      const e = liveEntry(t, op[1], time);
+      let current = 0;
+      if (e !== undefined) {
+        const x = e.value.length <= 5000 ? floatOf(e.value.toString('latin1')) : undefined;
+        if (x === undefined) return NOT_FLOAT;
+        current = x;
+      }
+      const next = current + Number(op[2]);
+      if (!Number.isFinite(next)) return opError(ErrorCode.NOT_A_NUMBER, 'increment would produce NaN or Infinity');
+      const text = formatFloat(next);
+      t.put(op[1], Buffer.from(text, 'latin1'), seq, time, e?.expires ?? 0);
+      return text;
+    }
+    case 'a': {
+      const e = liveEntry(t, op[1], time);
+      const value = e === undefined ? Buffer.from(op[2]) : Buffer.concat([e.value, op[2]]);
+      t.put(op[1], value, seq, time, e?.expires ?? 0);
+      return value.length;
+    }
+    case 'r': {
+      const e = liveEntry(t, op[1], time);
+      const offset = op[2];
+      const bytes = op[3];
+      // Redis: an empty write changes nothing (and creates no key).
+      if (bytes.length === 0) return e?.value.length ?? 0;
+      const length = Math.max(e?.value.length ?? 0, offset + bytes.length);
+      const value = Buffer.alloc(length);
+      if (e !== undefined) e.value.copy(value);
+      value.set(bytes, offset);
+      t.put(op[1], value, seq, time, e?.expires ?? 0);
+      return length;
+    }
+    case 'e':
+      return applyExpire(t, op[1], op[2], op[3], op[4], ctx);
+    case 'gd': {
+      const e = liveEntry(t, op[1], time);
+      if (e === undefined) return null;
+      t.remove(op[1]);
+      return e.value;
+    }
+    case 'gx': {
+      const e = liveEntry(t, op[1], time);
+      if (e === undefined) return null;
+      const persist = op[4];
+      if (persist) {
+        if (e.expires !== 0) t.touch(op[1], seq, time, 0);
+      } else if (op[2] !== null || op[3] !== null) {
+        const expires = expiryFrom(op[2], op[3], time);
+        if (expires <= time) t.remove(op[1]);
+        else t.touch(op[1], seq, time, expires);
+      }
+      return e.value;
+    }
+    case 'm':
+      return applyMove(t, op[1], op[2], op[3], ctx);
+    case 'F':
+      t.clear();
+      return true;
+    case 'x':
+      return sweep(t, op[1], time);
+    case 't': {
+      const pass = op[1].every((c) => compare(t, c, time));
+      return [pass, applyOps(t, pass ? op[2] : op[3], ctx)];
+    }
+    case 'G':
+      return liveEntry(t, op[1], time)?.value ?? null;
+    case 'V': {
+      const e = liveEntry(t, op[1], time);
+      return e === undefined ? null : [e.value, e.version, e.updated, e.expires];
+    }
+  }
+}
+
+function applySet(t: KvPrimitives, key: string, value: Uint8Array, flags: SetFlags, ctx: WriteContext): WriteResult {
+  const { seq, time } = ctx;
+  // The value is read only when needed (GET, IFEQ); conditions otherwise read metadata only.
+  const needValue = flags.get === true || flags.eq !== undefined;
+  const needMeta = needValue || flags.nx || flags.xx || flags.ver !== undefined || flags.keep;
+  const old: EntryMeta | RawEntry | undefined = needValue
+    ? liveEntry(t, key, time)
+    : needMeta
+      ? liveMeta(t, key, time)
+      : undefined;
+  let applied = true;
+  if (flags.nx) applied = old === undefined;
+  else if (flags.xx) applied = old !== undefined;
+  else if (flags.ver !== undefined) applied = (old?.version ?? 0) === flags.ver;
+  else if (flags.eq !== undefined) applied = old !== undefined && sameBytes((old as RawEntry).value, flags.eq);
+  if (applied) {
+    const expires = flags.keep ? (old?.expires ?? 0) : expiryFrom(flags.px, flags.at, time);
+    // An expiry already past (EXAT in the past) removes the key, as Redis does.
+    if (expires !== 0 && expires <= time) t.remove(key);
+    else t.put(key, value, seq, time, expires);
+  }
+  return flags.get ? [applied, (old as RawEntry | undefined)?.value ?? null] : applied;
+}
+
+function applyExpire(
+  t: KvPrimitives,
+  key: string,
+  px: number | null,
+  at: number | null,
+  cond: ExpireCond,
+  ctx: WriteContext,
+): boolean {
+  const { seq, time } = ctx;
+  const e = liveMeta(t, key, time);
+  if (e === undefined) return false;
+  if (px === null && at === null) {
+    // PERSIST
+    if (e.expires === 0) return false;
+    t.touch(key, seq, time, 0);
+    return true;
+  }
+  const expires = expiryFrom(px, at, time);
+  // Redis: a key without an expiry has an infinite time to live for GT and LT.
+  if (cond === ExpireCond.NX && e.expires !== 0) return false;
+  if (cond === ExpireCond.XX && e.expires === 0) return false;
+  if (cond === ExpireCond.GT && (e.expires === 0 || expires <= e.expires)) return false;
+  if (cond === ExpireCond.LT && e.expires !== 0 && expires >= e.expires) return false;
+  if (expires <= time) t.remove(key);
+  else t.touch(key, seq, time, expires);
+  return true;
+}
+
+function applyMove(t: KvPrimitives, from: string, to: string, flags: MoveFlags, ctx: WriteContext): WriteResult {
+  const { seq, time } = ctx;
+  const src = liveEntry(t, from, time);
+  if (src === undefined) return flags.copy ? false : NO_SUCH_KEY;
+  if (from === to) return flags.copy ? false : !flags.nx;
+  if (flags.nx && liveMeta(t, to, time) !== undefined) return false;
+  // The expiry moves (RENAME) or is copied (COPY) with the value, as in Redis.
+  t.put(to, src.value, seq, time, src.expires);
+  if (!flags.copy) t.remove(from);
+  return true;
+}
+
+function compare(t: KvPrimitives, c: TxnCompare, time: number): boolean {
+  switch (c[0]) {
+    case 'v':
+      return (liveMeta(t, c[1], time)?.version ?? 0) === c[2];
+    case '=': {
+      const e = liveEntry(t, c[1], time);
+      return e !== undefined && sameBytes(e.value, c[2]);
+    }
+    case 'e':
+      return (liveMeta(t, c[1], time) !== undefined) === c[2];
+  }
+}
+
+/** Remove keys expired at `time`: [keys removed, the earliest expiry left (0: none)]. */
+function sweep(t: KvPrimitives, limit: number, time: number): WriteResult {
+  const removed: string[] = [];
+  let bytes = 0;
+  for (const key of t.expiredKeys(time, limit)) {
+    t.remove(key);
+    removed.push(key);
+    bytes += key.length + 4;
+    if (bytes >= SWEEP_RESULT_BYTES) break;
+  }
+  return [removed, t.nextExpiry()];
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks: a replica trusts nothing on the wire. A malformed op fails its whole write group
+// cleanly (BAD_REQUEST) before anything is applied.
+
+function bad(i: number, what: string): KvndbError {
+  return KvndbError.badRequest(`write op ${i}: ${what}`);
+}
+
+function isKey(k: unknown): k is string {
+  return typeof k === 'string' && k.length > 0;
+}
+
+function isTime(x: unknown): boolean {
+  return x === null || (Number.isSafeInteger(x) && (x as number) > 0);
+}
+
+const SET_FLAGS = new Set(['nx', 'xx', 'ver', 'eq', 'get', 'px', 'at', 'keep']);
+
+function checkSetFlags(i: number, flags: unknown): void {
+  if (flags === undefined || flags === null) return;
+  if (typeof flags !== 'object' || Array.isArray(flags) || flags instanceof Uint8Array) {
+    throw bad(i, `set flags must be a map, got ${describe(flags)}`);
+  }
+  const f = flags as Record<string, unknown>;
+  for (const name of Object.keys(f)) if (!SET_FLAGS.has(name)) throw bad(i, `unknown set flag ${JSON.stringify(name)}`);
+  if (f.ver !== undefined && !(Number.isSafeInteger(f.ver) && (f.ver as number) >= 0)) throw bad(i, 'ver must be a version number');
+  if (f.eq !== undefined && !(f.eq instanceof Uint8Array)) throw bad(i, 'eq must be bytes');
+  if (f.px !== undefined && !(Number.isSafeInteger(f.px) && (f.px as number) > 0)) throw bad(i, 'px must be a positive integer');
+  if (f.at !== undefined && !(Number.isSafeInteger(f.at) && (f.at as number) > 0)) throw bad(i, 'at must be a positive integer');
+}
+
+export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] {
+  if (!Array.isArray(ops)) throw KvndbError.badRequest(`write ops must be an array, got ${describe(ops)}`);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as unknown[];
+    if (!Array.isArray(op)) throw bad(i, `must be an array, got ${describe(op)}`);
+    const kind = op[0];
+    if (kind === 'F' || kind === 'x') {
+      if (inTxn) throw bad(i, `${kind} cannot be inside a transaction`);
+      if (kind === 'F' ? op.length !== 1 : op.length !== 2 || !Number.isSafeInteger(op[1]) || (op[1] as number) < 1) {
+        throw bad(i, kind === 'F' ? 'a flush is ["F"]' : 'a sweep is ["x", limit]');
+      }
+      continue;
+    }
+    if (kind === 't') {
+      if (inTxn) throw bad(i, 'a transaction cannot hold a transaction');
+      if (op.length !== 4 || !Array.isArray(op[1])) throw bad(i, 'a transaction is ["t", if, then, else]');
+      for (const c of op[1] as unknown[]) checkCompare(i, c);
+      checkOps(op[2], true);
+      checkOps(op[3], true);
+      continue;
+    }
+    if (!isKey(op[1])) throw bad(i, `needs a non-empty string key, got ${describe(op[1])}`);
+    switch (kind) {
+      case 's':
+        if (op.length !== 3 && op.length !== 4) throw bad(i, 'a set is ["s", key, value, flags?]');
+        if (!(op[2] instanceof Uint8Array)) throw bad(i, `a set's value must be bytes, got ${describe(op[2])}`);
+        checkSetFlags(i, op[3]);
+        break;
+      case 'd':
+      case 'gd':
+      case 'G':
+      case 'V':
+        if (op.length !== 2) throw bad(i, `${kind} takes only a key`);
+        break;
+      case 'i':
+        if ((op.length !== 3 && op.length !== 4) || typeof op[2] !== 'string' || !INTEGER.test(op[2]) || (op.length === 4 && typeof op[3] !== 'boolean')) {
+          throw bad(i, 'an increment is ["i", key, "integer", safe?]');
+        }
+        break;
+      case 'f':
+        if (op.length !== 3 || typeof op[2] !== 'string' || floatOf(op[2]) === undefined) throw bad(i, 'a float increment is ["f", key, "number"]');
+        break;
+      case 'a':
+        if (op.length !== 3 || !(op[2] instanceof Uint8Array)) throw bad(i, 'an append is ["a", key, bytes]');
+        break;
+      case 'r':
+        if (op.length !== 4 || !Number.isSafeInteger(op[2]) || (op[2] as number) < 0 || !(op[3] instanceof Uint8Array)) {
+          throw bad(i, 'a set-range is ["r", key, offset, bytes]');
+        }
+        break;
+      case 'e':
+        if (op.length !== 5 || !isTime(op[2]) || !isTime(op[3]) || (op[2] !== null && op[3] !== null) || ![0, 1, 2, 3, 4].includes(op[4] as number)) {
+          throw bad(i, 'an expire is ["e", key, px|nil, at|nil, cond]');
+        }
+        break;
+      case 'gx':
+        if (op.length !== 5 || !isTime(op[2]) || !isTime(op[3]) || typeof op[4] !== 'boolean') throw bad(i, 'a get-expire is ["gx", key, px|nil, at|nil, persist]');
+        break;
+      case 'm': {
+        const f = op[3] as Record<string, unknown>;
+        if (op.length !== 4 || !isKey(op[2]) || f === null || typeof f !== 'object' || Array.isArray(f)) throw bad(i, 'a move is ["m", from, to, flags]');
+        break;
+      }
+      default:
+        throw bad(i, `unknown kind ${JSON.stringify(kind)}`);
+    }
+  }
+}
+
+function checkCompare(i: number, c: unknown): void {
+  const x = c as unknown[];
+  if (!Array.isArray(x) || x.length !== 3 || !isKey(x[1])) throw bad(i, `a comparison is [kind, key, operand], got ${describe(c)}`);
+  if (x[0] === 'v' && Number.isSafeInteger(x[2]) && (x[2] as number) >= 0) return;
+  if (x[0] === '=' && x[2] instanceof Uint8Array) return;
+  if (x[0] === 'e' && typeof x[2] === 'boolean') return;
+  throw bad(i, `bad comparison ${describe(c)}`);
+}
