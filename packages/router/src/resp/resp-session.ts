@@ -140,6 +140,16 @@ export class RespSession {
     return this.commands !== this.commandsAtCheck ? Date.now() : this.activeAt;
   }
 
+  /** Bytes of a command not yet complete (CLIENT LIST's qbuf). */
+  get bufferedBytes(): number {
+    return this.parser.bufferedBytes;
+  }
+
+  /** Replies owed (CLIENT LIST's oll). */
+  get pendingReplies(): number {
+    return this.replies.pending;
+  }
+
   /** Switch protocol (HELLO 2 / HELLO 3): the commands from the next one on answer in it. */
   setProto(proto: R.Proto): void {
     this.proto = proto;

@@ -7,14 +7,22 @@ export function checkClientName(name: string): string | null {
   return /^[!-~]*$/.test(name) ? null : 'ERR Client names cannot contain spaces, newlines or special characters.';
 }
 
-/** One line of CLIENT INFO / CLIENT LIST, with the fields of Redis's that kvndb knows. */
+/**
+ * One line of CLIENT INFO / CLIENT LIST: Redis 7.2's fields in its order, since clients
+ * parse them (redis-py int()s sub, psub, multi, qbuf, ...). Fields about features kvndb has
+ * not (pub/sub, MULTI, per-client memory accounting) are 0 or -1, as Redis shows them for a
+ * client that uses none.
+ */
 export function clientLine(c: RespSession, now: number): string {
   const sock = c.socket;
   const laddr = sock.localAddress ? `${sock.localAddress.includes(':') ? `[${sock.localAddress}]` : sock.localAddress}:${sock.localPort}` : '';
+  const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
   return (
-    `id=${c.id} addr=${c.address} laddr=${laddr} name=${c.name} ` +
+    `id=${c.id} addr=${c.address} laddr=${laddr} fd=${fd} name=${c.name} ` +
     `age=${Math.floor((now - c.openedAt) / 1000)} idle=${Math.floor(Math.max(0, now - c.lastActiveAt) / 1000)} ` +
-    `flags=N db=0 cmd=${c.lastCommand} user=default resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}\n`
+    `flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=${c.bufferedBytes} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
+    `rbs=0 rbp=0 obl=0 oll=${c.pendingReplies} omem=${sock.writableLength} tot-mem=0 events=r ` +
+    `cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
 }
 
