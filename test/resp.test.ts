@@ -121,9 +121,13 @@ describe('ioredis', () => {
     // GET and SET with the wrong arity take the generic path and fail as Redis words it.
     await expect(r.call('get', 'a', 'b')).rejects.toThrow(/wrong number of arguments for 'get'/);
     const bad = Buffer.from([0x6b, 0xff, 0xfe]);
-    await expect(r.set(bad, 'v')).rejects.toThrow(/BAD_REQUEST .*not valid UTF-8/);
-    await expect(r.get(bad)).rejects.toThrow(/BAD_REQUEST .*not valid UTF-8/);
-    await expect(r.get(Buffer.concat([Buffer.from('k'.repeat(70)), bad]))).rejects.toThrow(/not valid UTF-8/);
+    const refused = 'ERR kvndb keys must be valid UTF-8 (this key is not)';
+    await expect(r.set(bad, 'v')).rejects.toThrow(refused);
+    await expect(r.get(bad)).rejects.toThrow(refused);
+    await expect(r.get(Buffer.concat([Buffer.from('k'.repeat(70)), bad]))).rejects.toThrow(refused);
+    // Nothing of a command with one bad key among good ones is applied.
+    await expect(r.mset('good1', 'x', bad, 'y')).rejects.toThrow(refused);
+    await expect(r.del('plain', bad)).rejects.toThrow(refused);
     // The connection still works and nothing was written for the bad key.
     expect(await r.get('plain')).toBe('v:plain');
     expect(await r.dbsize()).toBe(keys.length);
@@ -253,5 +257,143 @@ describe('timeouts on the RESP port', () => {
       clearInterval(pinger);
       busy.sock.destroy();
     }
+  });
+});
+
+/** A raw RESP connection: send() writes, until() resolves once everything received matches. */
+function rawConnection(port: number): { sock: net.Socket; until: (re: RegExp) => Promise<string>; reset: () => void } {
+  const sock = net.connect(port, '127.0.0.1');
+  sock.on('error', () => {});
+  let text = '';
+  sock.on('data', (c) => (text += c.toString('latin1')));
+  const until = async (re: RegExp): Promise<string> => {
+    const deadline = Date.now() + 10000;
+    while (!re.test(text)) {
+      if (Date.now() > deadline || sock.destroyed) throw new Error(`never received ${re}; got ${JSON.stringify(text)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return text;
+  };
+  return { sock, until, reset: () => (text = '') };
+}
+
+/** A RESP command as an array of bulk strings. */
+function cmd(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+}
+
+describe('RESP3 (HELLO 3)', () => {
+  const sockets: net.Socket[] = [];
+  afterEach(() => sockets.splice(0).forEach((s) => s.destroy()));
+  function raw(): ReturnType<typeof rawConnection> {
+    const c = rawConnection(respPort);
+    sockets.push(c.sock);
+    return c;
+  }
+  const HELLO3 = (id: number, name = 'kvndb'): string =>
+    `%8\r\n$6\r\nserver\r\n$${name.length}\r\n${name}\r\n$7\r\nversion\r\n$5\r\n7.2.0\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:${id}\r\n` +
+    `$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n$13\r\nkvndb_version\r\n`;
+
+  test('switches and goes back; nil is _ in RESP3, $-1 in RESP2, as of the command that ran after HELLO', async () => {
+    await startCluster();
+    const c = raw();
+    c.sock.write(cmd('SET', 'k', 'v') + cmd('GET', 'missing') + cmd('HELLO', '3') + cmd('GET', 'missing') + cmd('GET', 'k'));
+    const got = await c.until(/\$1\r\nv\r\n$/);
+    const id = Number(/:(\d+)\r\n\$4\r\nmode/.exec(got)![1]);
+    expect(got.startsWith(`+OK\r\n$-1\r\n${HELLO3(id)}`)).toBe(true);
+    expect(got.endsWith('_\r\n$1\r\nv\r\n')).toBe(true);
+    c.reset();
+    c.sock.write(
+      cmd('MGET', 'k', 'missing') + cmd('SET', 'k', 'w', 'NX') + cmd('SET', 'missing', 'x', 'XX', 'GET') + cmd('CLIENT', 'GETNAME') +
+        cmd('CONFIG', 'GET', 'databases') + cmd('INFO', 'keyspace') + cmd('PING'),
+    );
+    expect(await c.until(/\+PONG\r\n$/)).toBe(
+      '*2\r\n$1\r\nv\r\n_\r\n_\r\n_\r\n_\r\n%1\r\n$9\r\ndatabases\r\n$1\r\n1\r\n' +
+        '=48\r\ntxt:# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n\r\n+PONG\r\n',
+    );
+    c.reset();
+    c.sock.write(cmd('HELLO', '2') + cmd('GET', 'missing') + cmd('CONFIG', 'GET', 'databases'));
+    const back = await c.until(/\*2\r\n\$9\r\ndatabases\r\n\$1\r\n1\r\n$/);
+    expect(back).toMatch(/^\*16\r\n\$6\r\nserver\r\n[^]*\$5\r\nproto\r\n:2\r\n[^]*\r\n\$-1\r\n\*2\r\n/);
+  });
+
+  test('bad versions, HELLO AUTH right and wrong, SETNAME', async () => {
+    await startCluster(['--password', 'pw']);
+    const c = raw();
+    c.sock.write(cmd('HELLO', '4') + cmd('HELLO', 'x') + cmd('HELLO', '3') + cmd('HELLO', '3', 'AUTH', 'default', 'nope') + cmd('GET', 'k'));
+    expect(await c.until(/NOAUTH Authentication required\.\r\n$/)).toMatch(
+      /^-NOPROTO unsupported protocol version\r\n-ERR Protocol version is not an integer or out of range\r\n-NOAUTH HELLO must be called with the client already authenticated[^\r]*\r\n-WRONGPASS invalid username-password pair or user is disabled\.\r\n-NOAUTH/,
+    );
+    c.reset();
+    c.sock.write(cmd('HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'app-1') + cmd('CLIENT', 'GETNAME') + cmd('GET', 'k'));
+    const got = await c.until(/\$5\r\napp-1\r\n_\r\n$/);
+    expect(got).toMatch(/^%8\r\n/);
+    c.reset();
+    c.sock.write(cmd('HELLO', '3', 'SETNAME', 'has space'));
+    expect(await c.until(/\r\n$/)).toBe('-ERR Client names cannot contain spaces, newlines or special characters.\r\n');
+  });
+});
+
+describe('CLIENT, INFO, TIME and SCAN cursors', () => {
+  test('CLIENT SETNAME/GETNAME/ID/INFO/LIST; INFO counts RESP and native clients, keyspace and replicas; TIME', async () => {
+    await startCluster();
+    const a = ioredis({ connectionName: 'first' });
+    const b = ioredis();
+    await Promise.all([a.connect(), b.connect()]);
+    const native = await client(router.port);
+    try {
+      expect(await a.client('GETNAME')).toBe('first'); // ioredis sends CLIENT SETNAME
+      expect(await b.client('GETNAME')).toBeNull();
+      expect(await b.client('SETNAME', 'second')).toBe('OK');
+      expect(await b.client('GETNAME')).toBe('second');
+      const [idA, idB] = [(await a.client('ID')) as number, (await b.client('ID')) as number];
+      expect(idA).not.toBe(idB);
+      expect(await b.client('INFO')).toMatch(new RegExp(`^id=${idB} addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:${respPort} fd=\\d+ name=second age=\\d+ idle=\\d+ flags=N db=0 .* resp=2 .*\\n$`));
+      const list = ((await a.client('LIST')) as string).trim().split('\n');
+      expect(list.map((l) => /name=(\S*)/.exec(l)![1]).sort()).toEqual(['first', 'second']);
+      expect(await a.call('CLIENT', 'SETINFO', 'LIB-NAME', 'mylib')).toBe('OK');
+      expect(await a.client('INFO')).toMatch(/ lib-name=mylib /);
+      await a.mset('x', '1', 'y', '2', 'z', '3');
+      const info = await a.info();
+      expect(info).toMatch(/\r\nconnected_clients:3\r\nkvndb_resp_clients:2\r\nkvndb_native_clients:1\r\n/);
+      expect(info).toMatch(/# Replication\r\nrole:master\r\nconnected_slaves:2\r\n/);
+      expect(info).toMatch(/# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\n$/);
+      expect(await a.info('keyspace')).toBe('# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\n');
+      expect(await a.info('replication')).toMatch(/^# Replication\r\n[^#]*$/);
+      const before = Date.now();
+      const [sec, usec] = (await a.time()) as unknown as [string, string];
+      expect(sec).toMatch(/^\d+$/);
+      expect(usec).toMatch(/^\d{1,6}$/);
+      expect(Math.abs(Number(sec) * 1000 + Number(usec) / 1000 - before)).toBeLessThan(2000);
+    } finally {
+      await native.close();
+    }
+  });
+
+  test('SCAN: numeric cursors, valid on any connection, every key once; garbage and unknown cursors refused; TYPE and MATCH', async () => {
+    await startCluster();
+    const a = ioredis();
+    const b = ioredis();
+    await Promise.all([a.connect(), b.connect()]);
+    const keys = Array.from({ length: 25 }, (_, i) => `s${i}`);
+    await a.mset(...keys.flatMap((k) => [k, 'v']));
+    const seen: string[] = [];
+    let cursor = '0';
+    let turn = 0;
+    do {
+      // Alternate connections: a cursor handed out on one works on the other, as in Redis.
+      const [next, page] = (await (turn++ % 2 ? b : a).scan(cursor, 'COUNT', 4)) as [string, string[]];
+      expect(next).toMatch(/^\d+$/);
+      seen.push(...page);
+      cursor = next;
+    } while (cursor !== '0');
+    expect(seen.sort()).toEqual([...keys].sort());
+    expect(turn).toBeGreaterThan(5);
+    for (const bad of ['abc', '-1', '1', 'czE=', '99999999999999999999999']) await expect(a.scan(bad)).rejects.toThrow(/^ERR invalid cursor$/);
+    expect(await a.scan('0', 'TYPE', 'hash')).toEqual(['0', []]);
+    const [, strings] = (await a.scan('0', 'COUNT', 100, 'TYPE', 'string')) as [string, string[]];
+    expect(strings.length).toBe(25);
+    const [, matched] = (await a.scan('0', 'MATCH', 's1*', 'COUNT', 100)) as [string, string[]];
+    expect(matched.sort()).toEqual(['s1', 's10', 's11', 's12', 's13', 's14', 's15', 's16', 's17', 's18', 's19']);
   });
 });

@@ -321,3 +321,19 @@ export function sqliteCluster(dir: string, names: string[], port: number, extra:
   const procs = names.map((n, i) => startReplica('sqlite', port, { name: n, file: files[i], args: extra }));
   return { procs, files };
 }
+
+/**
+ * A router with a RESP port (and `password`, if given) and one memory replica, in sync:
+ * what a Redis client test needs. Stop it with stopAll().
+ */
+export async function startRespCluster(password?: string): Promise<RouterHandle & { respPort: number }> {
+  const router = await startRouterWithResp(password ? ['--password', password] : []);
+  startReplica('memory', router.port, { name: 'm1', env: password ? { KVNDB_PASSWORD: password } : {} });
+  const db = await client(router.port, { password });
+  try {
+    await waitInSync(db, 1);
+  } finally {
+    await db.close();
+  }
+  return router;
+}

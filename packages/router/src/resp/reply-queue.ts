@@ -7,6 +7,8 @@ import * as R from './resp-encoder';
 export const SHAPE_DONE = 0; // answered through fill() (a handler's Done callback) instead
 export const SHAPE_BULK = 1; // GET: the value or nil
 export const SHAPE_SET = 2; // plain SET: +OK
+/** Added to SHAPE_BULK or SHAPE_SET when the connection spoke RESP3 as the command ran: nil is `_`. */
+export const SHAPE_RESP3 = 4;
 
 /** Replies owed on one connection before it stops being read from. */
 const MAX_PENDING_PER_CONNECTION = 10000;
@@ -85,11 +87,16 @@ export class ReplyQueue implements ReplySink {
   reply(tag: number, err: KvndbError | null, value?: unknown): void {
     const i = tag - this.head;
     if (i < 0 || i >= this.replies.length) return;
+    const shape = this.shapes[i];
     if (err) {
       this.fill(tag, R.errorReply(err));
-    } else if (this.shapes[i] === SHAPE_BULK) {
+    } else if ((shape & SHAPE_BULK) !== 0) {
       const body = value as Uint8Array | null;
-      if (i !== 0 || body === null) {
+      if (body === null) {
+        this.fill(tag, (shape & SHAPE_RESP3) !== 0 ? R.NULL3 : R.NULL_BULK);
+        return;
+      }
+      if (i !== 0) {
         this.fill(tag, R.bulk(body));
         return;
       }
@@ -97,7 +104,7 @@ export class ReplyQueue implements ReplySink {
       this.outLen = R.writeBulk(this.out, this.outLen, body);
       this.advance();
     } else {
-      this.fill(tag, value === false ? R.NULL_BULK : R.OK);
+      this.fill(tag, value !== false ? R.OK : (shape & SHAPE_RESP3) !== 0 ? R.NULL3 : R.NULL_BULK);
     }
   }
 

@@ -12,6 +12,7 @@ import {
 import type { ReplySink } from '../requests/reply-sink';
 import * as R from './resp-encoder';
 import { RespSession } from './resp-session';
+import { ScanCursors } from './scan-cursors';
 
 export { PRE_AUTH_MAX_ARGS, PRE_AUTH_MAX_BULK_BYTES } from './resp-session';
 
@@ -65,6 +66,10 @@ export class RespServer {
   readonly maxKeysReply: number;
   readonly timeouts: RespTimeouts;
   private timer: NodeJS.Timeout | null = null;
+  /** CLIENT ID of the next connection; ids are never reused. */
+  private nextId = 1;
+  /** SCAN's cursors, shared by every connection: one client's cursor works on another, as in Redis. */
+  readonly cursors = new ScanCursors();
 
   constructor(readonly backend: RespBackend, readonly options: RespServerOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -107,6 +112,11 @@ export class RespServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The open connections (CLIENT LIST, INFO's connected_clients). */
+  get connections(): ReadonlySet<RespSession> {
+    return this.sessions;
+  }
+
   checkPassword(given: Buffer): boolean {
     const want = this.options.password ?? '';
     // Compare digests so the comparison is constant-time whatever the lengths.
@@ -121,7 +131,7 @@ export class RespServer {
       return;
     }
     socket.setNoDelay(true);
-    const session = new RespSession(this, socket);
+    const session = new RespSession(this, socket, this.nextId++);
     this.sessions.add(session);
     socket.on('close', () => this.sessions.delete(session));
   }

@@ -3,7 +3,7 @@ import { describeAddress, Op, StreamCloser, type RouterStatus } from '@kvndb/sha
 import { CallbackSink, type ReplySink } from '../requests/reply-sink';
 import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
-import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_SET } from './reply-queue';
+import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_RESP3, SHAPE_SET } from './reply-queue';
 import type { RespServer } from './resp-server';
 import { RESP_COMMANDS, keyIn, wrongArity, type Done } from './commands';
 
@@ -28,6 +28,20 @@ const NATIVE_ON_RESP_PORT =
  */
 export class RespSession {
   authed: boolean;
+  /** CLIENT ID, HELLO's id: unique among this door's connections, never reused. */
+  readonly id: number;
+  /** RESP2 until HELLO 3. Commands read it as they run; their replies use what they read. */
+  proto: R.Proto = 2;
+  /** CLIENT SETNAME / HELLO ... SETNAME; '' = none. */
+  name = '';
+  /** CLIENT SETINFO LIB-NAME / LIB-VER, shown by CLIENT INFO and LIST. */
+  libName = '';
+  libVer = '';
+  /** The last command's name, for CLIENT LIST's cmd= (the fast path leaves it alone). */
+  lastCommand = 'NULL';
+  /** The fast path's reply shapes, RESP3's nil included once HELLO 3 switched. */
+  private getShape = SHAPE_BULK;
+  private setShape = SHAPE_SET;
   private readonly parser: RespParser;
   private readonly replies: ReplyQueue;
   /**
@@ -38,7 +52,7 @@ export class RespSession {
   private readonly closer: StreamCloser;
   private firstChunk = true;
   readonly address: string;
-  private readonly openedAt = Date.now();
+  readonly openedAt = Date.now();
   /** Commands received, and the count and time at the last timeout check that saw it move. */
   private commands = 0;
   private commandsAtCheck = 0;
@@ -46,7 +60,8 @@ export class RespSession {
   /** When the unfinished command now in the parser started arriving (0 = none). */
   private partialSince = 0;
 
-  constructor(readonly server: RespServer, readonly socket: net.Socket) {
+  constructor(readonly server: RespServer, readonly socket: net.Socket, id: number) {
+    this.id = id;
     this.authed = !server.options.password;
     this.address = describeAddress(socket);
     this.closer = new StreamCloser(socket, { unref: true });
@@ -120,6 +135,28 @@ export class RespSession {
     this.parser.login();
   }
 
+  /** When a command was last seen, to about a second (the timeout check notices it). */
+  get lastActiveAt(): number {
+    return this.commands !== this.commandsAtCheck ? Date.now() : this.activeAt;
+  }
+
+  /** Bytes of a command not yet complete (CLIENT LIST's qbuf). */
+  get bufferedBytes(): number {
+    return this.parser.bufferedBytes;
+  }
+
+  /** Replies owed (CLIENT LIST's oll). */
+  get pendingReplies(): number {
+    return this.replies.pending;
+  }
+
+  /** Switch protocol (HELLO 2 / HELLO 3): the commands from the next one on answer in it. */
+  setProto(proto: R.Proto): void {
+    this.proto = proto;
+    this.getShape = proto === 3 ? SHAPE_BULK | SHAPE_RESP3 : SHAPE_BULK;
+    this.setShape = proto === 3 ? SHAPE_SET | SHAPE_RESP3 : SHAPE_SET;
+  }
+
   /** `-ERR message` in turn, after every earlier reply (as Redis does), then the connection closes. */
   private errorThenClose(message: string): void {
     const slot = this.replies.reserve(SHAPE_DONE);
@@ -137,6 +174,7 @@ export class RespSession {
     // QUIT: answer it, then close once every earlier reply has been written.
     if (name === 'quit') this.replies.close();
     const cmd = RESP_COMMANDS.get(name);
+    this.lastCommand = cmd === undefined ? 'NULL' : name;
     if (!this.authed && (cmd === undefined || !cmd.preAuth)) {
       done(R.error('NOAUTH Authentication required.'));
       return;
@@ -168,7 +206,7 @@ export class RespSession {
   private fastGetOrSet(data: Buffer, start: number, end: number, value: Buffer | undefined): boolean {
     if (!this.authed || this.replies.closing) return false;
     this.commands++;
-    const slot = this.replies.reserve(value === undefined ? SHAPE_BULK : SHAPE_SET);
+    const slot = this.replies.reserve(value === undefined ? this.getShape : this.setShape);
     let k: string;
     try {
       k = keyIn(data, start, end);
@@ -195,15 +233,19 @@ export class RespSession {
     return this.server.backend.status();
   }
 
-  /** Runs native request `msg` ([op, 0, ...args]); `map` turns its value into the RESP reply. */
-  call(msg: unknown[], done: Done, map: (value: unknown) => Buffer): void {
+  /**
+   * Runs native request `msg` ([op, 0, ...args]); `map` turns its value into the RESP reply,
+   * in the protocol the connection spoke when the command ran.
+   */
+  call(msg: unknown[], done: Done, map: (value: unknown, proto: R.Proto) => Buffer): void {
+    const proto = this.proto;
     this.execute(
       msg,
       new CallbackSink((err, value) => {
         if (err) done(R.errorReply(err));
         else {
           try {
-            done(map(value));
+            done(map(value, proto));
           } catch (e) {
             done(R.errorReply(e));
           }

@@ -1,28 +1,37 @@
 import * as R from '../resp-encoder';
-import type { RespCommand } from './resp-command';
+import type { RespSession } from '../resp-session';
+import type { Done, RespCommand } from './resp-command';
 
-/** AUTH [default] password: logs the connection in. */
+export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+
+/**
+ * Whether `user`/`pass` log in, as Redis's one user, `default`: the router's password, or
+ * anything when the router has none (Redis's `nopass`). Logs the connection in if so.
+ */
+export function logIn(s: RespSession, user: string, pass: Buffer): boolean {
+  const ok = user === 'default' && (!s.server.options.password || s.server.checkPassword(pass));
+  if (ok) s.login();
+  else s.server.logger.warn(`RESP authentication failed from ${s.address}`);
+  return ok;
+}
+
+/** WRONGPASS, delayed as the native handshake delays a refusal, to slow down guessing. */
+export function refuseLater(done: Done): void {
+  setTimeout(() => done(R.error(WRONGPASS)), 200);
+}
+
+/** AUTH [username] password: logs the connection in. */
 export const auth: RespCommand = {
   name: 'auth',
   arity: [2, 3],
   preAuth: true,
   run: (s, args, done) => {
-    const pass = args[args.length - 1];
-    if (args.length === 3 && args[1].toString() !== 'default') {
-      done(R.error('WRONGPASS invalid username-password pair or user is disabled.'));
-      return;
-    }
-    if (!s.server.options.password) {
+    if (args.length === 2 && !s.server.options.password) {
       done(R.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'));
       return;
     }
-    if (s.server.checkPassword(pass)) {
-      s.login();
-      done(R.OK);
-    } else {
-      s.server.logger.warn(`RESP authentication failed from ${s.address}`);
-      // Delay the refusal, as the native handshake does, to slow down guessing.
-      setTimeout(() => done(R.error('WRONGPASS invalid username-password pair or user is disabled.')), 200);
-    }
+    const user = args.length === 3 ? args[1].toString() : 'default';
+    if (logIn(s, user, args[args.length - 1])) done(R.OK);
+    else refuseLater(done);
   },
 };

@@ -1,6 +1,5 @@
-import { Op } from '@kvndb/shared';
-import type { RespSession } from '../resp-session';
 import * as R from '../resp-encoder';
+import { countKeys } from '../keyspace';
 import type { RespCommand } from './resp-command';
 
 /** DBSIZE: the number of keys, counted over native KEYS pages. */
@@ -14,14 +13,3 @@ export const dbsize: RespCommand = {
     );
   },
 };
-
-async function countKeys(s: RespSession): Promise<number> {
-  let n = 0;
-  let cursor: string | null = null;
-  do {
-    const [keys, next] = (await s.request([Op.KEYS, 0, '', 10000, cursor])) as [string[], string | null];
-    n += keys.length;
-    cursor = next;
-  } while (cursor);
-  return n;
-}

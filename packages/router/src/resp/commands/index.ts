@@ -19,6 +19,7 @@ import { scan } from './scan';
 import { select } from './select';
 import { set } from './set';
 import { setnx } from './setnx';
+import { time } from './time';
 
 const table = new Map<string, RespCommand>();
 
@@ -31,7 +32,7 @@ export const RESP_COMMANDS: ReadonlyMap<string, RespCommand> = table;
 
 for (const c of [
   ping, echo, quit, select, auth, hello, commandCommand(RESP_COMMANDS), config, client, info,
-  get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize,
+  get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize, time,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);

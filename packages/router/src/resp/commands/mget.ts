@@ -6,5 +6,5 @@ import { key, type RespCommand } from './resp-command';
 export const mget: RespCommand = {
   name: 'mget',
   arity: [2, Infinity],
-  run: (s, args, done) => s.call([Op.MGET, 0, args.slice(1).map(key)], done, (values) => R.array(values as Array<Uint8Array | null>)),
+  run: (s, args, done) => s.call([Op.MGET, 0, args.slice(1).map(key)], done, (values, proto) => R.array(values as Array<Uint8Array | null>, proto)),
 };

@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { ErrorCode, KvndbError } from '@kvndb/shared';
 import type { RespSession } from '../resp-session';
 import * as R from '../resp-encoder';
 
@@ -29,6 +28,12 @@ export function wrongArity(args: Buffer[]): Buffer {
   return R.error(`ERR wrong number of arguments for '${args[0].toString().toLowerCase()}' command`);
 }
 
+/**
+ * kvndb keys are strings; Redis keys are bytes. A key that is not UTF-8 is refused before
+ * anything is sent to the router, so a command with such a key applies nothing.
+ */
+export const NOT_UTF8 = 'kvndb keys must be valid UTF-8 (this key is not)';
+
 /** A key argument, which must be UTF-8. */
 export function key(buf: Buffer): string {
   return keyIn(buf, 0, buf.length);
@@ -43,9 +48,10 @@ export function keyIn(data: Buffer, start: number, end: number): string {
     if (i === end) return data.toString('latin1', start, end);
   }
   const bytes = data.subarray(start, end);
-  if (!isUtf8(bytes)) throw new KvndbError(ErrorCode.BAD_REQUEST, 'kvndb keys are UTF-8 strings; this key is not valid UTF-8');
+  // A plain Error: answered `-ERR ...`, as Redis words a refused argument.
+  if (!isUtf8(bytes)) throw new Error(NOT_UTF8);
   return bytes.toString('utf8');
 }
 
 /** A value or nil as a bulk reply. */
-export const toBulk = (v: unknown): Buffer => R.bulk(v as Uint8Array | null);
+export const toBulk = (v: unknown, proto: R.Proto): Buffer => R.bulkOrNil(v as Uint8Array | null, proto);

@@ -4,8 +4,10 @@ import { globToRegExp, literalPrefix } from '../glob';
 import type { RespCommand } from './resp-command';
 
 /**
- * SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]: one native KEYS page. The cursor is the
- * page's last key, base64url-encoded; 0 starts and ends the scan.
+ * SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]: one native KEYS page of the pattern's
+ * literal prefix, filtered by the pattern. The cursor is a number standing for the page's
+ * last key (scan-cursors.ts, shared by every connection); 0 starts and ends the scan. Every
+ * kvndb value is a string: TYPE string matches every key, any other type none.
  */
 export const scan: RespCommand = {
   name: 'scan',
@@ -13,6 +15,7 @@ export const scan: RespCommand = {
   run: (s, args, done) => {
     let pattern = '*';
     let count = 10;
+    let type: string | null = null;
     for (let i = 2; i < args.length; i += 2) {
       const opt = args[i].toString().toLowerCase();
       const val = args[i + 1]?.toString();
@@ -23,31 +26,36 @@ export const scan: RespCommand = {
       if (opt === 'match') pattern = val;
       else if (opt === 'count') {
         count = Number(val);
-        if (!Number.isInteger(count) || count < 1) {
+        if (!/^-?[0-9]+$/.test(val) || !Number.isSafeInteger(count)) {
           done(R.error('ERR value is not an integer or out of range'));
           return;
         }
-      } else if (opt === 'type') continue;
+        if (count < 1) {
+          done(R.error('ERR syntax error'));
+          return;
+        }
+      } else if (opt === 'type') type = val.toLowerCase();
       else {
         done(R.error('ERR syntax error'));
         return;
       }
     }
-    const cursorArg = args[1].toString();
-    let after: string | null = null;
-    if (cursorArg !== '0') {
-      after = Buffer.from(cursorArg, 'base64url').toString('utf8');
-      if (!after) {
-        done(R.error('ERR invalid cursor'));
-        return;
-      }
+    const cursors = s.server.cursors;
+    const at = cursors.lookup(args[1].toString('latin1'));
+    if (!at.ok) {
+      done(R.error('ERR invalid cursor'));
+      return;
+    }
+    if (type !== null && type !== 'string') {
+      done(R.array(['0', []]));
+      return;
     }
     const prefix = literalPrefix(pattern);
     const re = globToRegExp(pattern);
-    s.request([Op.KEYS, 0, prefix, Math.min(count, 10000), after]).then(
+    s.request([Op.KEYS, 0, prefix, Math.min(count, 10000), at.after]).then(
       (page) => {
         const [keys, next] = page as [string[], string | null];
-        const cursor = next ? Buffer.from(next, 'utf8').toString('base64url') : '0';
+        const cursor = next ? cursors.issue(next) : '0';
         done(R.array([cursor, keys.filter((k) => re.test(k))]));
       },
       (err) => done(R.errorReply(err)),

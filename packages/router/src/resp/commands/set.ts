@@ -30,13 +30,13 @@ export const set: RespCommand = {
       return;
     }
     const hasFlags = flags.nx || flags.xx || flags.get;
-    s.call([Op.SET, 0, key(args[1]), args[2], hasFlags ? flags : null], done, (result) => {
+    s.call([Op.SET, 0, key(args[1]), args[2], hasFlags ? flags : null], done, (result, proto) => {
       if (flags.get) {
         const prev = Array.isArray(result) ? (result[1] as Uint8Array | null) : null;
-        return R.bulk(prev);
+        return R.bulkOrNil(prev, proto);
       }
       const applied = Array.isArray(result) ? result[0] : result;
-      return applied === false ? R.NULL_BULK : R.OK;
+      return applied === false ? R.nil(proto) : R.OK;
     });
   },
 };
