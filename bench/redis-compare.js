@@ -4,7 +4,8 @@
  * Side by side with Redis: the same redis-benchmark loads, in the same run, against a
  * redis-server on loopback and against kvndb's RESP front door with 1 and with 2 memory
  * replicas, and against `kvndb standalone` (router and SQLite replica in one process, the
- * replica on the in-process transport: what `npm start` runs). Prints ops/s and p50 for each (median over --rounds, default 3), and the
+ * replica on the in-process transport: what `npm start` runs). The tests are SET, GET,
+ * INCR and SET ... EX. Prints ops/s and p50 for each (median over --rounds, default 3), and the
  * kvndb/Redis ratio; saves JSON.
  * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
  */
@@ -20,18 +21,28 @@ const LOADS = [
   { name: '-c 1', args: ['-c', '1', '-P', '1'], n: 30000 },
 ];
 
-function redisBenchmark(port, load) {
-  const r = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get', '-n', String(load.n), '-d', '100', '-r', '100000', '--csv', ...load.args], {
+/** The tests of each load: redis-benchmark's own (-t) and SET with a time to live (a session store's write). */
+const TESTS = ['SET', 'GET', 'INCR', 'SET EX'];
+/** A 100-byte value, as -d 100 gives the built-in tests. */
+const VALUE = 'x'.repeat(100);
+
+function runBenchmark(port, load, extra) {
+  const r = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-n', String(load.n), '-d', '100', '-r', '100000', '--csv', ...load.args, ...extra], {
     encoding: 'utf8',
     timeout: 300000,
   });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr || r.stdout}`);
   const lines = r.stdout.trim().split('\n').map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
   const header = lines[0];
+  return lines.slice(1).map((row) => Object.fromEntries(header.map((h, i) => [h, row[i]])));
+}
+
+function redisBenchmark(port, load) {
   const out = {};
-  for (const row of lines.slice(1)) {
-    const rec = Object.fromEntries(header.map((h, i) => [h, row[i]]));
-    out[rec.test] = { rps: Number(rec.rps), p50: Number(rec.p50_latency_ms) };
+  for (const rec of runBenchmark(port, load, ['-t', 'set,get,incr'])) out[rec.test] = { rps: Number(rec.rps), p50: Number(rec.p50_latency_ms) };
+  // A command given on the line is benchmarked under its own text as the test name.
+  for (const rec of runBenchmark(port, load, ['SET', 'ttl:__rand_int__', VALUE, 'EX', '300'])) {
+    out['SET EX'] = { rps: Number(rec.rps), p50: Number(rec.p50_latency_ms) };
   }
   return out;
 }
@@ -111,7 +122,7 @@ async function main() {
   const pick = (key) => ({ rps: median(samples[key].map((v) => v.rps)), p50: median(samples[key].map((v) => v.p50)) });
   const rows = [];
   for (const load of LOADS) {
-    for (const test of ['SET', 'GET']) {
+    for (const test of TESTS) {
       const r = pick(`redis ${load.name} ${test}`);
       for (const replicas of [1, 2, 'standalone']) {
         const k = pick(`kvndb-${replicas} ${load.name} ${test}`);

@@ -200,6 +200,18 @@ export class Router extends EventEmitter {
     return { ...this.listener.address };
   }
 
+  /** The seq of the newest write sequenced (what a WAIT arriving now waits for). */
+  get lastSeq(): number {
+    return this.sequencer.seq;
+  }
+
+  /** How many connected replicas have applied every write up to `seq` (Redis's WAIT). */
+  appliedBy(seq: number): number {
+    let n = 0;
+    for (const link of this.replicas.values()) if (link.ackedSeq >= seq && link.state !== 'diverged') n++;
+    return n;
+  }
+
   status(): RouterStatus {
     const now = Date.now();
     const seq = this.sequencer.seq;

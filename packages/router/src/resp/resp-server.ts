@@ -24,6 +24,10 @@ export interface RespBackend {
   /** A full native request [op, id, ...args]; the answer goes to sink.reply(tag, ...). */
   execute(msg: unknown[], sink: ReplySink, tag: number): void;
   status(): RouterStatus;
+  /** The seq of the newest write sequenced. */
+  readonly lastSeq: number;
+  /** How many replicas have applied every write up to `seq`. */
+  appliedBy(seq: number): number;
 }
 
 export interface RespServerOptions extends Endpoint {

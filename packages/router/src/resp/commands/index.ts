@@ -18,6 +18,7 @@ import type { RespCommand } from './resp-command';
 import { scan } from './scan';
 import { select } from './select';
 import { set } from './set';
+import { wait } from './wait';
 import { setnx } from './setnx';
 import { time } from './time';
 
@@ -32,7 +33,7 @@ export const RESP_COMMANDS: ReadonlyMap<string, RespCommand> = table;
 
 for (const c of [
   ping, echo, quit, select, auth, hello, commandCommand(RESP_COMMANDS), config, client, info,
-  get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize, time,
+  get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize, time, wait,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);
