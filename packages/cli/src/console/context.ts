@@ -1,4 +1,4 @@
-import type { KeysPage, RouterStatus, WriteResult } from '@kvndb/shared';
+import type { Entry, KeysPage, LatestEntry, RouterStatus, WriteResult } from '@kvndb/shared';
 
 /** A write inside an atomic batch, as the client takes it. */
 export type ConsoleBatchOp = { op: 'set'; key: string; value: Uint8Array } | { op: 'del'; key: string };
@@ -19,6 +19,8 @@ export interface ConsoleClient {
   batch(ops: ConsoleBatchOp[]): Promise<WriteResult[]>;
   ping(): Promise<unknown>;
   status(): Promise<RouterStatus>;
+  getEntry(key: string): Promise<Entry | null>;
+  latest(keys: string[]): Promise<LatestEntry | null>;
 }
 
 /** What a command produced: the JSON form (--json) and the text form (one line each). */

@@ -1,6 +1,7 @@
 import { KvndbError } from '@kvndb/shared';
 import type { ConsoleCommand } from './context';
 import { delCommand } from './commands/del';
+import { entryCommand, latestCommand } from './commands/entry';
 import { getCommand } from './commands/get';
 import { hasCommand } from './commands/has';
 import { createHelpCommand } from './commands/help';
@@ -41,6 +42,8 @@ function register(command: ConsoleCommand): void {
   moreCommand,
   mgetCommand,
   msetCommand,
+  entryCommand,
+  latestCommand,
   statusCommand,
   pingCommand,
   createHelpCommand(commandRegistry),

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { KvndbError, compareKeys } from '@kvndb/shared';
-import type { KeysPage, RouterStatus, WriteResult } from '@kvndb/shared';
+import type { Entry, KeysPage, LatestEntry, RouterStatus, WriteResult } from '@kvndb/shared';
 import type { ConsoleBatchOp, ConsoleClient } from './context';
 import { complete, promptFor } from './repl';
 import { ConsoleSession, runLines } from './session';
@@ -61,6 +61,16 @@ class FakeClient implements ConsoleClient {
   async ping() {
     this.check();
   }
+  async getEntry(key: string): Promise<Entry | null> {
+    const value = this.data.get(key);
+    return value === undefined ? null : { value: Buffer.from(value), version: 1, updated: 0, expires: 0 };
+  }
+
+  async latest(keys: string[]): Promise<LatestEntry | null> {
+    const key = keys.find((k) => this.data.has(k));
+    return key === undefined ? null : { key, ...(await this.getEntry(key))! };
+  }
+
   async status(): Promise<RouterStatus> {
     this.check();
     return {
@@ -109,6 +119,22 @@ describe('console session (script mode)', () => {
     expect(await runLines(t.session, ['set greeting "hello world"', 'get greeting', 'get missing'])).toBe(true);
     expect(t.lines()).toEqual(['OK', 'hello world', '(nil)']);
     expect(t.client.data.get('greeting')?.toString()).toBe('hello world');
+  });
+
+  it('entry shows a value with its version and expiry; latest the most recently updated key', async () => {
+    const t = setup();
+    await runLines(t.session, ['set a 1', 'set b 2', 'entry a', 'version b', 'entry nope', 'latest nope b a']);
+    expect(t.lines()).toEqual([
+      'OK',
+      'OK',
+      '1',
+      'version 1, updated unknown, no expiry',
+      '2',
+      'version 1, updated unknown, no expiry',
+      '(nil)',
+      'b: 2',
+      'version 1, updated unknown, no expiry',
+    ]);
   });
 
   it('stores binary values from \\x escapes and shows them as hex', async () => {

@@ -73,7 +73,10 @@ export const mget = {
     mgetEntries: { request: entriesRequest, decode: (v: unknown) => list('MGET', v, entryOrNull), retryable: true },
     /** One key's value with its version, updated time and expiry, or null. */
     getEntry: {
-      request: (limits: Limits, [key]: [key: string]) => entriesRequest(limits, [[key]]),
+      request(limits: Limits, [key]: [key: string]): unknown[] {
+        checkKeys([key], 'getEntry', limits);
+        return [Op.MGET, 0, [key], true];
+      },
       decode(v: unknown): Entry | null {
         const l = list('MGET', v, entryOrNull);
         if (l.length !== 1) throw badAnswer('MGET of one key', v);
