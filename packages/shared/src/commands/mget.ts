@@ -73,7 +73,8 @@ export const mget = {
     mgetEntries: { request: entriesRequest, decode: (v: unknown) => list('MGET', v, entryOrNull), retryable: true },
     /** One key's value with its version, updated time and expiry, or null. */
     getEntry: {
-      request: (limits: Limits, [key]: [key: string]) => entriesRequest(limits, [[key]]),
+      // One key is never the empty list's Immediate: typed so, the method resolves Entry | null.
+      request: (limits: Limits, [key]: [key: string]) => entriesRequest(limits, [[key]]) as unknown[],
       decode(v: unknown): Entry | null {
         const l = list('MGET', v, entryOrNull);
         if (l.length !== 1) throw badAnswer('MGET of one key', v);
