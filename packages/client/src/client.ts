@@ -121,7 +121,9 @@ export class KvndbClient extends EventEmitter {
     try {
       const msg = method.request(this.limits, args);
       if (msg instanceof Immediate) return Promise.resolve(msg.value);
-      return this.send(msg, method.decode, method.retryable) as Promise<R>;
+      // Only a decoder that reads the arguments gets a closure; the rest stay allocation-free.
+      const decode = method.decode.length > 1 ? (v: unknown) => method.decode(v, args) : (method.decode as (v: unknown) => R);
+      return this.send(msg, decode, method.retryable) as Promise<R>;
     } catch (err) {
       return Promise.reject(err);
     }

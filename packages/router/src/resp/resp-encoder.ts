@@ -1,4 +1,4 @@
-import { KvndbError } from '@kvndb/shared';
+import { ErrorCode, KvndbError, type OpError } from '@kvndb/shared';
 
 /**
  * Reply encoding, RESP2 and RESP3. Small and allocation-light: replies are concatenated per
@@ -144,8 +144,30 @@ export function encode(item: Reply, proto: Proto): Buffer {
   return bulk(item);
 }
 
+/**
+ * Redis's words for the errors an op meets at its position (a counter on a non-number...):
+ * the replicas' messages are Redis's own, without the ERR word.
+ */
+function redisWords(code: string, message: string): string | undefined {
+  switch (code) {
+    case ErrorCode.NOT_A_NUMBER:
+    case ErrorCode.OVERFLOW:
+      return `ERR ${message}`;
+    case ErrorCode.NO_SUCH_KEY:
+      return 'ERR no such key';
+    case ErrorCode.WRONG_TYPE:
+      return 'WRONGTYPE Operation against a key holding the wrong kind of value';
+  }
+  return undefined;
+}
+
+/** The reply for an op that failed inside a write (an element of EXEC's array). */
+export function opErrorReply(e: OpError): Buffer {
+  return error(redisWords(e.error, e.message) ?? `${e.error} ${e.message}`);
+}
+
 /** An error reply for a failed command: a KvndbError keeps its code word, anything else is ERR. */
 export function errorReply(err: unknown): Buffer {
-  if (err instanceof KvndbError) return error(`${err.code} ${err.message}`);
+  if (err instanceof KvndbError) return error(redisWords(err.code, err.message) ?? `${err.code} ${err.message}`);
   return error(`ERR ${err instanceof Error ? err.message : String(err)}`);
 }

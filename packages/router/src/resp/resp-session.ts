@@ -5,7 +5,8 @@ import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
 import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_RESP3, SHAPE_SET } from './reply-queue';
 import type { RespServer } from './resp-server';
-import { RESP_COMMANDS, keyIn, wrongArity, type Done } from './commands';
+import { RESP_COMMANDS, keyIn, wrongArity, type Done, type RespCommand } from './commands';
+import { TransactionState } from './transaction';
 
 /**
  * Before AUTH (with a password set), as Redis does since CVE-2021-32675: a command may have
@@ -15,6 +16,7 @@ import { RESP_COMMANDS, keyIn, wrongArity, type Done } from './commands';
 export const PRE_AUTH_MAX_ARGS = 10;
 export const PRE_AUTH_MAX_BULK_BYTES = 16384;
 /** A native kvndb client on this port: the first byte of its HELLO frame's length prefix is 0. */
+const QUEUED = Buffer.from('+QUEUED\r\n');
 const NATIVE_ON_RESP_PORT =
   "this is kvndb's Redis-protocol (RESP) port; native kvndb clients (@kvndb/client, kvndb cmd, replicas) connect to the router's main port";
 
@@ -39,6 +41,10 @@ export class RespSession {
   libVer = '';
   /** The last command's name, for CLIENT LIST's cmd= (the fast path leaves it alone). */
   lastCommand = 'NULL';
+  /** MULTI's queue and WATCH's versions. */
+  readonly txn = new TransactionState();
+  /** Commands that arrived while an EXEC waits for its WATCH reads, run once it is sent (hold()). */
+  private held: Buffer[][] | null = null;
   /** The fast path's reply shapes, RESP3's nil included once HELLO 3 switched. */
   private getShape = SHAPE_BULK;
   private setShape = SHAPE_SET;
@@ -166,6 +172,33 @@ export class RespSession {
 
   private command(args: Buffer[]): void {
     this.commands++;
+    if (this.held !== null) {
+      this.held.push(args);
+      return;
+    }
+    this.dispatch(args);
+  }
+
+  /** Later commands wait (in order) until release(): EXEC sends its transaction first. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Run the commands that waited, unless one of them holds again. */
+  release(): void {
+    const waiting = this.held;
+    this.held = null;
+    if (waiting === null) return;
+    for (let i = 0; i < waiting.length; i++) {
+      if (this.held !== null) {
+        (this.held as Buffer[][]).unshift(...waiting.slice(i));
+        return;
+      }
+      this.dispatch(waiting[i]);
+    }
+  }
+
+  private dispatch(args: Buffer[]): void {
     if (this.replies.closing || args.length === 0) return;
     const a0 = args[0];
     const name = a0.toString('latin1').toLowerCase();
@@ -185,10 +218,17 @@ export class RespSession {
         .map((a) => `'${a.toString('utf8').slice(0, 64)}'`)
         .join(' ');
       done(R.error(`ERR unknown command '${a0.toString('utf8').slice(0, 128)}', with args beginning with: ${shown}`));
+      // Redis: a command refused while queueing makes EXEC refuse the whole transaction.
+      if (this.txn.inMulti) this.txn.dirty = true;
       return;
     }
     if (args.length < cmd.arity[0] || args.length > cmd.arity[1]) {
       done(wrongArity(args));
+      if (this.txn.inMulti) this.txn.dirty = true;
+      return;
+    }
+    if (this.txn.inMulti && !cmd.runsInMulti) {
+      this.queue(cmd, args, done);
       return;
     }
     try {
@@ -199,12 +239,42 @@ export class RespSession {
   }
 
   /**
+   * Inside MULTI: the command's ops join the transaction EXEC will send (+QUEUED). A
+   * command without a transactional form (KEYS, SCAN, INFO...) is refused rather than run
+   * outside the transaction, and so is one with a syntax error; EXEC then answers EXECABORT.
+   */
+  private queue(cmd: RespCommand, args: Buffer[], done: Done): void {
+    const t = this.txn;
+    if (cmd.toOps === undefined) {
+      t.dirty = true;
+      done(R.error(`ERR Command not allowed inside a transaction ('${cmd.name}' has no transactional form in kvndb)`));
+      return;
+    }
+    try {
+      const part = cmd.toOps(args);
+      // The whole transaction goes to the router as one frame: refuse it while queueing.
+      for (const a of args) t.bytes += a.length + 24;
+      if (t.bytes > this.server.limits.maxFrameBytes) {
+        t.dirty = true;
+        done(R.error(`ERR the transaction is over the frame limit of ${this.server.limits.maxFrameBytes} bytes`));
+        return;
+      }
+      t.queued!.push(part);
+      done(QUEUED);
+    } catch (err) {
+      t.dirty = true;
+      done(R.errorReply(err));
+    }
+  }
+
+  /**
    * The parser's fast path: GET KEY (no value) or SET KEY VALUE, the key being bytes
-   * start..end of data. The key is checked here, the rest by the router. Before AUTH, or
-   * once closing, the command goes the generic way (false).
+   * start..end of data. The key is checked here, the rest by the router. Before AUTH, once
+   * closing, inside MULTI or while commands wait for an EXEC, the command goes the generic
+   * way (false).
    */
   private fastGetOrSet(data: Buffer, start: number, end: number, value: Buffer | undefined): boolean {
-    if (!this.authed || this.replies.closing) return false;
+    if (!this.authed || this.replies.closing || this.txn.queued !== null || this.held !== null) return false;
     this.commands++;
     const slot = this.replies.reserve(value === undefined ? this.getShape : this.setShape);
     let k: string;

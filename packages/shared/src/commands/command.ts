@@ -68,8 +68,12 @@ export interface ReadStore {
 export interface ClientMethod<A extends unknown[], R> {
   /** Throws BAD_REQUEST or TOO_LARGE for arguments the router would refuse. */
   request(limits: Limits, args: A): unknown[] | Immediate<R>;
-  /** The RESULT value as the method promises it; throws PROTOCOL_ERROR on a wrong shape. */
-  decode(value: unknown): R;
+  /**
+   * The RESULT value as the method promises it; throws PROTOCOL_ERROR on a wrong shape. It
+   * gets the method's arguments too, for answers shaped by the request (a transaction's
+   * results are decoded op by op).
+   */
+  decode(value: unknown, args: A): R;
   /** A read is re-sent after a reconnect; a write may have been applied, so it fails instead. */
   readonly retryable: boolean;
 }

@@ -29,6 +29,7 @@ const ARGS: Record<string, unknown[]> = {
   expire: ['k', 1000, { gt: true }],
   expireAt: ['k', 2_000_000_000_000],
   persist: ['k'],
+  txn: [{ if: [{ key: 'k', version: 0 }], then: [{ op: 'set', key: 'k', value: 'v' }] }],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));

@@ -12,10 +12,11 @@ import { expire } from './expire';
 import { incr } from './incr';
 import { latest } from './latest';
 import { ttl } from './ttl';
+import { txn } from './txn';
 import { status } from './status';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
-export const COMMANDS = [ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, status] as const;
+export const COMMANDS = [ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status] as const;
 
 /** Commands by opcode: one array read on the request path. */
 export const COMMANDS_BY_OP: readonly (Command | undefined)[] = (() => {
@@ -43,5 +44,6 @@ export type { Entry } from './mget';
 export type { LatestEntry } from './latest';
 export type { ExpireOptions } from './expire';
 export type { BatchOp } from './batch';
+export type { Txn, TxnCondition, TxnStep, TxnResult, TxnOpResult } from './txn';
 export type { Value } from './checks';
 export { parseFlags } from './checks';

@@ -7,11 +7,14 @@ import { del, unlink } from './del';
 import { echo } from './echo';
 import { exists } from './exists';
 import { get } from './get';
+import { decr, decrby, incr, incrby } from './incr';
 import { hello } from './hello';
 import { info } from './info';
 import { keys } from './keys';
 import { mget } from './mget';
 import { mset } from './mset';
+import { msetnx } from './msetnx';
+import { discard, exec, multi, unwatch, watch } from './multi';
 import { ping } from './ping';
 import { quit } from './quit';
 import type { RespCommand } from './resp-command';
@@ -34,9 +37,10 @@ export const RESP_COMMANDS: ReadonlyMap<string, RespCommand> = table;
 for (const c of [
   ping, echo, quit, select, auth, hello, commandCommand(RESP_COMMANDS), config, client, info,
   get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize, time, wait,
+  incr, incrby, decr, decrby, msetnx, multi, exec, discard, watch, unwatch,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);
 }
 
-export { keyIn, wrongArity, type Done, type Handler, type RespCommand } from './resp-command';
+export { keyIn, wrongArity, type Done, type Handler, type RespCommand, type TxnPart } from './resp-command';

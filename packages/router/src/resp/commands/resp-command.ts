@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { TxnOp, WriteResult } from '@kvndb/shared';
 import type { RespSession } from '../resp-session';
 import * as R from '../resp-encoder';
 
@@ -21,6 +22,24 @@ export interface RespCommand {
   /** May run before AUTH when a password is set. */
   readonly preAuth?: boolean;
   readonly run: Handler;
+  /**
+   * The command inside MULTI: its arguments as write ops of the EXEC's one transaction, and
+   * how their results become its reply. Throws (the error is the queue-time reply, and EXEC
+   * is then refused) for a syntax error. Without it the command is refused inside MULTI.
+   */
+  readonly toOps?: (args: Buffer[]) => TxnPart;
+  /** Runs at once inside MULTI instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT). */
+  readonly runsInMulti?: boolean;
+}
+
+/**
+ * One queued command's share of a transaction. `reply` gets the results of exactly its
+ * `ops`, none of them failed (EXEC answers a failed op's error in the command's place), in
+ * the protocol the connection spoke at EXEC.
+ */
+export interface TxnPart {
+  readonly ops: TxnOp[];
+  reply(results: WriteResult[], proto: R.Proto): Buffer;
 }
 
 /** The reply to a command given too few or too many arguments. */
