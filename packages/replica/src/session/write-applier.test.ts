@@ -97,4 +97,23 @@ describe('Replica session: writes', () => {
     const again = await link.router.peer(1);
     expect(again.hello).toMatchObject({ seq: 0 });
   });
+
+  test('a transaction whose reads together outgrow a frame is applied, and its reads answered TOO_LARGE', async () => {
+    const store = new MemoryStore();
+    link.startReplica(store);
+    const peer = await link.router.peer(0);
+    const big = Buffer.alloc(40 << 20, 7);
+    peer.send([Op.WRITE, 1, 1, [set('a', big)], 1]);
+    peer.send([Op.WRITE, 1, 2, [set('b', big)], 1]);
+    await peer.next(Op.WRITE_ACK);
+    await peer.next(Op.WRITE_ACK);
+    peer.send([Op.WRITE, 1, 3, [['t', [], [['G', 'a'], ['G', 'b'], ['i', 'n', '5']], []]], 2]);
+    const ack = await peer.next(Op.WRITE_ACK, 20000);
+    const tooLarge = { error: 'TOO_LARGE', message: expect.stringMatching(/applied.*larger than a frame/) };
+    expect(ack).toEqual([Op.WRITE_ACK, 3, [[true, [tooLarge, tooLarge, 5]]]]);
+    expect(store.get('n', 2)).toEqual(b('5'));
+    // The connection goes on.
+    peer.send([Op.WRITE, 1, 4, [set('c', '1')], 3]);
+    expect(await peer.next(Op.WRITE_ACK)).toEqual([Op.WRITE_ACK, 4, [true]]);
+  });
 });

@@ -27,6 +27,18 @@ function carriesValue(results: WriteResult[]): boolean {
   return false;
 }
 
+const RESULT_TOO_LARGE = {
+  error: ErrorCode.TOO_LARGE,
+  message: 'the write was applied, but the values it read are larger than a frame together: read them separately',
+};
+
+/** A result with every value it carries replaced by TOO_LARGE (flags and numbers are kept). */
+function withoutValues(r: WriteResult): WriteResult {
+  if (r instanceof Uint8Array) return RESULT_TOO_LARGE;
+  if (Array.isArray(r)) return r.map(withoutValues);
+  return r;
+}
+
 /**
  * The write stream of one router connection: checks that WRITEs arrive in seq order, applies
  * those of one event-loop turn together in one store transaction (group commit), and answers
@@ -92,6 +104,20 @@ export class WriteApplier {
     }
   }
 
+  /**
+   * One write's ack. A transaction reading several large values can have results larger
+   * than a frame: the write is applied all the same, and its reads are answered TOO_LARGE
+   * (every replica holds the same values, so every replica answers alike).
+   */
+  private sendAck(seq: number, results: WriteResult[]): void {
+    try {
+      this.conn.send([Op.WRITE_ACK, seq, results]);
+    } catch (err) {
+      if (!(err instanceof KvndbError) || err.code !== ErrorCode.TOO_LARGE) throw err;
+      this.conn.send([Op.WRITE_ACK, seq, results.map(withoutValues)]);
+    }
+  }
+
   /** Group commit: every WRITE of this turn in one store transaction, then one ack each. */
   readonly flush = (): void => {
     this.flushScheduled = false;
@@ -118,7 +144,8 @@ export class WriteApplier {
     for (let i = 1; i <= group.length; i++) {
       if (i === group.length || i - from === ACKS_PER_FRAME || carriesValue(results[i]) || carriesValue(results[i - 1])) {
         const seq = group[from].seq;
-        this.conn.send(i - from === 1 ? [Op.WRITE_ACK, seq, results[from]] : [Op.WRITE_ACKS, seq, results.slice(from, i)]);
+        if (i - from === 1) this.sendAck(seq, results[from]);
+        else this.conn.send([Op.WRITE_ACKS, seq, results.slice(from, i)]);
         from = i;
       }
     }
