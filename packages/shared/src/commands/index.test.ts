@@ -29,6 +29,20 @@ const ARGS: Record<string, unknown[]> = {
   expire: ['k', 1000, { gt: true }],
   expireAt: ['k', 2_000_000_000_000],
   persist: ['k'],
+  incrByFloat: ['k', 0.5],
+  append: ['k', 'v'],
+  setRange: ['k', 3, 'v'],
+  strlen: ['k'],
+  getRange: ['k', 0, -1],
+  getRangeBuffer: ['k', 0, -1],
+  getDel: ['k'],
+  getDelBuffer: ['k'],
+  rename: ['a', 'b'],
+  renameNx: ['a', 'b'],
+  copy: ['a', 'b', { replace: true }],
+  flush: [],
+  randomKey: [],
+  time: [],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));
