@@ -23,6 +23,18 @@ export function simple(s: string): Buffer {
   return Buffer.from(`+${s}${CRLF}`);
 }
 
+/**
+ * kvndb errors that Redis has its own words for: a Redis client matches on them (ioredis's
+ * `ERR value is not an integer`, redis-py's ResponseError text), so the door says them as
+ * Redis does. The replicas' messages for these are already Redis's words without "ERR ".
+ */
+const REDIS_WORDS: Record<string, ((message: string) => string) | undefined> = {
+  NOT_A_NUMBER: (m) => `ERR ${m}`,
+  OVERFLOW: (m) => `ERR ${m}`,
+  NO_SUCH_KEY: () => 'ERR no such key',
+  WRONG_TYPE: () => 'WRONGTYPE Operation against a key holding the wrong kind of value',
+};
+
 /** `message` starts with the error code word, as Redis does ("ERR ...", "NO_REPLICAS ..."). */
 export function error(message: string): Buffer {
   return Buffer.from(`-${message.replace(/[\r\n]+/g, ' ')}${CRLF}`);
@@ -146,6 +158,9 @@ export function encode(item: Reply, proto: Proto): Buffer {
 
 /** An error reply for a failed command: a KvndbError keeps its code word, anything else is ERR. */
 export function errorReply(err: unknown): Buffer {
-  if (err instanceof KvndbError) return error(`${err.code} ${err.message}`);
+  if (err instanceof KvndbError) {
+    const words = REDIS_WORDS[err.code];
+    return error(words !== undefined ? words(err.message) : `${err.code} ${err.message}`);
+  }
   return error(`ERR ${err instanceof Error ? err.message : String(err)}`);
 }
