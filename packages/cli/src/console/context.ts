@@ -19,6 +19,12 @@ export interface ConsoleClient {
   batch(ops: ConsoleBatchOp[]): Promise<WriteResult[]>;
   ping(): Promise<unknown>;
   status(): Promise<RouterStatus>;
+  incrBig(key: string, by?: bigint | number | string): Promise<bigint>;
+  append(key: string, value: Uint8Array): Promise<number>;
+  strlen(key: string): Promise<number>;
+  rename(key: string, to: string): Promise<boolean>;
+  copy(from: string, to: string, options?: { replace?: boolean }): Promise<boolean>;
+  flush(): Promise<unknown>;
 }
 
 /** What a command produced: the JSON form (--json) and the text form (one line each). */
@@ -52,6 +58,8 @@ export interface ConsoleContext {
   pager: KeysPager | null;
   /** Set by quit/exit. */
   quitting: boolean;
+  /** Asks the person at the terminal yes or no (a command typed on the shell's command line); absent elsewhere. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export interface ConsoleCommand {
