@@ -73,7 +73,7 @@ function hostileCase(rng: Rng): Buffer | Buffer[] {
     case 8: // unknown commands and wrong arities after auth
       return Buffer.concat([
         AUTH,
-        rng.pick([cmd('FLUSHALL'), cmd('CONFIG', 'SET', 'x', 'y'), cmd('GET'), cmd('SET', 'k'), cmd('MSET', 'a'), cmd('SCAN'), cmd('EVAL', 'return 1', '0'), cmd(rng.bytes(1 + rng.int(20)))]),
+        rng.pick([cmd('NOSUCHCOMMAND'), cmd('CONFIG', 'SET', 'x', 'y'), cmd('GET'), cmd('SET', 'k'), cmd('MSET', 'a'), cmd('SCAN'), cmd('EVAL', 'return 1', '0'), cmd(rng.bytes(1 + rng.int(20)))]),
       ]);
     case 9: // invalid UTF-8 keys and patterns
       return Buffer.concat([AUTH, cmd(rng.pick(['GET', 'SET', 'DEL', 'EXISTS', 'MGET']), Buffer.concat([Buffer.from('fuzz:'), Buffer.from([0xff, 0xc3])]), 'v')]);

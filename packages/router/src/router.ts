@@ -110,7 +110,7 @@ export class Router extends EventEmitter {
     }));
     const sweeper = (this.sweeper = new ExpirySweeper(sequencer, replicas, clock));
     const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper);
-    this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status());
+    this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status(), () => clock.now());
     this.admission = new Admission({
       clientSecret: c.clientSecret,
       replicaSecret: c.replicaSecret,

@@ -21,6 +21,12 @@ export interface ConsoleClient {
   status(): Promise<RouterStatus>;
   getEntry(key: string): Promise<Entry | null>;
   latest(keys: string[]): Promise<LatestEntry | null>;
+  incrBig(key: string, by?: bigint | number | string): Promise<bigint>;
+  append(key: string, value: Uint8Array): Promise<number>;
+  strlen(key: string): Promise<number>;
+  rename(key: string, to: string): Promise<boolean>;
+  copy(from: string, to: string, options?: { replace?: boolean }): Promise<boolean>;
+  flush(): Promise<unknown>;
 }
 
 /** What a command produced: the JSON form (--json) and the text form (one line each). */
@@ -54,6 +60,8 @@ export interface ConsoleContext {
   pager: KeysPager | null;
   /** Set by quit/exit. */
   quitting: boolean;
+  /** Asks the person at the terminal yes or no (a command typed on the shell's command line); absent elsewhere. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export interface ConsoleCommand {

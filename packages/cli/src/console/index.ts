@@ -12,6 +12,10 @@ import { pingCommand } from './commands/ping';
 import { quitCommand } from './commands/quit';
 import { setCommand } from './commands/set';
 import { statusCommand } from './commands/status';
+import { decrCommand, incrCommand } from './commands/incr';
+import { appendCommand, strlenCommand } from './commands/append';
+import { copyCommand, renameCommand } from './commands/rename';
+import { flushCommand } from './commands/flush';
 
 /** The console's commands. Adding one is a file in commands/ and a line here. */
 const COMMANDS: ConsoleCommand[] = [];
@@ -44,6 +48,13 @@ function register(command: ConsoleCommand): void {
   msetCommand,
   entryCommand,
   latestCommand,
+  incrCommand,
+  decrCommand,
+  appendCommand,
+  strlenCommand,
+  renameCommand,
+  copyCommand,
+  flushCommand,
   statusCommand,
   pingCommand,
   createHelpCommand(commandRegistry),

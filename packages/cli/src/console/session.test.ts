@@ -71,6 +71,41 @@ class FakeClient implements ConsoleClient {
     return key === undefined ? null : { key, ...(await this.getEntry(key))! };
   }
 
+  async incrBig(key: string, by: bigint | number | string = 1n) {
+    this.check();
+    const n = BigInt(this.data.get(key)?.toString() ?? '0') + BigInt(by);
+    this.data.set(key, Buffer.from(n.toString()));
+    return n;
+  }
+  async append(key: string, value: Uint8Array) {
+    this.check();
+    const v = Buffer.concat([this.data.get(key) ?? Buffer.alloc(0), value]);
+    this.data.set(key, v);
+    return v.length;
+  }
+  async strlen(key: string) {
+    this.check();
+    return this.data.get(key)?.length ?? 0;
+  }
+  async rename(key: string, to: string) {
+    this.check();
+    const v = this.data.get(key);
+    if (v === undefined) throw new KvndbError('NO_SUCH_KEY', 'no such key');
+    this.data.delete(key);
+    this.data.set(to, v);
+    return true;
+  }
+  async copy(from: string, to: string, options?: { replace?: boolean }) {
+    this.check();
+    const v = this.data.get(from);
+    if (v === undefined || (this.data.has(to) && !options?.replace)) return false;
+    this.data.set(to, v);
+    return true;
+  }
+  async flush() {
+    this.check();
+    this.data.clear();
+  }
   async status(): Promise<RouterStatus> {
     this.check();
     return {
@@ -87,7 +122,7 @@ class FakeClient implements ConsoleClient {
   }
 }
 
-function setup(options: { interactive?: boolean; json?: boolean; width?: number; color?: boolean } = {}) {
+function setup(options: { interactive?: boolean; json?: boolean; width?: number; color?: boolean; confirm?: (q: string) => Promise<boolean> } = {}) {
   const client = new FakeClient();
   const out = new PassThrough();
   const err = new PassThrough();
@@ -103,6 +138,7 @@ function setup(options: { interactive?: boolean; json?: boolean; width?: number;
     errorOutput: err,
     columns: options.width === undefined ? undefined : () => options.width!,
     color: options.color,
+    confirm: options.confirm,
   });
   return {
     client,
@@ -154,6 +190,49 @@ describe('console session (script mode)', () => {
     const t = setup();
     await runLines(t.session, ['mset a 1 b 2 c 3', 'del a b x', 'has a', 'has c', 'mget a c x']);
     expect(t.lines()).toEqual(['OK', '(integer) 2', 'false', 'true', '(nil)', '3', '(nil)']);
+  });
+
+  it('counters, append, strlen, rename and copy', async () => {
+    const t = setup();
+    await runLines(t.session, ['incr hits', 'incr hits 10', 'decr hits', 'decrby hits 3', 'incr big 9223372036854775806', 'incr hits x']);
+    await runLines(t.session, ['append s Hello', 'append s " World"', 'strlen s', 'strlen none']);
+    await runLines(t.session, ['rename s t', 'rename s u', 'copy t u', 'copy t u', 'copy t u --replace', 'get u']);
+    expect(t.lines()).toEqual([
+      '(integer) 1', '(integer) 11', '(integer) 10', '(integer) 7', '(integer) 9223372036854775806',
+      '(integer) 5', '(integer) 11', '(integer) 11', '(integer) 0',
+      'OK', '(integer) 1', '(integer) 0', '(integer) 1', 'Hello World',
+    ]);
+    expect(t.err()).toMatch(/the step must be an integer/);
+    expect(t.err()).toMatch(/NO_SUCH_KEY/);
+    expect(t.client.data.has('s')).toBe(false);
+  });
+
+  it('flush: a script runs it; a terminal question must be answered yes; the interactive console wants --yes', async () => {
+    const script = setup();
+    script.client.data.set('a', Buffer.from('1'));
+    await runLines(script.session, ['flush']);
+    expect([script.lines(), script.client.data.size]).toEqual([['OK'], 0]);
+
+    const questions: string[] = [];
+    for (const [answer, left] of [[false, 1], [true, 0]] as const) {
+      const asked = setup({ confirm: async (q) => (questions.push(q), answer) });
+      asked.client.data.set('a', Buffer.from('1'));
+      await runLines(asked.session, ['flush']);
+      expect(asked.client.data.size).toBe(left);
+    }
+    expect(questions).toEqual(['Remove every key?', 'Remove every key?']);
+    const yes = setup({ confirm: async () => { throw new Error('not asked with --yes'); } });
+    yes.client.data.set('a', Buffer.from('1'));
+    await runLines(yes.session, ['flush -y']);
+    expect(yes.client.data.size).toBe(0);
+
+    const person = setup({ interactive: true });
+    person.client.data.set('a', Buffer.from('1'));
+    await runLines(person.session, ['flush', 'flush now']);
+    expect(person.client.data.size).toBe(1);
+    expect(person.out()).toMatch(/type `flush --yes`/);
+    await runLines(person.session, ['flush --yes']);
+    expect(person.client.data.size).toBe(0);
   });
 
   it('lists every key across pages when not interactive', async () => {
@@ -311,11 +390,13 @@ describe('console session (interactive)', () => {
 describe('console completion and prompt', () => {
   it('completes command names and aliases', () => {
     expect(complete('ge')).toEqual([['get ', 'getkeys '], 'ge']);
-    expect(complete('st')[0]).toEqual(['status ']);
+    expect(complete('sta')[0]).toEqual(['status ']);
+    expect(complete('st')[0]).toEqual(['status ', 'strlen ']);
     expect(complete('')[0]).toContain('mset ');
   });
   it('completes command names after help', () => {
-    expect(complete('help de')).toEqual([['del', 'delete'], 'de']);
+    expect(complete('help del')).toEqual([['del', 'delete'], 'del']);
+    expect(complete('help de')).toEqual([['decr', 'decrby', 'del', 'delete'], 'de']);
   });
   it('completes nothing inside arguments', () => {
     expect(complete('get ke')).toEqual([[], 'get ke']);

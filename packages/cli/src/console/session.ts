@@ -16,6 +16,8 @@ export interface SessionOptions {
   columns?: () => number | null;
   /** Colour errors (only on a terminal without NO_COLOR; see colors.ts). */
   color?: boolean;
+  /** How to ask yes or no before a destructive command (see ConsoleContext.confirm). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /**
@@ -49,6 +51,7 @@ export class ConsoleSession {
         output.write(line + '\n');
       },
       flush: () => drain(output),
+      confirm: options.confirm,
     };
   }
 

@@ -1,6 +1,7 @@
 import readline from 'node:readline';
 import type { CommandModule } from 'yargs';
 import type { ConsoleClient } from '../console/context';
+import { askOnTerminal } from '../console/confirm';
 import { colorEnabled, palette } from '../console/colors';
 import { formatError } from '../console/format';
 import { HistoryFile, historyPath } from '../console/history';
@@ -81,6 +82,8 @@ export const cmdMode: CommandModule = {
       // for scripts. A pty that never had its size set reports 0 columns: assume 80.
       columns: () => (interactive && process.stdout.isTTY ? process.stdout.columns || 80 : null),
       color,
+      // A command from the shell's command line with a terminal on stdin: ask before flush.
+      confirm: !interactive && process.stdin.isTTY === true ? askOnTerminal : undefined,
     });
     try {
       if (interactive) {

@@ -103,8 +103,8 @@ describe('Replica session: writes', () => {
     link.startReplica(store);
     const peer = await link.router.peer(0);
     const big = Buffer.alloc(40 << 20, 7);
-    peer.send([Op.WRITE, 1, 1, [set('a', big)], 1]);
-    peer.send([Op.WRITE, 1, 2, [set('b', big)], 1]);
+    peer.send([Op.WRITE, 1, 1, [['s', 'a', big]], 1]);
+    peer.send([Op.WRITE, 1, 2, [['s', 'b', big]], 1]);
     await peer.next(Op.WRITE_ACK);
     await peer.next(Op.WRITE_ACK);
     peer.send([Op.WRITE, 1, 3, [['t', [], [['G', 'a'], ['G', 'b'], ['i', 'n', '5']], []]], 2]);

@@ -2,6 +2,7 @@ import {
   ErrorCode,
   ExpireCond,
   KvndbError,
+  STRING_TOO_LONG,
   describe,
   expiryFrom,
   type MoveFlags,
@@ -70,6 +71,7 @@ const NOT_INTEGER = opError(ErrorCode.NOT_A_NUMBER, 'value is not an integer or 
 const NOT_FLOAT = opError(ErrorCode.NOT_A_NUMBER, 'value is not a valid float');
 const OVERFLOW = opError(ErrorCode.OVERFLOW, 'increment or decrement would overflow');
 const NO_SUCH_KEY = opError(ErrorCode.NO_SUCH_KEY, 'no such key');
+const TOO_LONG = opError(ErrorCode.TOO_LARGE, STRING_TOO_LONG);
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const UNSAFE = opError(ErrorCode.OVERFLOW, 'increment or decrement would pass 2^53 - 1, the largest exact JavaScript number (incrBig() counts to 2^63 - 1)');
 
@@ -181,6 +183,8 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
     }
     case 'a': {
       const e = liveEntry(t, op[1], time);
+      // The limit travels in the op (commands/append.ts): every replica refuses alike.
+      if (op.length > 3 && (e?.value.length ?? 0) + op[2].length > (op[3] as number)) return TOO_LONG;
       const value = e === undefined ? Buffer.from(op[2]) : Buffer.concat([e.value, op[2]]);
       t.put(op[1], value, seq, time, e?.expires ?? 0);
       return value.length;
@@ -403,7 +407,9 @@ export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] 
         if (op.length !== 3 || typeof op[2] !== 'string' || floatOf(op[2]) === undefined) throw bad(i, 'a float increment is ["f", key, "number"]');
         break;
       case 'a':
-        if (op.length !== 3 || !(op[2] instanceof Uint8Array)) throw bad(i, 'an append is ["a", key, bytes]');
+        if ((op.length !== 3 && op.length !== 4) || !(op[2] instanceof Uint8Array) || (op.length === 4 && !(Number.isSafeInteger(op[3]) && (op[3] as number) >= 0))) {
+          throw bad(i, 'an append is ["a", key, bytes, limit?]');
+        }
         break;
       case 'r':
         if (op.length !== 4 || !Number.isSafeInteger(op[2]) || (op[2] as number) < 0 || !(op[3] instanceof Uint8Array)) {

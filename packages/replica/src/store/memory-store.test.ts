@@ -1,4 +1,6 @@
-import { MemoryStore } from './memory-store';
+import { MemoryStore, keyAtIndex } from './memory-store';
+import BTree from 'sorted-btree';
+import { compareKeys } from '@kvndb/shared';
 import { storeContractSuite } from './store-contract.test-suite';
 
 storeContractSuite('MemoryStore', () => new MemoryStore());
@@ -51,5 +53,18 @@ describe('MemoryStore value storage', () => {
     values.forEach((v, i) => expect(got.get(`k${i}`)?.equals(v)).toBe(true));
     expect(store.get('k2', 1)?.toString()).toBe('new');
     store.close();
+  });
+});
+
+describe('keyAtIndex (RANDOMKEY in O(log n))', () => {
+  test('gives the key at each index in key order, across tree sizes and after deletes', () => {
+    const tree = new BTree<string, undefined>(undefined, compareKeys);
+    expect(keyAtIndex(tree, 0)).toBeUndefined();
+    for (let i = 0; i < 5000; i++) tree.set(`k${(i * 7919) % 5000}`, undefined);
+    for (let i = 0; i < 5000; i += 3) tree.delete(`k${i}`);
+    const inOrder = tree.keysArray();
+    expect(inOrder.map((_, i) => keyAtIndex(tree, i))).toEqual(inOrder);
+    expect(keyAtIndex(tree, inOrder.length)).toBeUndefined();
+    expect(keyAtIndex(tree, -1)).toBeUndefined();
   });
 });

@@ -66,6 +66,30 @@ function toStored(value: Uint8Array): Stored {
 
 const fromStored = storedToBuffer;
 
+/** A sorted-btree 2.x node: a leaf holds keys; an internal node its children, each caching its subtree's size. */
+interface TreeNode {
+  keys: string[];
+  children?: TreeNode[];
+  size(): number;
+}
+
+/**
+ * The key at `index` in key order, in O(log n): sorted-btree has no indexed access in its
+ * API, but its internal nodes cache their subtree sizes, so a walk down from the root by
+ * index reaches the key directly. (A walk over the Map or an iterator to a random position
+ * would cost O(n) per RANDOMKEY.) The memory-store tests check it against keys() order.
+ */
+export function keyAtIndex(tree: BTree<string, undefined>, index: number): string | undefined {
+  let node = (tree as unknown as { _root: TreeNode })._root;
+  if (index < 0 || index >= node.size()) return undefined;
+  while (node.children !== undefined) {
+    let i = 0;
+    while (index >= node.children[i].size()) index -= node.children[i++].size();
+    node = node.children[i];
+  }
+  return node.keys[index];
+}
+
 /**
  * In-memory backend: a Map for O(1) reads plus a B+ tree of keys (sorted-btree, ordered by
  * compareKeys) so KEYS pages and snapshots walk keys in order without sorting the keyspace.
@@ -145,6 +169,25 @@ export class MemoryStore implements Store, KvPrimitives {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  randomKey(now: number): string | undefined {
+    const n = this.index.size;
+    if (n === 0) return undefined;
+    // Each key equally likely. An expired key not yet swept is skipped by another draw; when
+    // draws keep landing on expired keys (nearly all have expired and the sweep has not caught
+    // up), the next live key in order after a random one, wrapping once.
+    for (let tries = 0; tries < 8; tries++) {
+      const key = keyAtIndex(this.index, Math.floor(Math.random() * n)) as string;
+      if (isLive(this.map.get(key), now)) return key;
+    }
+    const start = keyAtIndex(this.index, Math.floor(Math.random() * n)) as string;
+    for (const key of this.index.keys(start)) if (isLive(this.map.get(key), now)) return key;
+    for (const key of this.index.keys()) {
+      if (key === start) break;
+      if (isLive(this.map.get(key), now)) return key;
+    }
+    return undefined;
   }
 
   snapshot(): StoreSnapshot {

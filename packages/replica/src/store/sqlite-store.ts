@@ -53,6 +53,7 @@ export class SqliteStore implements Store, KvPrimitives {
   private readonly setPositionStmt: Database.Statement<[number, number, number]>;
   private readonly scanFromStmt: Database.Statement<[string, number, number], string>;
   private readonly scanAfterStmt: Database.Statement<[string, number, number], string>;
+  private readonly nthLiveStmt: Database.Statement<[number, number], string>;
   private readonly countStmt: Database.Statement<[], number>;
   private readonly expiringCountStmt: Database.Statement<[], number>;
   private readonly expiredStmt: Database.Statement<[number, number], string>;
@@ -118,6 +119,7 @@ export class SqliteStore implements Store, KvPrimitives {
     this.setPositionStmt = db.prepare<[number, number, number]>('UPDATE meta SET epoch = ?, seq = ?, time = max(time, ?) WHERE id = 0');
     this.scanFromStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key >= ? AND ${live} ORDER BY key LIMIT ?`).pluck();
     this.scanAfterStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).pluck();
+    this.nthLiveStmt = db.prepare<[number, number], string>(`SELECT key FROM kv WHERE ${live} LIMIT 1 OFFSET ?`).pluck();
     this.countStmt = db.prepare<[], number>('SELECT count(*) FROM kv').pluck();
     this.expiringCountStmt = db.prepare<[], number>('SELECT count(*) FROM kv WHERE expires > 0').pluck();
     this.expiredStmt = db
@@ -204,6 +206,16 @@ export class SqliteStore implements Store, KvPrimitives {
       out.push(key);
     }
     return out;
+  }
+
+  randomKey(now: number): string | undefined {
+    const n = this.count();
+    if (n === 0) return undefined;
+    // A WITHOUT ROWID table has no random access: OFFSET walks the key index, O(n) in the
+    // rows skipped (a few ms per 100k keys), which a rarely used command can afford. The
+    // count includes expired keys not yet swept: an offset past the live ones starts again
+    // at the first live key.
+    return this.nthLiveStmt.get(now, Math.floor(Math.random() * n)) ?? this.nthLiveStmt.get(now, 0);
   }
 
   snapshot(): StoreSnapshot {

@@ -226,6 +226,34 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       expect(store.scan('u', null, 100, 1)).toEqual([...keys].filter((k) => k.startsWith('u')).sort(compareKeys));
     });
 
+    test("an append carrying the router's value limit is refused past it, changing nothing", () => {
+      expect(write(['a', 'k', b('abc'), 5])).toEqual([3]);
+      expect(write(['a', 'k', b('de'), 5])).toEqual([5]);
+      expect(write(['a', 'k', b('f'), 5])).toEqual([{ error: 'TOO_LARGE', message: 'string exceeds maximum allowed size (proto-max-bulk-len)' }]);
+      expect(write(['a', 'new', b('123456'), 5])).toEqual([{ error: 'TOO_LARGE', message: 'string exceeds maximum allowed size (proto-max-bulk-len)' }]);
+      expect(store.get('k', 1)).toEqual(b('abcde'));
+      expect(store.has('new', 1)).toBe(false);
+      expect(() => write(['a', 'k', b('x'), -1] as unknown as WriteOp)).toThrow(KvndbError);
+    });
+
+    test('randomKey gives a live key, every one in time, never an expired one; undefined when none is live', () => {
+      expect(store.randomKey(1)).toBeUndefined();
+      const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+      write(...keys.map((k) => set(k, k)));
+      // Expire at router time 100: live for reads at 50, gone at 100.
+      write(['s', 'soon1', b('x'), { at: 100 }], ['s', 'soon2', b('x'), { at: 100 }]);
+      const seen = new Set<string>();
+      for (let i = 0; i < 2000; i++) seen.add(store.randomKey(100) as string);
+      expect([...seen].sort()).toEqual([...keys].sort());
+      const early = new Set<string>();
+      for (let i = 0; i < 2000; i++) early.add(store.randomKey(50) as string);
+      expect(early.has('soon1') && early.has('soon2')).toBe(true);
+      write(...keys.map(del));
+      expect(store.count()).toBe(2);
+      expect(store.randomKey(100)).toBeUndefined();
+      expect(['soon1', 'soon2']).toContain(store.randomKey(99));
+    });
+
     test('scan order is Unicode code point order (UTF-8 byte order), astral characters included', () => {
       const keys = ['k\uFFFD', 'k\u{1F600}', 'k\uE000', 'k\u00E9', 'k', 'kz', 'k\u{10000}', 'k\uD7FF', 'k\u{1F600}a', 'k\uFB01', 'K'];
       write(...keys.map((k) => set(k, 'v')));

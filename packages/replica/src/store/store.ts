@@ -52,6 +52,8 @@ export interface Store {
   apply(batches: WriteBatch[]): WriteResult[][];
   /** Up to `limit` live keys starting with `prefix`, strictly after `after` (null = from the start), in compareKeys order. */
   scan(prefix: string, after: string | null, limit: number, now: number): string[];
+  /** A live key chosen at random (each about equally likely; RANDOMKEY), or undefined when none is live. */
+  randomKey(now: number): string | undefined;
   /** Consistent snapshot as of now; later writes do not change what it yields. */
   snapshot(): StoreSnapshot;
   /** Wipe all data, position (0,0). */

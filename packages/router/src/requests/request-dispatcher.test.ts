@@ -14,7 +14,7 @@ function setup() {
   } as unknown as WritePath;
   const answers: Array<[number, string | null, unknown]> = [];
   const sink: ReplySink = { reply: (tag, err, value) => answers.push([tag, err ? err.code : null, value]) };
-  const d = new RequestDispatcher(DEFAULT_LIMITS, reads, writes, () => ({ seq: 7 }) as RouterStatus);
+  const d = new RequestDispatcher(DEFAULT_LIMITS, reads, writes, () => ({ seq: 7 }) as RouterStatus, () => 1_700_000_000_123);
   return { d, routed, answers, sink };
 }
 
@@ -87,4 +87,13 @@ test('dispatch builds the whole message [op, 0, ...args] and answers through a c
   d.dispatch(Op.HAS, ['k'], () => {});
   expect(answer).toBe('PONG');
   expect(routed).toEqual([`read ${JSON.stringify([Op.HAS, 0, 'k'])}`]);
+});
+
+test("TIME is answered by the router with its clock, with no read or write", () => {
+  const { d, routed, answers, sink } = setup();
+  d.hold();
+  d.release();
+  d.execute([Op.TIME, 3], sink, 9);
+  expect(answers).toEqual([[9, null, 1_700_000_000_123]]);
+  expect(routed).toEqual([]);
 });

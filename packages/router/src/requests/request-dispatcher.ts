@@ -29,7 +29,7 @@ const enum Phase {
 
 /**
  * The one entry for requests, whatever door they came through (native client sessions,
- * the RESP server): checks a request's arguments, answers PING and STATUS itself, sends
+ * the RESP server): checks a request's arguments, answers PING, STATUS and TIME itself, sends
  * reads to the read path and writes to the write path, and holds both while the startup
  * join window is open.
  */
@@ -43,6 +43,8 @@ export class RequestDispatcher {
     private readonly reads: ReadPath,
     private readonly writes: WritePath,
     private readonly status: () => RouterStatus,
+    /** The router's clock (TIME answers with it): the time that stamps writes and reads. */
+    private readonly now: () => number,
   ) {}
 
   /**
@@ -89,6 +91,8 @@ export class RequestDispatcher {
       else this.writes.write(ops, shape, sink, tag);
     } else if (op === Op.STATUS) {
       sink.reply(tag, null, this.status());
+    } else if (op === Op.TIME) {
+      sink.reply(tag, null, this.now());
     } else {
       sink.reply(tag, null, 'PONG');
     }

@@ -58,3 +58,11 @@ export function object<T>(what: string, v: unknown): T {
 }
 
 export { bad as badAnswer };
+
+/** A decoder for a length or count answer: a non-negative integer. */
+export function length(what: string): (v: unknown) => number {
+  return (v: unknown): number => {
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(what, v);
+    return v as number;
+  };
+}

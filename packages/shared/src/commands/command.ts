@@ -58,6 +58,8 @@ export interface ReadStore {
   scan(prefix: string, after: string | null, limit: number, now: number): string[];
   /** Keys stored (expired ones not yet removed included). */
   count(): number;
+  /** A live key chosen at random (each about equally likely), or undefined when there is none. */
+  randomKey(now: number): string | undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ function store(entries: Record<string, string>, stored?: (key: string) => Latin1
     scan: () => [],
     entry: () => undefined,
     count: () => 0,
+    randomKey: () => undefined,
   };
 }
 

@@ -5,7 +5,7 @@ import { has } from './has';
 import { LIMITS, thrown, wire } from '../testing/command-spec';
 
 const keys = new Set(['a', 'b']);
-const store: ReadStore = { get: () => undefined, getStored: () => undefined, has: (k) => keys.has(k), scan: () => [], entry: () => undefined, count: () => 0 };
+const store: ReadStore = { get: () => undefined, getStored: () => undefined, has: (k) => keys.has(k), scan: () => [], entry: () => undefined, count: () => 0, randomKey: () => undefined };
 
 describe('HAS', () => {
   test('the request passes the router unchanged; it is a retryable read', () => {

@@ -30,6 +30,20 @@ const ARGS: Record<string, unknown[]> = {
   expireAt: ['k', 2_000_000_000_000],
   persist: ['k'],
   txn: [{ if: [{ key: 'k', version: 0 }], then: [{ op: 'set', key: 'k', value: 'v' }] }],
+  incrByFloat: ['k', 0.5],
+  append: ['k', 'v'],
+  setRange: ['k', 3, 'v'],
+  strlen: ['k'],
+  getRange: ['k', 0, -1],
+  getRangeBuffer: ['k', 0, -1],
+  getDel: ['k'],
+  getDelBuffer: ['k'],
+  rename: ['a', 'b'],
+  renameNx: ['a', 'b'],
+  copy: ['a', 'b', { replace: true }],
+  flush: [],
+  randomKey: [],
+  time: [],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));

@@ -14,9 +14,22 @@ import { latest } from './latest';
 import { ttl } from './ttl';
 import { txn } from './txn';
 import { status } from './status';
+import { incrfloat } from './incrfloat';
+import { append } from './append';
+import { setrange } from './setrange';
+import { strlen } from './strlen';
+import { getrange } from './getrange';
+import { getdel } from './getdel';
+import { move } from './move';
+import { flush } from './flush';
+import { randomkey } from './randomkey';
+import { time } from './time';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
-export const COMMANDS = [ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status] as const;
+export const COMMANDS = [
+  ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status,
+  incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time,
+] as const;
 
 /** Commands by opcode: one array read on the request path. */
 export const COMMANDS_BY_OP: readonly (Command | undefined)[] = (() => {
@@ -45,5 +58,7 @@ export type { LatestEntry } from './latest';
 export type { ExpireOptions } from './expire';
 export type { BatchOp } from './batch';
 export type { Txn, TxnCondition, TxnStep, TxnResult, TxnOpResult } from './txn';
+export type { CopyOptions } from './move';
+export { STRING_TOO_LONG } from './append';
 export type { Value } from './checks';
 export { parseFlags } from './checks';

@@ -24,6 +24,7 @@ function store(...ks: string[]): ReadStore {
     scan: (prefix, after, limit) => sorted.filter((k) => k.startsWith(prefix) && (after === null || cmp(k, after) > 0)).slice(0, limit),
     entry: () => undefined,
     count: () => 0,
+    randomKey: () => undefined,
   };
 }
 

@@ -5,7 +5,7 @@ import { mget } from './mget';
 import { LIMITS, thrown, wire } from '../testing/command-spec';
 
 const data = new Map([['a', Buffer.from('1')], ['c', Buffer.from('3')]]);
-const store: ReadStore = { get: (k) => data.get(k), getStored: (k) => data.get(k), has: (k) => data.has(k), scan: () => [], entry: () => undefined, count: () => 0 };
+const store: ReadStore = { get: (k) => data.get(k), getStored: (k) => data.get(k), has: (k) => data.has(k), scan: () => [], entry: () => undefined, count: () => 0, randomKey: () => undefined };
 
 describe('MGET', () => {
   test.each(['mget', 'mgetBuffer'] as const)('%s: the request passes the router; a retryable read', (name) => {

@@ -45,8 +45,9 @@ export type WriteOp =
   | ['i', string, string, boolean]
   /** INCRBYFLOAT: the increment as a decimal string. */
   | ['f', string, string]
-  /** APPEND */
+  /** APPEND; the router's value limit, when given, bounds the result (a longer one fails, TOO_LARGE). */
   | ['a', string, Uint8Array]
+  | ['a', string, Uint8Array, number]
   /** SETRANGE: offset, bytes. */
   | ['r', string, number, Uint8Array]
   /** Expiry: ['e', key, px | null, at | null, cond]; both null = PERSIST. */

@@ -24,6 +24,18 @@ import { set } from './set';
 import { wait } from './wait';
 import { setnx } from './setnx';
 import { time } from './time';
+import { incrbyfloat } from './incrbyfloat';
+import { append } from './append';
+import { strlen } from './strlen';
+import { getrange, substr } from './getrange';
+import { setrange } from './setrange';
+import { getdel } from './getdel';
+import { rename, renamenx } from './rename';
+import { copy } from './copy';
+import { touch } from './touch';
+import { type } from './type';
+import { randomkey } from './randomkey';
+import { flushall, flushdb } from './flush';
 
 const table = new Map<string, RespCommand>();
 
@@ -38,6 +50,8 @@ for (const c of [
   ping, echo, quit, select, auth, hello, commandCommand(RESP_COMMANDS), config, client, info,
   get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize, time, wait,
   incr, incrby, decr, decrby, msetnx, multi, exec, discard, watch, unwatch,
+  incrbyfloat, append, strlen, getrange, substr, setrange, getdel,
+  rename, renamenx, copy, touch, type, randomkey, flushdb, flushall,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);
