@@ -31,6 +31,8 @@ export interface CampaignOptions {
   keys?: number;
   /** Counter keys the clients increment (default 2). */
   counters?: number;
+  /** Keys the clients set with a short time to live (default 2). */
+  ttlKeys?: number;
   /** Include a memory replica; default: the seed decides. */
   memoryReplica?: boolean;
   /** Only these fault kinds (default: all). */
@@ -77,6 +79,10 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const HEARTBEAT_MS = 500;
+/** The longest time to live the workload gives a key. */
+const TTL_MAX_MS = 1500;
+/** How soon after a key expires the router's sweeper must have removed it (its retry is 1 s). */
+const SWEEP_SLACK_MS = 2500;
 const JOIN_WINDOW_MS = 1000;
 const WRITE_TIMEOUT_MS = 2000;
 const CLIENT_TIMEOUT_MS = 3000;
@@ -296,6 +302,7 @@ class Worker {
     private readonly rng: Rng,
     private readonly keys: string[],
     private readonly counterKeys: string[],
+    private readonly ttlKeys: string[],
     private readonly history: Op[],
     private readonly nextId: () => number,
     private readonly now: () => number,
@@ -343,7 +350,18 @@ class Worker {
     while (!this.stopped) {
       let ok: boolean;
       const roll = this.rng.next();
-      if (this.counterKeys.length > 0 && this.rng.chance(0.2)) {
+      if (this.ttlKeys.length > 0 && this.rng.chance(0.04)) {
+        // Short-lived keys: the router's sweeper removes them with ordered writes, which every
+        // replica must apply alike through the faults. Not read: expiry is judged by the
+        // router's clock, which the history's clock is not.
+        const key = this.rng.pick(this.ttlKeys);
+        const op = this.op(key, 'write', 'setTtl');
+        op.value = `c${this.id}-${n++}`;
+        const ttlMs = this.rng.int(100, TTL_MAX_MS);
+        ok = await this.record(op, async () => {
+          await db.set(key, op.value as string, { ttlMs });
+        });
+      } else if (this.counterKeys.length > 0 && this.rng.chance(0.2)) {
         const key = this.rng.pick(this.counterKeys);
         if (roll < 0.75) {
           const op = this.op(key, 'incr', 'incr');
@@ -438,6 +456,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const clientCount = options.clients ?? 5;
   const keys = Array.from({ length: options.keys ?? 6 }, (_, i) => `k${i}`);
   const counterKeys = Array.from({ length: options.counters ?? 2 }, (_, i) => `n${i}`);
+  const ttlKeys = Array.from({ length: options.ttlKeys ?? 2 }, (_, i) => `t${i}`);
   const withMemory = options.memoryReplica ?? schedule.chance(0.5);
   const kinds: readonly FaultKind[] = options.kinds ?? FAULT_KINDS;
   const log = options.log ?? ((line: string) => process.stderr.write(`[faults seed=${seed}] ${line}\n`));
@@ -454,6 +473,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const workers: Worker[] = [];
   let admin = null as KvndbClient | null;
   let converged = false;
+  let convergedAt = 0;
 
   const status = async () => {
     admin ??= await connect({ host: '127.0.0.1', port: cluster.routerPort, requestTimeoutMs: 2000, maxReconnectDelayMs: 200, name: 'admin' });
@@ -465,7 +485,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const support = detectSupport();
     cluster.note(
       `seed ${seed}: router port ${cluster.routerPort}, proxy ${cluster.proxy.port} -> sql2, replicas ${cluster.replicas.map((r) => r.name).join(' ')}, ` +
-        `${faultCount} faults, ${clientCount} clients, ${keys.length} keys, ${counterKeys.length} counters; --state-dir ${support.stateDir ? 'yes' : 'unsupported'}, ` +
+        `${faultCount} faults, ${clientCount} clients, ${keys.length} keys, ${counterKeys.length} counters, ${ttlKeys.length} expiring; --state-dir ${support.stateDir ? 'yes' : 'unsupported'}, ` +
         `--max-retry-delay ${support.maxRetryDelay ? 'yes' : 'unsupported'}; dir ${cluster.dir}`,
     );
     await cluster.startRouter();
@@ -478,7 +498,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     for (let i = 0; i < clientCount; i++) {
       const db = await connect({ host: '127.0.0.1', port: cluster.routerPort, requestTimeoutMs: CLIENT_TIMEOUT_MS, maxReconnectDelayMs: 300, name: `c${i}` });
       clients.push(db);
-      workers.push(new Worker(i, db, rng.fork(i), keys, counterKeys, history, nextId, now, anomalies).start());
+      workers.push(new Worker(i, db, rng.fork(i), keys, counterKeys, ttlKeys, history, nextId, now, anomalies).start());
     }
     await sleep(1500);
 
@@ -499,7 +519,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     for (const w of workers) await w.stop();
     cluster.note(`clients stopped after ${history.length} operations`);
 
+    // The last short-lived keys expire and the sweeper removes them before the replicas are compared.
+    if (ttlKeys.length) await sleep(TTL_MAX_MS + SWEEP_SLACK_MS);
     converged = await waitForConvergence(cluster, status, anomalies);
+    convergedAt = Date.now();
 
     // Final reads from a fresh client, part of the history.
     const fresh = await connect({ host: '127.0.0.1', port: cluster.routerPort, requestTimeoutMs: 5000, name: 'final' });
@@ -578,6 +601,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       }
       const diff = diffEntries(first.entries, d.entries);
       if (diff.length) anomalies.push({ kind: 'divergence', message: `${d.name} differs from ${first.name}: ${diff.slice(0, 5).join('; ')}` });
+    }
+    // The router's clock is never behind this one, so these keys were expired by its time too.
+    const overdue = [...first.entries].filter(([, e]) => e.expires > 0 && e.expires < convergedAt - SWEEP_SLACK_MS);
+    if (overdue.length) {
+      anomalies.push({
+        kind: 'expired-not-swept',
+        message:
+          `${first.name} still holds ${overdue.length} keys that expired more than ${SWEEP_SLACK_MS} ms before the replicas converged: ` +
+          overdue.slice(0, 5).map(([k, e]) => `${k} expired ${convergedAt - e.expires} ms before`).join(', '),
+      });
     }
     for (const o of history.filter((x) => x.tag === 'final' && x.outcome === 'ok')) {
       const stored = first.entries.get(o.key);
