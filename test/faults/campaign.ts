@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, KvndbError, type KvndbClient } from '@kvndb/client';
-import { KVNDB_BIN, KvndbProcess, readSqliteReplica, sleep, waitUntil } from '../helpers/cluster';
+import { KVNDB_BIN, KvndbProcess, sleep, waitUntil } from '../helpers/cluster';
 import { checkHistory, fmt, formatViolations, type Op, type Outcome } from './linearizability';
 import { FaultProxy } from './proxy';
 import { Rng } from './prng';
@@ -27,8 +27,12 @@ export interface CampaignOptions {
   faults?: number;
   /** Concurrent clients, each its own connection (default 5). */
   clients?: number;
-  /** Keys the clients share (default 6). */
+  /** Register keys the clients share (default 6). */
   keys?: number;
+  /** Counter keys the clients increment (default 2). */
+  counters?: number;
+  /** Keys the clients set with a short time to live (default 2). */
+  ttlKeys?: number;
   /** Include a memory replica; default: the seed decides. */
   memoryReplica?: boolean;
   /** Only these fault kinds (default: all). */
@@ -75,6 +79,10 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const HEARTBEAT_MS = 500;
+/** The longest time to live the workload gives a key. */
+const TTL_MAX_MS = 1500;
+/** How soon after a key expires the router's sweeper must have removed it (its retry is 1 s). */
+const SWEEP_SLACK_MS = 2500;
 const JOIN_WINDOW_MS = 1000;
 const WRITE_TIMEOUT_MS = 2000;
 const CLIENT_TIMEOUT_MS = 3000;
@@ -82,7 +90,12 @@ const CLIENT_TIMEOUT_MS = 3000;
 const BEYOND_HEARTBEAT_MS = HEARTBEAT_MS * 3 + 400;
 
 /** Error codes that mean the request was definitely not applied. */
-const NOT_APPLIED = new Set(['NO_REPLICAS', 'BAD_REQUEST', 'TOO_LARGE', 'TOO_MANY_REQUESTS', 'AUTH_FAILED', 'VERSION_MISMATCH', 'NOT_SUPPORTED', 'WRONG_TYPE']);
+const NOT_APPLIED = new Set([
+  'NO_REPLICAS', 'BAD_REQUEST', 'TOO_LARGE', 'TOO_MANY_REQUESTS', 'AUTH_FAILED', 'VERSION_MISMATCH', 'NOT_SUPPORTED', 'WRONG_TYPE',
+  'NOT_A_NUMBER', 'OVERFLOW', 'NO_SUCH_KEY',
+]);
+/** Codes the workload never provokes: a counter only ever holds integers, every request is well formed. */
+const UNEXPECTED = new Set(['BAD_REQUEST', 'WRONG_TYPE', 'NOT_A_NUMBER', 'OVERFLOW', 'NO_SUCH_KEY', 'PROTOCOL_ERROR']);
 
 /** What the installed `kvndb` binary supports (flags are being added while this runs). */
 interface Support {
@@ -274,7 +287,11 @@ class Cluster {
   }
 }
 
-/** A client's loop: reads, writes and deletes on the shared keys, every op recorded. */
+/**
+ * A client's loop, every op recorded. On the register keys: get, getEntry, set, a
+ * compare-and-set cycle (getEntry, then put with ifVersion the version read), set ifAbsent
+ * and del, every written value unique; on the counter keys: incr by 1-5, get and getEntry.
+ */
 class Worker {
   private stopped = false;
   private done: Promise<void> = Promise.resolve();
@@ -284,6 +301,8 @@ class Worker {
     private readonly db: KvndbClient,
     private readonly rng: Rng,
     private readonly keys: string[],
+    private readonly counterKeys: string[],
+    private readonly ttlKeys: string[],
     private readonly history: Op[],
     private readonly nextId: () => number,
     private readonly now: () => number,
@@ -300,43 +319,120 @@ class Worker {
     await this.done;
   }
 
+  private op(key: string, kind: Op['kind'], call: string): Op {
+    return { id: this.nextId(), client: this.id, key, kind, call, invoke: 0, complete: 0, outcome: 'ok' };
+  }
+
+  /** Runs one call and records it; false when it failed (whether or not it may have applied). */
+  private async record(op: Op, call: () => Promise<void>): Promise<boolean> {
+    op.invoke = this.now();
+    let ok = true;
+    try {
+      await call();
+      op.complete = this.now();
+    } catch (err) {
+      op.complete = this.now();
+      const code = err instanceof KvndbError ? err.code : 'UNKNOWN';
+      op.error = code;
+      op.outcome = op.kind === 'read' || NOT_APPLIED.has(code) ? 'failed' : ('indeterminate' as Outcome);
+      if (code === 'INTERNAL') this.anomalies.push({ kind: 'internal-error', message: `${fmt(op)}: ${(err as Error).message}` });
+      else if (UNEXPECTED.has(code)) this.anomalies.push({ kind: 'unexpected-error', message: `${fmt(op)}: ${(err as Error).message}` });
+      ok = false;
+    }
+    this.history.push(op);
+    this.count++;
+    return ok;
+  }
+
   private async loop(): Promise<void> {
     let n = 0;
+    const db = this.db;
     while (!this.stopped) {
-      const key = this.rng.pick(this.keys);
+      let ok: boolean;
       const roll = this.rng.next();
-      const op: Op = { id: this.nextId(), client: this.id, key, kind: 'read', invoke: 0, complete: 0, outcome: 'ok' };
-      let failed = false;
-      try {
-        if (roll < 0.5) {
-          op.kind = 'read';
-          op.invoke = this.now();
-          op.value = await this.db.get(key);
-        } else if (roll < 0.88) {
-          op.kind = 'write';
-          op.value = `c${this.id}-${n++}`;
-          op.invoke = this.now();
-          await this.db.set(key, op.value);
+      if (this.ttlKeys.length > 0 && this.rng.chance(0.04)) {
+        // Short-lived keys: the router's sweeper removes them with ordered writes, which every
+        // replica must apply alike through the faults. Not read: expiry is judged by the
+        // router's clock, which the history's clock is not.
+        const key = this.rng.pick(this.ttlKeys);
+        const op = this.op(key, 'write', 'setTtl');
+        op.value = `c${this.id}-${n++}`;
+        const ttlMs = this.rng.int(100, TTL_MAX_MS);
+        ok = await this.record(op, async () => {
+          await db.set(key, op.value as string, { ttlMs });
+        });
+      } else if (this.counterKeys.length > 0 && this.rng.chance(0.2)) {
+        const key = this.rng.pick(this.counterKeys);
+        if (roll < 0.75) {
+          const op = this.op(key, 'incr', 'incr');
+          op.by = this.rng.int(1, 5);
+          ok = await this.record(op, async () => {
+            op.result = await db.incr(key, op.by);
+          });
+        } else ok = await this.read(key, roll < 0.9 ? 'get' : 'getEntry');
+      } else {
+        const key = this.rng.pick(this.keys);
+        const value = () => `c${this.id}-${n++}`;
+        if (roll < 0.3) ok = await this.read(key, 'get');
+        else if (roll < 0.42) ok = await this.read(key, 'getEntry');
+        else if (roll < 0.7) {
+          const op = this.op(key, 'write', 'set');
+          op.value = value();
+          ok = await this.record(op, async () => {
+            await db.set(key, op.value as string);
+          });
+        } else if (roll < 0.85) {
+          // Compare-and-set on the version just read (0 when missing).
+          const read = this.op(key, 'read', 'getEntry');
+          ok = await this.record(read, async () => {
+            Object.assign(read, await readEntry(db, key));
+          });
+          if (ok) {
+            const op = this.op(key, 'write', 'put');
+            op.value = value();
+            op.ifVersion = read.version;
+            ok = await this.record(op, async () => {
+              const r = await db.put(key, op.value as string, { ifVersion: op.ifVersion });
+              op.applied = r.applied;
+              if (r.applied) op.version = r.version;
+            });
+          }
+        } else if (roll < 0.89) {
+          const op = this.op(key, 'write', 'setIfAbsent');
+          op.value = value();
+          op.ifAbsent = true;
+          ok = await this.record(op, async () => {
+            op.applied = await db.set(key, op.value as string, { ifAbsent: true });
+          });
         } else {
-          op.kind = 'delete';
-          op.invoke = this.now();
-          op.existed = await this.db.del(key);
+          const op = this.op(key, 'delete', 'del');
+          ok = await this.record(op, async () => {
+            op.existed = await db.del(key);
+          });
         }
-        op.complete = this.now();
-      } catch (err) {
-        op.complete = this.now();
-        const code = err instanceof KvndbError ? err.code : 'UNKNOWN';
-        op.error = code;
-        op.outcome = op.kind === 'read' || NOT_APPLIED.has(code) ? 'failed' : ('indeterminate' as Outcome);
-        if (code === 'INTERNAL') this.anomalies.push({ kind: 'internal-error', message: `${fmt(op)}: ${(err as Error).message}` });
-        failed = true;
       }
-      this.history.push(op);
-      this.count++;
-      if (failed) await sleep(20 + this.rng.int(0, 30));
+      if (!ok) await sleep(20 + this.rng.int(0, 30));
       else if (this.rng.chance(0.3)) await sleep(this.rng.int(0, 3));
     }
   }
+
+  private read(key: string, call: 'get' | 'getEntry'): Promise<boolean> {
+    const op = this.op(key, 'read', call);
+    return this.record(op, async () => {
+      if (call === 'get') {
+        op.value = await this.db.get(key);
+      } else {
+        Object.assign(op, await readEntry(this.db, key));
+      }
+    });
+  }
+}
+
+/** getEntry as the history records it: the value as text (null: missing) and the version (0: missing). */
+async function readEntry(db: KvndbClient, key: string): Promise<{ value: string | null; version: number }> {
+  // getEntry's declared type also admits mgetEntries' immediate answer to no keys.
+  const e = (await db.getEntry(key)) as { value: Buffer; version: number } | null;
+  return e === null ? { value: null, version: 0 } : { value: e.value.toString('utf8'), version: e.version };
 }
 
 const CRASH_PATTERNS: [RegExp, string][] = [
@@ -359,6 +455,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const faultCount = options.sequence?.length ?? options.faults ?? 7;
   const clientCount = options.clients ?? 5;
   const keys = Array.from({ length: options.keys ?? 6 }, (_, i) => `k${i}`);
+  const counterKeys = Array.from({ length: options.counters ?? 2 }, (_, i) => `n${i}`);
+  const ttlKeys = Array.from({ length: options.ttlKeys ?? 2 }, (_, i) => `t${i}`);
   const withMemory = options.memoryReplica ?? schedule.chance(0.5);
   const kinds: readonly FaultKind[] = options.kinds ?? FAULT_KINDS;
   const log = options.log ?? ((line: string) => process.stderr.write(`[faults seed=${seed}] ${line}\n`));
@@ -375,6 +473,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const workers: Worker[] = [];
   let admin = null as KvndbClient | null;
   let converged = false;
+  let convergedAt = 0;
 
   const status = async () => {
     admin ??= await connect({ host: '127.0.0.1', port: cluster.routerPort, requestTimeoutMs: 2000, maxReconnectDelayMs: 200, name: 'admin' });
@@ -386,7 +485,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const support = detectSupport();
     cluster.note(
       `seed ${seed}: router port ${cluster.routerPort}, proxy ${cluster.proxy.port} -> sql2, replicas ${cluster.replicas.map((r) => r.name).join(' ')}, ` +
-        `${faultCount} faults, ${clientCount} clients, ${keys.length} keys; --state-dir ${support.stateDir ? 'yes' : 'unsupported'}, ` +
+        `${faultCount} faults, ${clientCount} clients, ${keys.length} keys, ${counterKeys.length} counters, ${ttlKeys.length} expiring; --state-dir ${support.stateDir ? 'yes' : 'unsupported'}, ` +
         `--max-retry-delay ${support.maxRetryDelay ? 'yes' : 'unsupported'}; dir ${cluster.dir}`,
     );
     await cluster.startRouter();
@@ -399,7 +498,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     for (let i = 0; i < clientCount; i++) {
       const db = await connect({ host: '127.0.0.1', port: cluster.routerPort, requestTimeoutMs: CLIENT_TIMEOUT_MS, maxReconnectDelayMs: 300, name: `c${i}` });
       clients.push(db);
-      workers.push(new Worker(i, db, rng.fork(i), keys, history, nextId, now, anomalies).start());
+      workers.push(new Worker(i, db, rng.fork(i), keys, counterKeys, ttlKeys, history, nextId, now, anomalies).start());
     }
     await sleep(1500);
 
@@ -420,17 +519,20 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     for (const w of workers) await w.stop();
     cluster.note(`clients stopped after ${history.length} operations`);
 
+    // The last short-lived keys expire and the sweeper removes them before the replicas are compared.
+    if (ttlKeys.length) await sleep(TTL_MAX_MS + SWEEP_SLACK_MS);
     converged = await waitForConvergence(cluster, status, anomalies);
+    convergedAt = Date.now();
 
     // Final reads from a fresh client, part of the history.
     const fresh = await connect({ host: '127.0.0.1', port: cluster.routerPort, requestTimeoutMs: 5000, name: 'final' });
     clients.push(fresh);
-    for (const key of keys) {
+    for (const key of [...keys, ...counterKeys]) {
       let done = false;
       for (let attempt = 0; attempt < 5 && !done; attempt++) {
-        const op: Op = { id: nextId(), client: -1, key, kind: 'read', invoke: now(), complete: 0, outcome: 'ok', tag: 'final' };
+        const op: Op = { id: nextId(), client: -1, key, kind: 'read', call: 'getEntry', invoke: now(), complete: 0, outcome: 'ok', tag: 'final' };
         try {
-          op.value = await fresh.get(key);
+          Object.assign(op, await readEntry(fresh, key));
           op.complete = now();
           history.push(op);
           done = true;
@@ -480,12 +582,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   }
   if (check.inconclusiveKeys.length) anomalies.push({ kind: 'linearizability-inconclusive', message: `search budget exhausted for ${check.inconclusiveKeys.join(', ')}` });
 
-  // (c) replicas converge: identical SQLite files, equal to the final reads.
-  const dumps: { name: string; epoch: number; seq: number; contents: Map<string, string> }[] = [];
+  // (c) replicas converge: identical SQLite files, every key's value, version, updated time
+  // and expiry, equal to the final reads (value and version).
+  const dumps: ({ name: string } & ReplicaFile)[] = [];
   for (const r of cluster.replicas) {
     if (!r.file) continue;
     try {
-      dumps.push({ name: r.name, ...readSqliteReplica(r.file) });
+      dumps.push({ name: r.name, ...readReplicaFile(r.file) });
     } catch (err) {
       anomalies.push({ kind: 'divergence', message: `cannot read ${r.name}'s file ${r.file}: ${String(err)}` });
     }
@@ -496,28 +599,43 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       if (d.epoch !== first.epoch || d.seq !== first.seq) {
         anomalies.push({ kind: 'divergence', message: `${d.name} is at (${d.epoch}, ${d.seq}), ${first.name} at (${first.epoch}, ${first.seq})` });
       }
-      const diff = diffContents(first.contents, d.contents);
+      const diff = diffEntries(first.entries, d.entries);
       if (diff.length) anomalies.push({ kind: 'divergence', message: `${d.name} differs from ${first.name}: ${diff.slice(0, 5).join('; ')}` });
     }
-    const finals = history.filter((o) => o.tag === 'final');
-    for (const o of finals) {
-      const stored = first.contents.get(o.key);
-      const value = stored === undefined ? null : Buffer.from(stored, 'base64').toString('utf8');
-      if (value !== o.value) {
-        anomalies.push({ kind: 'divergence', message: `${first.name}'s file holds ${o.key}=${JSON.stringify(value)} but the final read returned ${JSON.stringify(o.value)}` });
+    // The router's clock is never behind this one, so these keys were expired by its time too.
+    const overdue = [...first.entries].filter(([, e]) => e.expires > 0 && e.expires < convergedAt - SWEEP_SLACK_MS);
+    if (overdue.length) {
+      anomalies.push({
+        kind: 'expired-not-swept',
+        message:
+          `${first.name} still holds ${overdue.length} keys that expired more than ${SWEEP_SLACK_MS} ms before the replicas converged: ` +
+          overdue.slice(0, 5).map(([k, e]) => `${k} expired ${convergedAt - e.expires} ms before`).join(', '),
+      });
+    }
+    for (const o of history.filter((x) => x.tag === 'final' && x.outcome === 'ok')) {
+      const stored = first.entries.get(o.key);
+      const value = stored === undefined ? null : Buffer.from(stored.value, 'base64').toString('utf8');
+      const version = stored?.version ?? 0;
+      if (value !== o.value || (o.version !== undefined && version !== o.version)) {
+        anomalies.push({
+          kind: 'divergence',
+          message: `${first.name}'s file holds ${o.key}=${JSON.stringify(value)} version ${version} but the final read returned ${JSON.stringify(o.value)} version ${o.version}`,
+        });
       }
     }
   }
 
   const opCounts: Record<string, number> = {};
   for (const o of history) {
-    const k = `${o.kind}:${o.outcome}`;
+    // A refused conditional write is a success of its own kind: the workload should see both.
+    const k = `${o.call ?? o.kind}${o.applied === false ? '-refused' : ''}:${o.outcome}`;
     opCounts[k] = (opCounts[k] ?? 0) + 1;
   }
   const durationMs = performance.now() - t0;
   const summary =
     `seed ${seed}: ${anomalies.length ? `${anomalies.length} ANOMALIES` : 'ok'} in ${(durationMs / 1000).toFixed(1)}s, ` +
     `${history.length} ops (${Object.entries(opCounts).map(([k, v]) => `${k} ${v}`).join(', ')}), faults: ${faults.map((f) => f.replace(/^\S+ /, '')).join(', ')}` +
+    (check.boundedKeys.length ? `; counters checked by the bounded checks (search budget): ${check.boundedKeys.join(', ')}` : '') +
     (cluster.operatorActions.length ? `; operator actions: ${cluster.operatorActions.join('; ')}` : '');
   const result: CampaignResult = {
     seed,
@@ -751,10 +869,53 @@ async function waitForConvergence(c: Cluster, status: StatusFn, anomalies: Anoma
   return false;
 }
 
-function diffContents(a: Map<string, string>, b: Map<string, string>): string[] {
+/** A key as a SQLite replica stores it: the value (base64) and what it carries. */
+interface StoredEntry {
+  value: string;
+  version: number;
+  updated: number;
+  expires: number;
+}
+
+interface ReplicaFile {
+  epoch: number;
+  seq: number;
+  entries: Map<string, StoredEntry>;
+}
+
+/** A SQLite replica's file, read directly (the process is stopped): every key with its metadata, and its position. */
+function readReplicaFile(file: string): ReplicaFile {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3');
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const entries = new Map<string, StoredEntry>();
+    const rows = db.prepare('SELECT key, value, version, updated, expires FROM kv ORDER BY key').iterate() as Iterable<{
+      key: string;
+      value: Buffer;
+      version: number;
+      updated: number;
+      expires: number;
+    }>;
+    for (const row of rows) {
+      entries.set(row.key, { value: Buffer.from(row.value).toString('base64'), version: row.version, updated: row.updated, expires: row.expires });
+    }
+    const meta = db.prepare('SELECT epoch, seq FROM meta').get() as { epoch: number; seq: number } | undefined;
+    return { entries, epoch: meta?.epoch ?? 0, seq: meta?.seq ?? 0 };
+  } finally {
+    db.close();
+  }
+}
+
+function diffEntries(a: Map<string, StoredEntry>, b: Map<string, StoredEntry>): string[] {
   const out: string[] = [];
-  const dec = (v: string | undefined) => (v === undefined ? 'missing' : JSON.stringify(Buffer.from(v, 'base64').toString('utf8')));
-  for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) out.push(`${k}: ${dec(a.get(k))} vs ${dec(b.get(k))}`);
+  const show = (e: StoredEntry | undefined) =>
+    e === undefined ? 'missing' : `${JSON.stringify(Buffer.from(e.value, 'base64').toString('utf8'))} v${e.version} updated ${e.updated} expires ${e.expires}`;
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(k);
+    const y = b.get(k);
+    if (x?.value !== y?.value || x?.version !== y?.version || x?.updated !== y?.updated || x?.expires !== y?.expires) out.push(`${k}: ${show(x)} vs ${show(y)}`);
+  }
   return out;
 }
 
