@@ -64,6 +64,14 @@ export class SqliteStore implements Store, KvPrimitives {
   private epoch = 0;
   private seq = 0;
   private lastTime = 0;
+  /**
+   * count() and expiringCount(), kept until the next change. count(*) walks the whole table
+   * (values included: WITHOUT ROWID keeps them in the leaves), so INFO and DBSIZE polled
+   * while nothing is written must not pay it each time. Exact counts on every put would need
+   * a lookup per SET (INSERT OR REPLACE does not say whether it replaced), which the write
+   * path is not going to pay for a statistic.
+   */
+  private counts: { keys: number; expiring: number } | null = null;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     if (typeof file !== 'string' || file === '' || file === ':memory:') {
@@ -213,6 +221,7 @@ export class SqliteStore implements Store, KvPrimitives {
   }
 
   reset(): void {
+    this.counts = null;
     this.resetTxn();
     this.epoch = 0;
     this.seq = 0;
@@ -221,6 +230,7 @@ export class SqliteStore implements Store, KvPrimitives {
 
   load(entries: SnapshotEntry[]): void {
     checkEntries(entries);
+    this.counts = null;
     this.loadTxn(entries);
   }
 
@@ -233,11 +243,15 @@ export class SqliteStore implements Store, KvPrimitives {
   }
 
   count(): number {
-    return this.countStmt.get() ?? 0;
+    return this.countsNow().keys;
   }
 
   expiringCount(): number {
-    return this.expiringCountStmt.get() ?? 0;
+    return this.countsNow().expiring;
+  }
+
+  private countsNow(): { keys: number; expiring: number } {
+    return (this.counts ??= { keys: this.countStmt.get() ?? 0, expiring: this.expiringCountStmt.get() ?? 0 });
   }
 
   close(): void {
@@ -258,14 +272,17 @@ export class SqliteStore implements Store, KvPrimitives {
   }
 
   put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void {
+    this.counts = null;
     this.putStmt.run(key, asBuffer(value), version, updated, expires);
   }
 
   touch(key: string, version: number, updated: number, expires: number): void {
+    this.counts = null;
     this.touchStmt.run(version, updated, expires, key);
   }
 
   remove(key: string): boolean {
+    this.counts = null;
     return this.delStmt.run(key).changes > 0;
   }
 
@@ -278,6 +295,7 @@ export class SqliteStore implements Store, KvPrimitives {
   }
 
   clear(): void {
+    this.counts = null;
     this.db.exec('DELETE FROM kv');
   }
 }

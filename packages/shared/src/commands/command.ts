@@ -58,6 +58,8 @@ export interface ReadStore {
   scan(prefix: string, after: string | null, limit: number, now: number): string[];
   /** Keys stored (expired ones not yet removed included). */
   count(): number;
+  /** Of those, keys with an expiry. */
+  expiringCount(): number;
 }
 
 /**

@@ -12,10 +12,12 @@ import { expire } from './expire';
 import { incr } from './incr';
 import { latest } from './latest';
 import { ttl } from './ttl';
+import { getex } from './getex';
+import { count } from './count';
 import { status } from './status';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
-export const COMMANDS = [ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, status] as const;
+export const COMMANDS = [ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, getex, count, status] as const;
 
 /** Commands by opcode: one array read on the request path. */
 export const COMMANDS_BY_OP: readonly (Command | undefined)[] = (() => {
@@ -42,6 +44,8 @@ export type { SetOptions, PutResult } from './set';
 export type { Entry } from './mget';
 export type { LatestEntry } from './latest';
 export type { ExpireOptions } from './expire';
+export type { GetExOptions } from './getex';
+export type { KeyCount } from './count';
 export type { BatchOp } from './batch';
 export type { Value } from './checks';
 export { parseFlags } from './checks';

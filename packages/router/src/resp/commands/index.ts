@@ -17,7 +17,8 @@ import { quit } from './quit';
 import type { RespCommand } from './resp-command';
 import { scan } from './scan';
 import { select } from './select';
-import { set } from './set';
+import { getset, psetex, set, setex } from './set';
+import { expire, expireat, expiretime, getex, persist, pexpire, pexpireat, pexpiretime, pttl, ttl } from './expire';
 import { setnx } from './setnx';
 import { time } from './time';
 
@@ -33,6 +34,7 @@ export const RESP_COMMANDS: ReadonlyMap<string, RespCommand> = table;
 for (const c of [
   ping, echo, quit, select, auth, hello, commandCommand(RESP_COMMANDS), config, client, info,
   get, set, setnx, del, unlink, exists, mget, mset, keys, scan, dbsize, time,
+  setex, psetex, getset, getex, expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);

@@ -1,42 +1,82 @@
-import { Op } from '@kvndb/shared';
+import { Op, type SetFlags } from '@kvndb/shared';
 import * as R from '../resp-encoder';
+import { positiveExpiry, type ExpiryUnit } from './expiry-args';
 import { key, type RespCommand } from './resp-command';
 
+const EXPIRIES = new Set(['ex', 'px', 'exat', 'pxat']);
+
 /**
- * SET key value [NX|XX] [GET] [KEEPTTL]: native SET with its flags. Plain SET KEY VALUE
- * usually takes the session's fast path instead. No expiry: kvndb keys do not expire.
+ * SET's options as native flags, parsed as Redis parses them: options in any order, the
+ * same option twice is allowed (the last time wins), NX/XX/IFEQ exclude each other, one of
+ * EX/PX/EXAT/PXAT/KEEPTTL. The whole line is parsed before the time is read, so a
+ * syntax error wins over a bad number, as in Redis.
+ */
+export function setFlagsOf(args: Buffer[], from: number): SetFlags | null {
+  const flags: SetFlags = {};
+  let any = false;
+  let expiry: ExpiryUnit | 'keepttl' | null = null;
+  let time: Buffer | null = null;
+  for (let i = from; i < args.length; i++) {
+    const opt = args[i].toString('latin1').toLowerCase();
+    const next = i + 1 < args.length ? args[i + 1] : null;
+    if (opt === 'nx' && !flags.xx && !flags.eq) flags.nx = true;
+    else if (opt === 'xx' && !flags.nx && !flags.eq) flags.xx = true;
+    else if (opt === 'ifeq' && !flags.nx && !flags.xx && !flags.eq && next !== null) {
+      // Redis 8.4: set only when the current value is exactly this; a missing key is not created.
+      flags.eq = next;
+      i++;
+    } else if (opt === 'get') flags.get = true;
+    else if (opt === 'keepttl' && (expiry === null || expiry === 'keepttl')) expiry = 'keepttl';
+    else if (EXPIRIES.has(opt) && (expiry === null || expiry === opt) && next !== null) {
+      expiry = opt as ExpiryUnit;
+      time = next;
+      i++;
+    } else throw new Error('syntax error');
+    any = true;
+  }
+  if (expiry === 'keepttl') flags.keep = true;
+  else if (expiry !== null) Object.assign(flags, positiveExpiry(expiry, time as Buffer, 'set'));
+  return any ? flags : null;
+}
+
+/**
+ * SET key value [NX|XX|IFEQ value] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]: native SET
+ * with its flags. Plain SET KEY VALUE usually takes the session's fast path instead.
  */
 export const set: RespCommand = {
   name: 'set',
   arity: [3, Infinity],
   run: (s, args, done) => {
-    const flags: { nx?: boolean; xx?: boolean; get?: boolean } = {};
-    for (let i = 3; i < args.length; i++) {
-      const opt = args[i].toString().toLowerCase();
-      if (opt === 'nx') flags.nx = true;
-      else if (opt === 'xx') flags.xx = true;
-      else if (opt === 'get') flags.get = true;
-      else if (opt === 'keepttl') continue;
-      else if (opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') {
-        done(R.error('ERR kvndb does not support key expiry (EX/PX/EXAT/PXAT)'));
-        return;
-      } else {
-        done(R.error('ERR syntax error'));
-        return;
-      }
-    }
-    if (flags.nx && flags.xx) {
-      done(R.error('ERR syntax error'));
-      return;
-    }
-    const hasFlags = flags.nx || flags.xx || flags.get;
-    s.call([Op.SET, 0, key(args[1]), args[2], hasFlags ? flags : null], done, (result, proto) => {
-      if (flags.get) {
-        const prev = Array.isArray(result) ? (result[1] as Uint8Array | null) : null;
-        return R.bulkOrNil(prev, proto);
-      }
-      const applied = Array.isArray(result) ? result[0] : result;
-      return applied === false ? R.nil(proto) : R.OK;
+    const flags = setFlagsOf(args, 3);
+    s.call([Op.SET, 0, key(args[1]), args[2], flags], done, (result, proto) => {
+      // With GET the reply is the old value, applied or not (Redis 7).
+      if (flags?.get) return R.bulkOrNil(Array.isArray(result) ? (result[1] as Uint8Array | null) : null, proto);
+      return result === false ? R.nil(proto) : R.OK;
     });
   },
+};
+
+/** SETEX key seconds value / PSETEX key milliseconds value: SET with EX / PX. */
+function setWithTtl(name: 'setex' | 'psetex', unit: ExpiryUnit): RespCommand {
+  return {
+    name,
+    arity: [4, 4],
+    run: (s, args, done) => {
+      const flags = positiveExpiry(unit, args[2], name);
+      s.call([Op.SET, 0, key(args[1]), args[3], flags], done, () => R.OK);
+    },
+  };
+}
+
+export const setex = setWithTtl('setex', 'ex');
+export const psetex = setWithTtl('psetex', 'px');
+
+/** GETSET key value: SET ... GET (the expiry is cleared, as by SET). */
+export const getset: RespCommand = {
+  name: 'getset',
+  arity: [3, 3],
+  run: (s, args, done) =>
+    s.call([Op.SET, 0, key(args[1]), args[2], { get: true }], done, (result, proto) =>
+      R.bulkOrNil(Array.isArray(result) ? (result[1] as Uint8Array | null) : null, proto),
+    ),
 };
