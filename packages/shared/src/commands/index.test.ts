@@ -29,6 +29,10 @@ const ARGS: Record<string, unknown[]> = {
   expire: ['k', 1000, { gt: true }],
   expireAt: ['k', 2_000_000_000_000],
   persist: ['k'],
+  expireTime: ['k'],
+  getEx: ['k', { ttlMs: 1000 }],
+  getExBuffer: ['k', { persist: true }],
+  count: [],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));

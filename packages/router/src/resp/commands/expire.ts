@@ -16,7 +16,9 @@ function condOf(args: Buffer[], from: number): ExpireCond {
   }
   if (nx && (xx || gt || lt)) throw new Error('NX and XX, GT or LT options at the same time are not compatible');
   if (gt && lt) throw new Error('GT and LT options at the same time are not compatible');
-  return nx ? ExpireCond.NX : xx ? ExpireCond.XX : gt ? ExpireCond.GT : lt ? ExpireCond.LT : ExpireCond.NONE;
+  // XX GT is GT (a key without an expiry never passes GT); XX LT is its own condition.
+  if (xx && lt) return ExpireCond.XX_LT;
+  return nx ? ExpireCond.NX : gt ? ExpireCond.GT : xx ? ExpireCond.XX : lt ? ExpireCond.LT : ExpireCond.NONE;
 }
 
 /** EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key time [NX|XX|GT|LT]: 1 if the expiry was set (or the key deleted), else 0. */
