@@ -8,7 +8,7 @@ import { LIMITS, thrown, wire } from '../testing/command-spec';
 describe('COUNT', () => {
   test('a replica answers its store counts in one read; the client decodes them', () => {
     const store = { count: () => 12, expiringCount: () => 3 } as unknown as ReadStore;
-    const msg = count.toRead(wire(count.methods.count.request()), LIMITS);
+    const msg = count.toRead(wire(count.methods.count.request()));
     expect(msg[0]).toBe(Op.COUNT);
     const answer = count.serve(store);
     expect(answer).toEqual([12, 3]);

@@ -21,7 +21,7 @@ export const count = {
   route: 'read',
   summary: 'the number of keys, and of keys with an expiry',
   toRead: (msg: unknown[]): unknown[] => msg,
-  serve: (store: ReadStore): unknown => [store.count(), store.expiringCount()],
+  serve: (store: ReadStore): unknown => [store.count(), store.expiringCount?.() ?? 0],
   methods: {
     /** The number of keys and of keys with an expiry. */
     count: {
