@@ -10,6 +10,7 @@ import { msetCommand } from './commands/mset';
 import { pingCommand } from './commands/ping';
 import { quitCommand } from './commands/quit';
 import { setCommand } from './commands/set';
+import { expireCommand, persistCommand, ttlCommand } from './commands/expire';
 import { statusCommand } from './commands/status';
 
 /** The console's commands. Adding one is a file in commands/ and a line here. */
@@ -35,6 +36,9 @@ function register(command: ConsoleCommand): void {
 [
   getCommand,
   setCommand,
+  expireCommand,
+  ttlCommand,
+  persistCommand,
   delCommand,
   hasCommand,
   keysCommand,
