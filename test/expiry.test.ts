@@ -8,12 +8,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { KvndbClient } from '@kvndb/client';
+import Redis from 'ioredis';
 import {
   closeClients,
   openClient,
   sleep,
   stablePort,
   startReplica,
+  startRespCluster,
   startRouter,
   stopAll,
   tempDir,
@@ -125,7 +127,7 @@ test('keys vanish on time for every read, sweeps empty both files, and expiry su
   expect(cliInt('EXPIRETIME', 'long')).toBe(Math.floor((longAt + 500) / 1000));
 
   // A key that expires while the router is down and coming back; SIGKILL, restart with its state.
-  expect(cli('SET', 'soon', 'v', 'PX', '2500')).toBe('OK');
+  expect(cli('SET', 'soon', 'v', 'PX', '6000')).toBe('OK');
   const soonAt = cliInt('PEXPIRETIME', 'soon');
   await closeClients();
   await router.kill('SIGKILL');
@@ -161,4 +163,107 @@ test('keys vanish on time for every read, sweeps empty both files, and expiry su
   expect(r1.find((r) => r.key === 'forever')!.expires).toBe(0);
   expect(r2).toEqual(r1);
   expect(r3).toEqual(r1);
+});
+
+/**
+ * Replies to SET, SETEX, PSETEX, GETSET, GETEX, the EXPIRE and TTL families and PERSIST, recorded from redis-server
+ * 7.0 (redis-cli's output: errors, nils and values as printed), in order on one keyspace.
+ * Only `ttl k` on a key expiring in 2033 is left out (it moves with the clock).
+ */
+const REDIS_ANSWERS: Array<[string, string]> = [
+    ["set k v ex 0", "ERR invalid expire time in 'set' command"],
+    ["set k v ex -1", "ERR invalid expire time in 'set' command"],
+    ["set k v ex abc", "ERR value is not an integer or out of range"],
+    ["set k v ex", "ERR syntax error"],
+    ["set k v nx xx", "ERR syntax error"],
+    ["set k v ex 10 px 100", "ERR syntax error"],
+    ["set k v keepttl ex 10", "ERR syntax error"],
+    ["set k v ex 10 ex 20", "OK"],
+    ["set k v nx nx", ""],
+    ["set k v ex 9999999999999999", "ERR invalid expire time in 'set' command"],
+    ["set k v px 9223372036854775807", "ERR invalid expire time in 'set' command"],
+    ["set k v exat 1", "OK"],
+    ["get k", ""],
+    ["set k v get nx", ""],
+    ["set k v foo", "ERR syntax error"],
+    ["setex k 0 v", "ERR invalid expire time in 'setex' command"],
+    ["setex k abc v", "ERR value is not an integer or out of range"],
+    ["psetex k -1 v", "ERR invalid expire time in 'psetex' command"],
+    ["set k v pxat 1999999999999", "OK"],
+    ["expiretime k", "2000000000"],
+    ["pexpiretime k", "1999999999999"],
+    ["expire k 10 nx xx", "ERR NX and XX, GT or LT options at the same time are not compatible"],
+    ["expire k 10 gt lt", "ERR GT and LT options at the same time are not compatible"],
+    ["expire k 10 foo", "ERR Unsupported option foo"],
+    ["expire k abc", "ERR value is not an integer or out of range"],
+    ["expire k 10 nx gt", "ERR NX and XX, GT or LT options at the same time are not compatible"],
+    ["expire k 9223372036854775807", "ERR invalid expire time in 'expire' command"],
+    ["expire k 922337203685477580", "ERR invalid expire time in 'expire' command"],
+    ["getex k ex 0", "ERR invalid expire time in 'getex' command"],
+    ["getex k ex 10 px 10", "ERR syntax error"],
+    ["getex k persist ex 10", "ERR syntax error"],
+    ["getex k foo", "ERR syntax error"],
+    ["getex k ex", "ERR syntax error"],
+    ["getex k persist persist", "v"],
+    ["ttl nokey", "-2"],
+    ["expiretime nokey", "-2"],
+    ["persist nokey", "0"],
+    ["set p v", "OK"],
+    ["ttl p", "-1"],
+    ["expiretime p", "-1"],
+    ["expire p 100 gt", "0"],
+    ["expire p 100 lt", "1"],
+    ["ttl p", "100"],
+    ["expire p -5", "1"],
+    ["exists p", "0"],
+    ["getset k x", "v"],
+    ["getex k exat 1", "x"],
+    ["exists k", "0"],
+    ["getex k", ""],
+    ["set k v keepttl keepttl", "OK"],
+    ["set k v get get", "v"],
+    ["expireat k -5", "1"],
+    ["exists k", "0"],
+    ["set k v", "OK"],
+    ["pexpire k 1500", "1"],
+    ["set k v px 1499", "OK"],
+    ["set k v ex 10 pxat 1", "ERR syntax error"],
+    ["getex nokey ex 0", ""],
+];
+
+test('expiry commands answer as Redis 7 does, errors and edge cases included; IFEQ as Redis 8.4', async () => {
+  ({ respPort } = await startRespCluster());
+  for (const [command, want] of REDIS_ANSWERS) {
+    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(respPort), ...command.split(' ')], { encoding: 'utf8' });
+    expect([command, r.stdout.split('\n').join(' ').trimEnd()]).toEqual([command, want]);
+  }
+  // Reply types through a client library: integers, nil bulk, errors.
+  const redis = new Redis({ host: '127.0.0.1', port: respPort, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    expect(await redis.set('i', 'a', 'PX', 60000, 'GET')).toBeNull();
+    expect(await redis.set('i', 'b', 'KEEPTTL', 'GET')).toBe('a');
+    expect(await redis.pttl('i')).toBeGreaterThan(59000);
+    expect(await redis.call('SET', 'i', 'c', 'IFEQ', 'nope')).toBeNull();
+    expect(await redis.call('SET', 'i', 'c', 'IFEQ', 'b', 'GET')).toBe('b');
+    expect(await redis.ttl('i')).toBe(-1);
+    expect(await redis.call('SET', 'missing', 'x', 'IFEQ', 'x')).toBeNull();
+    expect(await redis.exists('missing')).toBe(0);
+    await expect(redis.call('SET', 'i', 'c', 'IFEQ', 'b', 'NX')).rejects.toThrow('ERR syntax error');
+    expect(await redis.expire('i', 100, 'XX', 'LT' as never)).toBe(0);
+    expect(await redis.expire('i', 100)).toBe(1);
+    expect(await redis.expire('i', 50, 'XX', 'LT' as never)).toBe(1);
+    expect(await redis.expire('i', 500, 'XX', 'GT' as never)).toBe(1);
+    expect(await redis.ttl('i')).toBe(500);
+    expect(await redis.getex('i', 'PERSIST')).toBe('c');
+    expect(await redis.ttl('i')).toBe(-1);
+    expect(await redis.getex('nokey', 'EX', 'abc' as never)).toBeNull();
+    await expect(redis.getex('i', 'EX', 'abc' as never)).rejects.toThrow('ERR value is not an integer or out of range');
+    expect(await redis.psetex('p', 5000, 'v')).toBe('OK');
+    expect(await redis.expiretime('p')).toBe(Math.floor((Number(await redis.pexpiretime('p')) + 500) / 1000));
+    expect(await redis.persist('p')).toBe(1);
+    expect(await redis.exists('i', 'p', 'missing')).toBe(2);
+  } finally {
+    redis.disconnect();
+  }
 });
