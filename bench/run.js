@@ -10,6 +10,7 @@ const scripts = [
   ['redis-compare.js', []],
   ['resync.js', []],
   ['big-values.js', []],
+  ['expiry.js', []],
 ];
 let failed = 0;
 for (const [script, args] of scripts) {

@@ -10,7 +10,10 @@ export type ConsoleBatchOp = { op: 'set'; key: string; value: Uint8Array } | { o
  */
 export interface ConsoleClient {
   getBuffer(key: string): Promise<Uint8Array | null>;
-  set(key: string, value: Uint8Array): Promise<unknown>;
+  set(key: string, value: Uint8Array, options?: { ttlMs?: number }): Promise<unknown>;
+  expire(key: string, ttlMs: number): Promise<boolean>;
+  ttl(key: string): Promise<number>;
+  persist(key: string): Promise<boolean>;
   del(key: string): Promise<boolean>;
   has(key: string): Promise<boolean>;
   keys(prefix: string, options: { limit?: number; cursor?: string | null }): Promise<KeysPage>;

@@ -11,6 +11,7 @@ import { msetCommand } from './commands/mset';
 import { pingCommand } from './commands/ping';
 import { quitCommand } from './commands/quit';
 import { setCommand } from './commands/set';
+import { expireCommand, persistCommand, ttlCommand } from './commands/expire';
 import { statusCommand } from './commands/status';
 import { decrCommand, incrCommand } from './commands/incr';
 import { appendCommand, strlenCommand } from './commands/append';
@@ -40,6 +41,9 @@ function register(command: ConsoleCommand): void {
 [
   getCommand,
   setCommand,
+  expireCommand,
+  ttlCommand,
+  persistCommand,
   delCommand,
   hasCommand,
   keysCommand,

@@ -13,6 +13,8 @@ import { NO_REPLICAS_HINT } from './format';
 /** An in-process stand-in for the client: a sorted map with the client's paging contract. */
 class FakeClient implements ConsoleClient {
   readonly data = new Map<string, Buffer>();
+  /** Milliseconds to live per key, as the fake's whole notion of expiry. */
+  readonly ttls = new Map<string, number>();
   failWith: KvndbError | null = null;
   keysCalls = 0;
 
@@ -23,10 +25,26 @@ class FakeClient implements ConsoleClient {
     this.check();
     return this.data.get(key) ?? null;
   }
-  async set(key: string, value: Uint8Array) {
+  async set(key: string, value: Uint8Array, options?: { ttlMs?: number }) {
     this.check();
     this.data.set(key, Buffer.from(value));
+    if (options?.ttlMs) this.ttls.set(key, options.ttlMs);
+    else this.ttls.delete(key);
     return true;
+  }
+  async expire(key: string, ttlMs: number) {
+    this.check();
+    if (!this.data.has(key)) return false;
+    this.ttls.set(key, ttlMs);
+    return true;
+  }
+  async ttl(key: string) {
+    this.check();
+    return this.data.has(key) ? (this.ttls.get(key) ?? -1) : -2;
+  }
+  async persist(key: string) {
+    this.check();
+    return this.ttls.delete(key);
   }
   async del(key: string) {
     this.check();
@@ -171,6 +189,18 @@ describe('console session (script mode)', () => {
       'b: 2',
       'version 1, updated unknown, no expiry',
     ]);
+  });
+
+  it('sets with --ttl, and expire, ttl and persist a key', async () => {
+    const t = setup();
+    expect(await runLines(t.session, ['set s v --ttl 5000', 'ttl s', 'persist s', 'ttl s', 'persist s', 'expire s 700', 'ttl s', 'expire nokey 10', 'ttl nokey'])).toBe(true);
+    expect(t.lines()).toEqual(['OK', '5000 ms', 'true', '-1 (no expiry)', 'false', 'true', '700 ms', 'false', '-2 (no such key)']);
+    for (const bad of ['set s v --ttl 0', 'set s v --ttl x', 'set s v --tll 5', 'set s v --ttl', 'expire s -5', 'expire s 1.5']) {
+      const u = setup();
+      expect(await runLines(u.session, [bad])).toBe(false);
+      expect(u.err()).toMatch(/milliseconds|usage/);
+      expect(u.client.data.size).toBe(0);
+    }
   });
 
   it('stores binary values from \\x escapes and shows them as hex', async () => {

@@ -108,17 +108,21 @@ export const getOneShot = oneShot(
 export const setOneShot = oneShot(
   {
     command: 'set <KEY> <VALUE>',
-    describe: 'store a value under a key',
+    describe: 'store a value under a key (--ttl MS: it expires MS milliseconds later)',
     console: 'set',
     examples: [
       ['$0 set greeting hello', 'store "hello"'],
       ['$0 set -H 10.0.0.5 -p 6000 greeting -- -1', 'a value that starts with "-" goes after --'],
       ['$0 set photo @photo.jpg', 'store the bytes of a file (@@x stores "@x")'],
+      ['$0 set session:1 token --ttl 60000', 'a key that expires in a minute'],
     ],
   },
   (y) =>
-    y.positional('KEY', { type: 'string', describe: 'the key' }).positional('VALUE', { type: 'string', describe: 'the value (UTF-8), or @FILE for the bytes of FILE' }),
-  (a) => [String(a.KEY), String(a.VALUE)],
+    y
+      .positional('KEY', { type: 'string', describe: 'the key' })
+      .positional('VALUE', { type: 'string', describe: 'the value (UTF-8), or @FILE for the bytes of FILE' })
+      .option('ttl', { type: 'string', describe: 'expire the key this many milliseconds after the write' }),
+  (a) => [String(a.KEY), String(a.VALUE), ...((a as { ttl?: unknown }).ttl !== undefined ? ['--ttl', String((a as { ttl?: unknown }).ttl)] : [])],
 );
 
 export const delOneShot = oneShot(

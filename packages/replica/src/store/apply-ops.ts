@@ -290,6 +290,7 @@ function applyExpire(
   if (cond === ExpireCond.XX && e.expires === 0) return false;
   if (cond === ExpireCond.GT && (e.expires === 0 || expires <= e.expires)) return false;
   if (cond === ExpireCond.LT && e.expires !== 0 && expires >= e.expires) return false;
+  if (cond === ExpireCond.XX_LT && (e.expires === 0 || expires >= e.expires)) return false;
   if (expires <= time) t.remove(key);
   else t.touch(key, seq, time, expires);
   return true;
@@ -417,8 +418,8 @@ export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] 
         }
         break;
       case 'e':
-        if (op.length !== 5 || !isTime(op[2]) || !isTime(op[3]) || (op[2] !== null && op[3] !== null) || ![0, 1, 2, 3, 4].includes(op[4] as number)) {
-          throw bad(i, 'an expire is ["e", key, px|nil, at|nil, cond]');
+        if (op.length !== 5 || !isTime(op[2]) || !isTime(op[3]) || (op[2] !== null && op[3] !== null) || ![0, 1, 2, 3, 4, 5].includes(op[4] as number)) {
+          throw bad(i, 'an expire is ["e", key, px|nil, at|nil, cond 0..5]');
         }
         break;
       case 'gx':

@@ -112,3 +112,57 @@ describe('SqliteStore identity and lock', () => {
     expect(fs.existsSync(path.dirname(missing))).toBe(false);
   });
 });
+
+describe('SqliteStore schema upgrade', () => {
+  test('a file of the previous schema (kv(key, value), meta(id, epoch, seq)) is upgraded in place, keeping data, position and name', () => {
+    const file = newFile();
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 0), epoch INTEGER NOT NULL, seq INTEGER NOT NULL);
+      INSERT INTO meta (id, epoch, seq) VALUES (0, 1700000000, 42);
+      CREATE TABLE identity (id INTEGER PRIMARY KEY CHECK (id = 0), name TEXT NOT NULL, created_at INTEGER NOT NULL);
+      INSERT INTO identity (id, name, created_at) VALUES (0, 'sqlite:old.db@host-abcdef', 1);
+    `);
+    const insert = old.prepare('INSERT INTO kv (key, value) VALUES (?, ?)');
+    insert.run('a', Buffer.from('1'));
+    insert.run('b', Buffer.from([0, 255, 7]));
+    old.close();
+
+    const store = new SqliteStore(file);
+    try {
+      expect(store.identity).toBe('sqlite:old.db@host-abcdef');
+      expect(store.position()).toEqual({ epoch: 1700000000, seq: 42 });
+      expect(store.time()).toBe(0);
+      // Keys from before versions: version 1 on every replica alike, no updated time, no expiry.
+      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 1, updated: 0, expires: 0 });
+      expect(store.get('b', 1e12)).toEqual(Buffer.from([0, 255, 7]));
+      expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([2, 0, 0]);
+      // The upgraded file takes the new model's writes.
+      store.apply([{ epoch: 1700000000, seq: 43, time: 5000, ops: [['e', 'a', 100, null, 0]] }]);
+      expect(store.entry('a', 5000)).toMatchObject({ version: 43, updated: 5000, expires: 5100 });
+      expect(store.apply([{ epoch: 1700000000, seq: 44, time: 5100, ops: [['x', 10]] }])).toEqual([[[['a'], 0]]]);
+    } finally {
+      store.close();
+    }
+    const again = new SqliteStore(file);
+    expect([again.position(), again.time(), again.scan('', null, 10, 6000)]).toEqual([{ epoch: 1700000000, seq: 44 }, 5100, ['b']]);
+    const cols = (again as unknown as { db: Database.Database }).db.prepare('PRAGMA table_info(kv)').all() as Array<{ name: string }>;
+    expect(cols.map((c) => c.name)).toEqual(['key', 'value', 'version', 'updated', 'expires']);
+    again.close();
+  });
+
+  test('count() is cached until the next change', () => {
+    const store = new SqliteStore(newFile());
+    store.apply([{ epoch: 1, seq: 1, time: 10, ops: [['s', 'a', Buffer.from('1')], ['s', 'b', Buffer.from('2'), { px: 5 }]] }]);
+    expect([store.count(), store.expiringCount()]).toEqual([2, 1]);
+    store.apply([{ epoch: 1, seq: 2, time: 20, ops: [['x', 10]] }]);
+    expect([store.count(), store.expiringCount()]).toEqual([1, 0]);
+    store.load([['c', Buffer.from('3'), 1, 1, 99]]);
+    expect([store.count(), store.expiringCount()]).toEqual([2, 1]);
+    store.reset();
+    expect([store.count(), store.expiringCount()]).toEqual([0, 0]);
+    store.close();
+  });
+});

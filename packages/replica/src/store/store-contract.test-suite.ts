@@ -421,6 +421,99 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       expect(store.get('b', 1)).toEqual(b('x'));
     });
 
+    describe('versions, updated times and expiry', () => {
+      /** One write at router time `time`, with the next seq. */
+      const writeAt = (time: number, ...ops: WriteOp[]) => store.apply([{ epoch: 7, seq: ++seq, time, ops }])[0];
+      const meta = (key: string, now: number) => {
+        const e = store.entry(key, now);
+        return e && { version: e.version, updated: e.updated, expires: e.expires };
+      };
+
+      test('a write stamps the key with its seq and time; overwrite, expire, persist and rename restamp it', () => {
+        writeAt(1000, set('k', 'v'));
+        expect(meta('k', 1000)).toEqual({ version: 1, updated: 1000, expires: 0 });
+        writeAt(1100, set('k', 'w'));
+        expect(meta('k', 1100)).toEqual({ version: 2, updated: 1100, expires: 0 });
+        writeAt(1200, ['e', 'k', 500, null, 0]);
+        expect(meta('k', 1200)).toEqual({ version: 3, updated: 1200, expires: 1700 });
+        writeAt(1300, ['m', 'k', 'r', {}]);
+        expect(meta('k', 1300)).toBeUndefined();
+        expect(meta('r', 1300)).toEqual({ version: 4, updated: 1300, expires: 1700 });
+        writeAt(1400, ['e', 'r', null, null, 0]);
+        expect(meta('r', 1400)).toEqual({ version: 5, updated: 1400, expires: 0 });
+        // A write that changes nothing (a failed condition) leaves the stamp alone.
+        writeAt(1500, ['s', 'r', b('x'), { nx: true }]);
+        expect(meta('r', 1500)).toEqual({ version: 5, updated: 1400, expires: 0 });
+        expect(store.entry('r', 1500)?.value).toEqual(b('w'));
+        expect(store.time()).toBe(1500);
+      });
+
+      test('expiry is judged by the read\'s `now` for get, getStored, has, entry and scan; count keeps it until removed', () => {
+        writeAt(1000, ['s', 'a', b('1'), { px: 100 }], set('b', '2'), ['s', 'c', b('3'), { at: 5000 }]);
+        for (const now of [1000, 1099]) {
+          expect(store.get('a', now)).toEqual(b('1'));
+          expect(store.getStored('a', now)).not.toBeUndefined();
+          expect(store.has('a', now)).toBe(true);
+          expect(store.entry('a', now)?.expires).toBe(1100);
+          expect(store.scan('', null, 10, now)).toEqual(['a', 'b', 'c']);
+        }
+        for (const now of [1100, 4999]) {
+          expect(store.get('a', now)).toBeUndefined();
+          expect(store.getStored('a', now)).toBeUndefined();
+          expect(store.has('a', now)).toBe(false);
+          expect(store.entry('a', now)).toBeUndefined();
+          expect(store.scan('', null, 10, now)).toEqual(['b', 'c']);
+          expect(store.scan('a', null, 10, now)).toEqual([]);
+          expect(store.scan('', 'a', 1, now)).toEqual(['b']);
+        }
+        expect(store.scan('', null, 10, 5000)).toEqual(['b']);
+        // Reads never remove: counts include expired keys until a sweep takes them.
+        expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([3, 2, 1100]);
+      });
+
+      test('sweeps remove expired keys in (expiry, key) order up to their limit; nextExpiry follows', () => {
+        writeAt(1000, ['s', 'd', b('1'), { at: 3000 }], ['s', 'c', b('1'), { at: 2000 }], ['s', 'b', b('1'), { at: 2000 }], ['s', 'a', b('1'), { at: 2500 }], set('z', 'forever'));
+        expect(store.nextExpiry()).toBe(2000);
+        expect(writeAt(1999, ['x', 100])).toEqual([[[], 2000]]);
+        expect(writeAt(2600, ['x', 2])).toEqual([[['b', 'c'], 2500]]);
+        expect(writeAt(2600, ['x', 2])).toEqual([[['a'], 3000]]);
+        expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([2, 1, 3000]);
+        expect(writeAt(3000, ['x', 2])).toEqual([[['d'], 0]]);
+        expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([1, 0, 0]);
+        expect(store.get('z', 1e12)).toEqual(b('forever'));
+      });
+
+      test('changing or removing an expiry keeps the expiry index exact', () => {
+        writeAt(1000, ['s', 'a', b('1'), { px: 100 }]);
+        writeAt(1000, ['e', 'a', null, 9000, 0]);
+        writeAt(1000, ['s', 'b', b('1'), { px: 100 }], set('b', 'no ttl'));
+        writeAt(1000, ['s', 'c', b('1'), { px: 50 }], ['d', 'c']);
+        writeAt(1000, ['s', 'e', b('1'), { px: 70 }], ['gx', 'e', null, null, true]);
+        expect([store.expiringCount(), store.nextExpiry()]).toEqual([1, 9000]);
+        expect(writeAt(5000, ['x', 10])).toEqual([[[], 9000]]);
+        writeAt(5000, ['F']);
+        expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([0, 0, 0]);
+      });
+
+      test('a snapshot carries version, updated time and expiry (expired keys included) and load() restores them', () => {
+        writeAt(1000, ['s', 'a', b('1'), { px: 100 }], set('b', '2'));
+        writeAt(1200, ['e', 'b', null, 9000, 0], ['s', 'c', b('3'), { at: 1100 }]);
+        const snap = store.snapshot();
+        const entries = [];
+        for (let chunk = snap.next(10, 1 << 20); chunk !== null; chunk = snap.next(10, 1 << 20)) entries.push(...chunk);
+        expect(entries.map(([k, v, ...m]) => [k, v.toString(), ...m])).toEqual([
+          ['a', '1', 1, 1000, 1100],
+          ['b', '2', 2, 1200, 9000],
+        ]);
+        store.reset();
+        store.load(entries);
+        expect(meta('a', 1000)).toEqual({ version: 1, updated: 1000, expires: 1100 });
+        expect(meta('b', 1000)).toEqual({ version: 2, updated: 1200, expires: 9000 });
+        expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([2, 2, 1100]);
+        expect(writeAt(1100, ['x', 10])).toEqual([[['a'], 9000]]);
+      });
+    });
+
     if (options.reopen) {
       const reopen = options.reopen;
       test('data and position survive close and reopen', () => {
@@ -433,6 +526,21 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
         expect(store.position()).toEqual({ epoch: 12, seq: 2 });
         expect(store.scan('', null, 10, 1)).toEqual(['b', 'c', 'd']);
         expect(store.get('b', 1)).toEqual(Buffer.from([0, 1, 2]));
+      });
+
+      test('versions, updated times, expiries and the router time survive close and reopen', () => {
+        store.apply([{ epoch: 3, seq: 5, time: 1000, ops: [['s', 'a', b('1'), { px: 500 }], set('b', '2')] }]);
+        store.apply([{ epoch: 3, seq: 6, time: 1200, ops: [['e', 'b', null, 9000, 0]] }]);
+        store.load([['c', b('3'), 4, 900, 2000]]);
+        store = reopen(store);
+        expect(store.time()).toBe(1200);
+        const m = (k: string) => {
+          const e = store.entry(k, 1200);
+          return e && [e.version, e.updated, e.expires];
+        };
+        expect([m('a'), m('b'), m('c')]).toEqual([[5, 1000, 1500], [6, 1200, 9000], [4, 900, 2000]]);
+        expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([3, 3, 1500]);
+        expect(store.apply([{ epoch: 3, seq: 7, time: 2000, ops: [['x', 10]] }])).toEqual([[[['a', 'c'], 9000]]]);
       });
 
       test('an interrupted group leaves the previous data and position after reopen', () => {

@@ -60,6 +60,11 @@ export interface ReadStore {
   count(): number;
   /** A live key chosen at random (each about equally likely), or undefined when there is none. */
   randomKey(now: number): string | undefined;
+  /**
+   * Of those, keys with an expiry. Both replica stores have it; optional only so that the
+   * stand-in stores of other commands' spec tests need not.
+   */
+  expiringCount?(): number;
 }
 
 /**

@@ -23,7 +23,9 @@ function condOf(options: ExpireOptions | undefined): ExpireCond {
   if (options === undefined || options === null) return ExpireCond.NONE;
   if (typeof options !== 'object') throw KvndbError.badRequest(`expire options must be an object, got ${describe(options)}`);
   const set = (['nx', 'xx', 'gt', 'lt'] as const).filter((k) => options[k]);
-  if (set.length > 1) throw KvndbError.badRequest(`expire takes one of nx, xx, gt, lt, got ${set.join(' and ')}`);
+  // As Redis: xx goes with gt or lt; nx with nothing, gt not with lt.
+  if (options.xx && set.length === 2 && (options.gt || options.lt)) return options.gt ? ExpireCond.GT : ExpireCond.XX_LT;
+  if (set.length > 1) throw KvndbError.badRequest(`expire takes one of nx, xx, gt, lt (or xx with gt or lt), got ${set.join(' and ')}`);
   return set.length === 0 ? ExpireCond.NONE : ExpireCond[set[0].toUpperCase() as 'NX' | 'XX' | 'GT' | 'LT'];
 }
 
@@ -46,7 +48,7 @@ export const expire = {
     if (px !== null && at !== null) throw KvndbError.badRequest('EXPIRE takes px or at, not both');
     const cond = msg[5];
     if (typeof cond !== 'number' || !Object.values(ExpireCond).includes(cond as ExpireCond)) {
-      throw KvndbError.badRequest(`EXPIRE condition must be 0 to 4, got ${describe(cond)}`);
+      throw KvndbError.badRequest(`EXPIRE condition must be 0 to 5, got ${describe(cond)}`);
     }
     if (px === null && at === null && cond !== ExpireCond.NONE) throw KvndbError.badRequest('removing an expiry takes no condition');
     return [['e', msg[2], px, at, cond as ExpireCond]];

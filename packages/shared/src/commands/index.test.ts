@@ -44,6 +44,10 @@ const ARGS: Record<string, unknown[]> = {
   flush: [],
   randomKey: [],
   time: [],
+  expireTime: ['k'],
+  getEx: ['k', { ttlMs: 1000 }],
+  getExBuffer: ['k', { persist: true }],
+  count: [],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));

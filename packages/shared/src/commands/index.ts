@@ -13,6 +13,8 @@ import { incr } from './incr';
 import { latest } from './latest';
 import { ttl } from './ttl';
 import { txn } from './txn';
+import { getex } from './getex';
+import { count } from './count';
 import { status } from './status';
 import { incrfloat } from './incrfloat';
 import { append } from './append';
@@ -28,7 +30,7 @@ import { time } from './time';
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
 export const COMMANDS = [
   ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status,
-  incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time,
+  incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time, getex, count,
 ] as const;
 
 /** Commands by opcode: one array read on the request path. */
@@ -56,6 +58,8 @@ export type { SetOptions, PutResult } from './set';
 export type { Entry } from './mget';
 export type { LatestEntry } from './latest';
 export type { ExpireOptions } from './expire';
+export type { GetExOptions } from './getex';
+export type { KeyCount } from './count';
 export type { BatchOp } from './batch';
 export type { Txn, TxnCondition, TxnStep, TxnResult, TxnOpResult } from './txn';
 export type { CopyOptions } from './move';

@@ -44,6 +44,7 @@ export const Op = {
   FLUSH: 44, // [FLUSH, id]
   TXN: 45, // [TXN, id, if[], then[], else[]]
   TIME: 46, // [TIME, id]
+  COUNT: 47, // [COUNT, id] -> [keys, keys with an expiry]
 
   // Router <-> replica replication stream
   WRITE: 50, // router -> replica: [WRITE, epoch, seq, ops[], time]

@@ -25,7 +25,11 @@ export interface SetFlags {
 }
 
 /** EXPIRE's conditions (Redis NX/XX/GT/LT): 0 none. */
-export const ExpireCond = { NONE: 0, NX: 1, XX: 2, GT: 3, LT: 4 } as const;
+/**
+ * EXPIRE's condition. Redis takes XX with GT or LT: XX GT is GT (a key without an expiry never
+ * passes GT), but XX LT is not LT (LT alone passes a key without an expiry), hence XX_LT.
+ */
+export const ExpireCond = { NONE: 0, NX: 1, XX: 2, GT: 3, LT: 4, XX_LT: 5 } as const;
 export type ExpireCond = (typeof ExpireCond)[keyof typeof ExpireCond];
 
 /** A comparison of a transaction's `if`: on version (0 = absent), value bytes, or existence. */

@@ -2,7 +2,7 @@ import * as R from '../resp-encoder';
 import { countKeys } from '../keyspace';
 import type { RespCommand } from './resp-command';
 
-/** DBSIZE: the number of keys, counted over native KEYS pages. */
+/** DBSIZE: the number of keys, from one native COUNT read. */
 export const dbsize: RespCommand = {
   name: 'dbsize',
   arity: [1, 1],

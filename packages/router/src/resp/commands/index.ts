@@ -20,8 +20,9 @@ import { quit } from './quit';
 import type { RespCommand } from './resp-command';
 import { scan } from './scan';
 import { select } from './select';
-import { set } from './set';
+import { getset, psetex, set, setex } from './set';
 import { wait } from './wait';
+import { expire, expireat, expiretime, getex, persist, pexpire, pexpireat, pexpiretime, pttl, ttl } from './expire';
 import { setnx } from './setnx';
 import { time } from './time';
 import { incrbyfloat } from './incrbyfloat';
@@ -52,6 +53,7 @@ for (const c of [
   incr, incrby, decr, decrby, msetnx, multi, exec, discard, watch, unwatch,
   incrbyfloat, append, strlen, getrange, substr, setrange, getdel,
   rename, renamenx, copy, touch, type, randomkey, flushdb, flushall,
+  setex, psetex, getset, getex, expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);

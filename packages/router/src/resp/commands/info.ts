@@ -51,7 +51,7 @@ const TITLES: Record<string, string> = { server: 'Server', clients: 'Clients', r
 /**
  * INFO [section ...]: the router's status in Redis's INFO layout. No section, `default`,
  * `all` or `everything`: every section; a section kvndb does not have adds nothing, as in
- * Redis. The keyspace is counted only when asked for (it pages through the keys).
+ * Redis. The keyspace is counted only when asked for (one COUNT read from a replica).
  */
 export const info: RespCommand = {
   name: 'info',
