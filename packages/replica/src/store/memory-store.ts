@@ -1,4 +1,5 @@
 import BTree from 'sorted-btree';
+import { MemoryReclaim } from './memory-reclaim';
 import { compareKeys, storedToBuffer, toLatin1Bytes, type StoredBytes, type WriteResult } from '@kvndb/shared';
 import {
   applyOps,
@@ -105,6 +106,7 @@ export class MemoryStore implements Store, KvPrimitives {
   private lastTime = 0;
   /** Open snapshots that need the prior value of a key before it changes. */
   private readonly snapshots = new Set<MemorySnapshot>();
+  private readonly reclaim = new MemoryReclaim();
 
   position(): StoredPosition {
     return { epoch: this.epoch, seq: this.seq };
@@ -137,6 +139,7 @@ export class MemoryStore implements Store, KvPrimitives {
   apply(batches: WriteBatch[]): WriteResult[][] {
     // Validate first: a Map has no rollback, so a bad op must be caught before any write.
     checkBatches(batches);
+    const sizeBefore = this.map.size;
     const results: WriteResult[][] = new Array(batches.length);
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];
@@ -148,6 +151,8 @@ export class MemoryStore implements Store, KvPrimitives {
       this.seq = last.seq;
       if (last.time > this.lastTime) this.lastTime = last.time;
     }
+    // A mass expiry or deletion: memory goes back to the system once it pauses.
+    if (this.map.size < sizeBefore) this.reclaim.noteRemoved(sizeBefore - this.map.size);
     return results;
   }
 
@@ -228,6 +233,7 @@ export class MemoryStore implements Store, KvPrimitives {
 
   close(): void {
     this.reset();
+    this.reclaim.stop();
   }
 
   // KvPrimitives, used by applyOps.
@@ -274,6 +280,7 @@ export class MemoryStore implements Store, KvPrimitives {
   }
 
   clear(): void {
+    this.reclaim.noteRemoved(this.map.size);
     // Open snapshots keep the old map and tree, which nothing mutates from now on.
     this.snapshots.clear();
     this.map = new Map();

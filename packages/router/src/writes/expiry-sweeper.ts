@@ -3,8 +3,13 @@ import type { RouterClock } from '../router-clock';
 import type { ReplySink } from '../requests/reply-sink';
 import type { WriteSequencer, WriteTarget } from './write-sequencer';
 
-/** Keys one sweep write removes at most: bounded work per write on every replica. */
-export const SWEEP_LIMIT = 1000;
+/**
+ * Keys one sweep write removes at most: bounded work per write on every replica. Measured
+ * with 1M keys expiring at once (bench/expiry.js, memory replica): 1000 per sweep removed
+ * them in 11 s with GET p50/p99 8.7/18.5 ms meanwhile; 500 in 9.5 s at 0.17/7.5 ms; 200 in
+ * 11.6 s at 0.27/3.3 ms. A sweep costs a round trip, so smaller is not faster.
+ */
+export const SWEEP_LIMIT = 500;
 /** After a failed sweep (no replica, a timeout), try again this much later. */
 const RETRY_MS = 1000;
 
