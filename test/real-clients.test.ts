@@ -2,8 +2,8 @@
  * Real Redis clients, each with its defaults, against kvndb's RESP door: a router with a
  * password and one memory replica, through the kvndb binary. node-redis (RESP3 by default,
  * RESP2 on request), ioredis (RESP2 only), redis-py (Debian's python3-redis, RESP2; the
- * Debian version has no RESP3) and redis-cli --scan. Each drives its everyday API: get/set,
- * a pipeline, a full scan of 3,000 keys (each key exactly once), every byte value.
+ * Debian version has no RESP3) and redis-cli --scan. Each drives its everyday API: get/set, expiry, counters,
+ * a pipeline, a full scan of 100,000 keys (each key exactly once), every byte value.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -16,7 +16,7 @@ jest.setTimeout(60000);
 
 const PASSWORD = 'real-clients-pw';
 const SCAN_PREFIX = 'scan:';
-const SCAN_KEYS = 3000;
+const SCAN_KEYS = 100_000;
 const EVERY_BYTE = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const expectedScanKeys = Array.from({ length: SCAN_KEYS }, (_, i) => `${SCAN_PREFIX}${i}`).sort();
 
@@ -80,10 +80,22 @@ describe('node-redis', () => {
     const bytes = await c.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get(`nr${proto}:binary`);
     expect(Buffer.compare(bytes as Buffer, EVERY_BYTE)).toBe(0);
     expect(await c.time()).toHaveLength(2);
-    expect(await c.info('keyspace')).toMatch(/^# Keyspace\r\ndb0:keys=\d+,expires=0,avg_ttl=0\r\n$/);
+    expect(await c.info('keyspace')).toMatch(/^# Keyspace\r\ndb0:keys=\d+,expires=\d+,avg_ttl=0\r\n$/);
     expect(await c.configGet('databases')).toEqual({ databases: '1' });
     expect(await c.clientSetName('nr-client')).toBe('OK');
     expect(await c.clientGetName()).toBe('nr-client');
+    // Expiry and counters, as a session store and a rate limiter use them (keys of this case alone).
+    const tag = `nr${proto}-${'RESP' in extra ? extra.RESP : 'default'}`;
+    expect(await c.set(`${tag}:session`, 'token', { EX: 60 })).toBe('OK');
+    expect(await c.ttl(`${tag}:session`)).toBeGreaterThan(55);
+    expect(await c.set(`${tag}:flash`, 'x', { PX: 150 })).toBe('OK');
+    expect(await c.incr(`${tag}:hits`)).toBe(1);
+    expect(await c.incrBy(`${tag}:hits`, 9)).toBe(10);
+    expect(await c.expire(`${tag}:hits`, 30)).toBe(1);
+    expect(await c.pTTL(`${tag}:hits`)).toBeGreaterThan(25_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await c.get(`${tag}:flash`)).toBeNull();
+    expect(await c.exists(`${tag}:flash`)).toBe(0);
   });
 
   test('a wrong password is refused with WRONGPASS', async () => {
@@ -136,6 +148,15 @@ describe('ioredis (RESP2: ioredis has no RESP3)', () => {
       await expect(r.set(Buffer.from([0xff, 0x00]), 'x')).rejects.toThrow('ERR kvndb keys must be valid UTF-8 (this key is not)');
       expect(await r.client('SETNAME', 'io-client')).toBe('OK');
       expect(await r.client('GETNAME')).toBe('io-client');
+          expect(await r.set('io:session', 'token', 'EX', 60)).toBe('OK');
+      expect(await r.ttl('io:session')).toBeGreaterThan(55);
+      expect(await r.set('io:flash', 'x', 'PX', 150)).toBe('OK');
+      expect(await r.incr('io:hits')).toBe(1);
+      expect(await r.incrby('io:hits', 9)).toBe(10);
+      expect(await r.pexpire('io:hits', 30_000)).toBe(1);
+      expect(await r.pttl('io:hits')).toBeGreaterThan(25_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await r.get('io:flash')).toBeNull();
     } finally {
       r.disconnect();
     }
@@ -171,7 +192,13 @@ describe('redis-py (Debian python3-redis)', () => {
       info_role: 'master',
     });
     expect(out.info_connected_clients).toBeGreaterThanOrEqual(1);
-    expect(out.info_keyspace).toEqual({ db0: { keys: expect.any(Number), expires: 0, avg_ttl: 0 } });
+    expect(out.info_keyspace).toEqual({ db0: { keys: expect.any(Number), expires: expect.any(Number), avg_ttl: 0 } });
+    expect(out.set_ex).toBe(true);
+    expect(out.ttl).toBeGreaterThan(55);
+    expect(out.incr).toEqual([1, 10]);
+    expect(out.expire).toBe(true);
+    expect(out.pttl).toBeGreaterThan(25_000);
+    expect(out.flash_after).toBeNull();
   });
 });
 
@@ -181,6 +208,8 @@ describe('redis-cli', () => {
       input,
       encoding: 'utf8',
       timeout: 30000,
+      // --scan of 100,000 keys prints more than spawnSync's default 1 MiB.
+      maxBuffer: 64 * 1024 * 1024,
     });
     if (r.status !== 0) throw new Error(`redis-cli ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;

@@ -5,6 +5,7 @@ Prints one JSON object with what each step saw; the test asserts on it.
 """
 import json
 import sys
+import time
 
 import redis
 
@@ -54,6 +55,15 @@ info = r.info()
 out["info_connected_clients"] = info["connected_clients"]
 out["info_role"] = info["role"]
 out["info_keyspace"] = r.info("keyspace")
+
+out["set_ex"] = r.set("py:session", "token", ex=60)
+out["ttl"] = r.ttl("py:session")
+r.set("py:flash", "x", px=150)
+out["incr"] = [r.incr("py:hits"), r.incrby("py:hits", 9)]
+out["expire"] = r.expire("py:hits", 30)
+out["pttl"] = r.pttl("py:hits")
+time.sleep(0.3)
+out["flash_after"] = r.get("py:flash")
 
 r.close()
 print(json.dumps(out))
