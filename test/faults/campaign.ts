@@ -197,7 +197,7 @@ class Cluster {
     return args;
   }
 
-  async startRouter(): Promise<void> {
+  async startRouter(bindDeadline = Date.now() + 10_000): Promise<void> {
     if (this.current(this.router)) return;
     const proc = new KvndbProcess(this.routerArgs());
     const run: Incarnation = { proc, label: `router#${this.router.runs.length}`, startedAt: this.now(), killed: false, paused: false };
@@ -207,10 +207,12 @@ class Cluster {
     try {
       await proc.waitFor(/listening on [^\s]*:(\d+)/, 15000);
     } catch (err) {
-      if (!proc.running && /EADDRINUSE/.test(proc.output)) {
+      // Bounded: another program holding the port for good (seen when a test suite ran
+      // beside the campaign and took it) must fail the run, not hang it.
+      if (!proc.running && /EADDRINUSE/.test(proc.output) && Date.now() < bindDeadline) {
         run.killed = true; // an expected failure to bind, not a crash
         await sleep(300);
-        return this.startRouter();
+        return this.startRouter(bindDeadline);
       }
       throw err;
     }
