@@ -5,6 +5,8 @@ import {
   STRING_TOO_LONG,
   describe,
   expiryFrom,
+  inInt64,
+  parseInt64,
   type MoveFlags,
   type OpError,
   type SetFlags,
@@ -56,10 +58,6 @@ export interface WriteContext {
   time: number;
 }
 
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
-/** Redis's integer syntax (string2ll): no sign but minus, no leading zeros, no spaces. */
-const INTEGER = /^-?(0|[1-9][0-9]{0,19})$/;
 /** Sweep results list the keys removed, up to about this many bytes of key names. */
 const SWEEP_RESULT_BYTES = 1024 * 1024;
 
@@ -95,11 +93,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** A counter's value as Redis keeps it: an int64 in decimal. */
 function integerOf(value: Buffer): bigint | undefined {
-  if (value.length === 0 || value.length > 20) return undefined;
-  const s = value.toString('latin1');
-  if (!INTEGER.test(s)) return undefined;
-  const n = BigInt(s);
-  return n > INT64_MAX || n < INT64_MIN ? undefined : n;
+  return value.length > 20 ? undefined : parseInt64(value.toString('latin1'));
 }
 
 /** A number as a result: a number while it is exact in JavaScript, its decimal string beyond. */
@@ -162,7 +156,7 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
         current = n;
       }
       const next = current + BigInt(op[2]);
-      if (next > INT64_MAX || next < INT64_MIN) return OVERFLOW;
+      if (!inInt64(next)) return OVERFLOW;
       if (op.length > 3 && op[3] && (next > SAFE_MAX || next < -SAFE_MAX)) return UNSAFE;
       t.put(op[1], Buffer.from(next.toString(), 'latin1'), seq, time, e?.expires ?? 0);
       return counterResult(next);
@@ -400,7 +394,7 @@ export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] 
         if (op.length !== 2) throw bad(i, `${kind} takes only a key`);
         break;
       case 'i':
-        if ((op.length !== 3 && op.length !== 4) || typeof op[2] !== 'string' || !INTEGER.test(op[2]) || (op.length === 4 && typeof op[3] !== 'boolean')) {
+        if ((op.length !== 3 && op.length !== 4) || typeof op[2] !== 'string' || parseInt64(op[2]) === undefined || (op.length === 4 && typeof op[3] !== 'boolean')) {
           throw bad(i, 'an increment is ["i", key, "integer", safe?]');
         }
         break;

@@ -1,14 +1,11 @@
 import { KvndbError } from '../protocol/errors';
 import { checkKey, describe, type Limits } from '../protocol/limits';
 import { Op } from '../protocol/opcodes';
+import { parseInt64 } from '../protocol/int64';
 import type { WriteOp } from '../protocol/types';
 import { badAnswer } from './answers';
 import { Answer, type Command } from './command';
 
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
-/** Redis's integer syntax: no plus sign, no leading zeros, no spaces. */
-const INTEGER = /^-?(0|[1-9][0-9]{0,19})$/;
 
 /** A delta as the wire carries it: a decimal int64 string. Throws BAD_REQUEST otherwise. */
 export function deltaArg(v: unknown): string {
@@ -17,9 +14,7 @@ export function deltaArg(v: unknown): string {
   else if (typeof v === 'number' && Number.isSafeInteger(v)) s = String(v);
   else if (typeof v === 'string') s = v;
   else throw KvndbError.badRequest(`an increment must be an integer, got ${describe(v)}`);
-  if (!INTEGER.test(s)) throw KvndbError.badRequest(`an increment must be a 64-bit integer, got ${JSON.stringify(s)}`);
-  const n = BigInt(s);
-  if (n > INT64_MAX || n < INT64_MIN) throw KvndbError.badRequest(`an increment must be a 64-bit integer, got ${s}`);
+  if (parseInt64(s) === undefined) throw KvndbError.badRequest(`an increment must be a 64-bit integer, got ${JSON.stringify(s)}`);
   return s;
 }
 

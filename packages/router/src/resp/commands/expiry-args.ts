@@ -4,20 +4,17 @@
  * argument throws a plain Error, which the session answers `-ERR <message>` as Redis words it.
  */
 
-/** Redis's integer syntax (string2ll): optional minus, no plus, no leading zeros, no spaces. */
-const INTEGER = /^-?(0|[1-9][0-9]{0,18})$/;
+import { int64 } from './integer-arg';
 
 export const NOT_INTEGER = 'value is not an integer or out of range';
 
 /** An integer argument, or throws Redis's "not an integer" error. Safe integers only: kvndb times are JavaScript numbers. */
 export function integerArg(arg: Buffer): number {
-  const s = arg.length <= 20 ? arg.toString('latin1') : '';
-  if (!INTEGER.test(s)) throw new Error(NOT_INTEGER);
-  const n = Number(s);
-  // Beyond int64 Redis says "not an integer"; between 2^53 and 2^63 the value could not be
-  // kept exactly, and every such time is refused below as invalid anyway.
-  if (BigInt(s) > 9223372036854775807n || BigInt(s) < -9223372036854775808n) throw new Error(NOT_INTEGER);
-  return n;
+  const n = int64(arg);
+  if (n === undefined) throw new Error(NOT_INTEGER);
+  // Between 2^53 and 2^63 the value cannot be kept exactly as a number, and every such time
+  // is refused below as invalid anyway.
+  return Number(n);
 }
 
 export function invalidExpire(command: string): Error {

@@ -1,15 +1,11 @@
-import { Op, type TxnOp } from '@kvndb/shared';
+import { INT64_MIN, Op, type TxnOp } from '@kvndb/shared';
+import { int64 } from './integer-arg';
 import { key, type RespCommand, type TxnPart } from './resp-command';
-
-const INT64_MIN = -9223372036854775808n;
-/** Redis's integer syntax (string2ll): no plus sign, no leading zeros, no spaces. */
-const INTEGER = /^-?(0|[1-9][0-9]{0,19})$/;
 
 /** INCRBY's argument as the wire's decimal delta; Redis's words for one that is not an int64. */
 function amount(arg: Buffer): bigint {
-  const s = arg.toString('latin1');
-  const n = INTEGER.test(s) ? BigInt(s) : undefined;
-  if (n === undefined || n > -(INT64_MIN + 1n) || n < INT64_MIN) throw new Error('value is not an integer or out of range');
+  const n = int64(arg);
+  if (n === undefined) throw new Error('value is not an integer or out of range');
   return n;
 }
 
