@@ -4,7 +4,9 @@
  * Side by side with Redis: the same redis-benchmark loads, in the same run, against a
  * redis-server on loopback and against kvndb's RESP front door with 1 and with 2 memory
  * replicas, and against `kvndb standalone` (router and SQLite replica in one process, the
- * replica on the in-process transport: what `npm start` runs). The tests are SET, GET,
+ * replica on the in-process transport: what `npm start` runs), and against a bare
+ * single-process Node.js RESP server (bench/bare-node-server.js: the runtime's floor, what
+ * Node itself allows on this machine with no replication at all). The tests are SET, GET,
  * INCR and SET ... EX. Prints ops/s and p50 for each (median over --rounds, default 3), and the
  * kvndb/Redis ratio; saves JSON.
  * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
@@ -99,13 +101,20 @@ async function main() {
   // then affects Redis and kvndb alike. Each figure is the median over the rounds.
   const redisPort = await freePort();
   const redis = startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no']);
+  const barePort = await freePort();
+  const bare = startProcess(process.execPath, [path.join(__dirname, 'bare-node-server.js'), String(barePort)]);
   const clusters = [];
   const samples = {};
   try {
     await waitFor(redis, /Ready to accept connections/i);
+    await waitFor(bare, /listening/);
     for (const replicas of [1, 2]) clusters.push({ replicas, ...(await startKvndb(replicas)) });
     clusters.push({ replicas: 'standalone', ...(await startStandalone()) });
-    const targets = [{ name: 'redis', port: redisPort }, ...clusters.map((c) => ({ name: `kvndb-${c.replicas}`, port: c.respPort }))];
+    const targets = [
+      { name: 'redis', port: redisPort },
+      { name: 'kvndb-bare node', port: barePort },
+      ...clusters.map((c) => ({ name: `kvndb-${c.replicas}`, port: c.respPort })),
+    ];
     for (let round = 1; round <= rounds; round++) {
       for (const load of LOADS) {
         for (const t of targets) {
@@ -117,6 +126,7 @@ async function main() {
     }
   } finally {
     await stop(redis);
+    await stop(bare);
     for (const c of clusters) await c.stop();
   }
   const pick = (key) => ({ rps: median(samples[key].map((v) => v.rps)), p50: median(samples[key].map((v) => v.p50)) });
@@ -124,14 +134,14 @@ async function main() {
   for (const load of LOADS) {
     for (const test of TESTS) {
       const r = pick(`redis ${load.name} ${test}`);
-      for (const replicas of [1, 2, 'standalone']) {
+      for (const replicas of ['bare node', 1, 2, 'standalone']) {
         const k = pick(`kvndb-${replicas} ${load.name} ${test}`);
         rows.push({ load: load.name, test, replicas, redisRps: r.rps, kvndbRps: k.rps, ratio: +(k.rps / r.rps).toFixed(2), redisP50: r.p50, kvndbP50: k.p50, p50Ratio: +(k.p50 / r.p50).toFixed(2) });
       }
     }
   }
   console.log(`median of ${rounds} round(s):`);
-  console.log('| load | test | replicas | Redis ops/s | kvndb ops/s | kvndb/Redis | Redis p50 ms | kvndb p50 ms | p50 ratio |');
+  console.log('| load | test | target | Redis ops/s | ops/s | /Redis | Redis p50 ms | p50 ms | p50 ratio |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(`| ${r.load} | ${r.test} | ${r.replicas} | ${Math.round(r.redisRps)} | ${Math.round(r.kvndbRps)} | ${r.ratio} | ${r.redisP50} | ${r.kvndbP50} | ${r.p50Ratio} |`);
