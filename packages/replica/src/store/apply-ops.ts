@@ -79,12 +79,12 @@ function isLive(e: EntryMeta | undefined, now: number): boolean {
 
 function liveEntry(t: KvPrimitives, key: string, now: number): RawEntry | undefined {
   const e = t.rawEntry(key);
-  return e !== undefined && (e.expires === 0 || e.expires > now) ? e : undefined;
+  return isLive(e, now) ? e : undefined;
 }
 
 function liveMeta(t: KvPrimitives, key: string, now: number): EntryMeta | undefined {
   const e = t.meta(key);
-  return e !== undefined && (e.expires === 0 || e.expires > now) ? e : undefined;
+  return isLive(e, now) ? e : undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -135,7 +135,7 @@ export class MemoryStore implements Store, KvPrimitives {
 
   entry(key: string, now: number): RawEntry | undefined {
     const e = this.map.get(key);
-    return isLive(e, now) ? { value: fromStored(e.v), version: e.version, updated: e.updated, expires: e.expires } : undefined;
+    return isLive(e, now) ? rawOf(e) : undefined;
   }
 
   apply(batches: WriteBatch[]): WriteResult[][] {
@@ -242,7 +242,7 @@ export class MemoryStore implements Store, KvPrimitives {
 
   rawEntry(key: string): RawEntry | undefined {
     const e = this.map.get(key);
-    return e === undefined ? undefined : { value: fromStored(e.v), version: e.version, updated: e.updated, expires: e.expires };
+    return e === undefined ? undefined : rawOf(e);
   }
 
   meta(key: string): EntryMeta | undefined {
@@ -312,6 +312,11 @@ export class MemoryStore implements Store, KvPrimitives {
   private preserve(key: string, prev: Entry | undefined): void {
     for (const snap of this.snapshots) snap.preserve(key, prev);
   }
+}
+
+/** An entry as stores hand it out: the value as a Buffer of its own. */
+function rawOf(e: Entry): RawEntry {
+  return { value: fromStored(e.v), version: e.version, updated: e.updated, expires: e.expires };
 }
 
 function snapshotEntry(key: string, e: Entry): SnapshotEntry {
