@@ -24,7 +24,7 @@ import { Placement } from './sync/placement';
 import { RouterState } from './sync/router-state';
 import { WriteBacklog } from './writes/write-backlog';
 import { WritePath } from './writes/write-path';
-import { WriteSequencer } from './writes/write-sequencer';
+import { WriteSequencer, type AppliedWrite } from './writes/write-sequencer';
 import { RouterClock } from './router-clock';
 import { ExpirySweeper } from './writes/expiry-sweeper';
 
@@ -210,6 +210,15 @@ export class Router extends EventEmitter {
     let n = 0;
     for (const link of this.replicas.values()) if (link.ackedSeq >= seq && link.state !== 'diverged') n++;
     return n;
+  }
+
+  /**
+   * Observe every write once a replica has applied it, in seq order, with its results
+   * (watchers, keyspace notifications and blocked readers build on this). Returns the
+   * function that stops observing.
+   */
+  observeWrites(observer: (write: AppliedWrite) => void): () => void {
+    return this.sequencer.observe(observer);
   }
 
   status(): RouterStatus {

@@ -42,6 +42,27 @@ describe('WriteSequencer', () => {
     jest.useRealTimers();
   });
 
+  test('observers see each write once, in seq order, with the first counted replica results, and can stop', () => {
+    const { seq, reps, ids, s } = setup('majority', 3);
+    const seen: unknown[] = [];
+    const stop = seq.observe((w) => seen.push([w.epoch, w.seq, w.time, w.ops, w.results]));
+    seq.sequence([set('a')], reps, ids, Answer.First, s, 1);
+    seq.sequence([['d', 'a']], reps, ids, Answer.First, s, 2);
+    expect(seen).toEqual([]); // nothing is applied yet
+    seq.ack(2, 101, marker(1));
+    seq.ack(1, 101, marker(9)); // a second replica's ack is not a second event
+    seq.ack(3, 102, marker(2));
+    seq.ack(9, 102, marker(8)); // not a counted replica
+    expect(seen).toEqual([
+      [7, 101, 1, [set('a')], marker(1)],
+      [7, 102, 1, [['d', 'a']], marker(2)],
+    ]);
+    stop();
+    seq.sequence([set('b')], reps, ids, Answer.First, s, 3);
+    seq.ack(1, 103, marker(3));
+    expect(seen).toHaveLength(2);
+  });
+
   test('assigns consecutive seqs in the epoch, encodes once, sends the same frame to all and keeps it in the backlog', () => {
     const { seq, reps, ids, s, backlog } = setup('one', 3);
     expect(seq.sequence([set('a')], reps, ids, Answer.First, s, 1)).toBe(101);

@@ -12,8 +12,25 @@ export interface WriteTarget {
 }
 
 
+/**
+ * A write as the first replica applied it, with that replica's results (every replica
+ * reaches the same ones): what change watchers, keyspace notifications and blocked
+ * readers observe. Observed in seq order, once per write, before the write-ack policy is
+ * met (like a replica, an observer sees a write that later times out: it is not rolled back).
+ */
+export interface AppliedWrite {
+  readonly epoch: number;
+  readonly seq: number;
+  /** The router time the write carries. */
+  readonly time: number;
+  readonly ops: readonly WriteOp[];
+  readonly results: readonly WriteResult[];
+}
+
 interface PendingWrite {
   seq: number;
+  time: number;
+  ops: WriteOp[];
   /** Ids of the in-sync replicas when the write was sequenced: the only ones whose acks count. */
   targets: readonly number[];
   required: number;
@@ -73,6 +90,8 @@ export class WriteSequencer {
   lastAckedSeq = 0;
   private currentEpoch = 0;
   private currentSeq = 0;
+  /** Observers of applied writes; empty (the usual case) costs one length check per ack. */
+  private readonly observers: Array<(write: AppliedWrite) => void> = [];
 
   constructor(options: WriteSequencerOptions) {
     this.writeAck = options.writeAck;
@@ -92,6 +111,18 @@ export class WriteSequencer {
 
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Call `observer` with each client write (and sweep) once the first counted replica has
+   * applied it, in seq order. Returns the function that stops observing.
+   */
+  observe(observer: (write: AppliedWrite) => void): () => void {
+    this.observers.push(observer);
+    return () => {
+      const i = this.observers.indexOf(observer);
+      if (i >= 0) this.observers.splice(i, 1);
+    };
   }
 
   /** Begin epoch `epoch` after write `seq`: the next write is seq + 1. */
@@ -135,6 +166,8 @@ export class WriteSequencer {
       // Writes without a client (epoch markers) take a seq but no entry.
       this.pending.set(seq, {
         seq,
+        time,
+        ops,
         targets: counted,
         required,
         acked: 0,
@@ -161,7 +194,10 @@ export class WriteSequencer {
     if (prev === undefined || seq > prev) this.ackedUpTo.set(targetId, seq);
     const w = this.pending.get(seq);
     if (!w || !w.targets.includes(targetId)) return;
-    if (w.results === undefined) w.results = results;
+    if (w.results === undefined) {
+      w.results = results;
+      if (this.observers.length > 0) this.notify(w, results);
+    }
     if (++w.acked >= w.required) this.complete(w);
   }
 
@@ -199,6 +235,12 @@ export class WriteSequencer {
 
   stop(): void {
     this.clearTimer();
+  }
+
+  private notify(w: PendingWrite, results: WriteResult[]): void {
+    const applied: AppliedWrite = { epoch: this.currentEpoch, seq: w.seq, time: w.time, ops: w.ops, results };
+    // A copy: an observer may stop observing from inside its call.
+    for (const observer of this.observers.slice()) observer(applied);
   }
 
   private complete(w: PendingWrite): void {
