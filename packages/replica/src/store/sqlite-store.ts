@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, KvndbError, compareKeys, type WriteResult } from '@kvndb/shared';
 import { DataFileLock } from './file-lock';
+import { WalCheckpointer } from './wal-checkpointer';
 import {
   applyOps,
   asBuffer,
@@ -43,6 +44,8 @@ export class SqliteStore implements Store, KvPrimitives {
   readonly identity: string;
   private readonly lock: DataFileLock;
   private readonly db: Database.Database;
+  /** Copies the write-ahead log into the file off the event loop (automatic checkpoints are off). */
+  private readonly checkpointer: WalCheckpointer;
   private readonly getStmt: Database.Statement<[string, number], Buffer>;
   private readonly hasStmt: Database.Statement<[string, number], number>;
   private readonly rawEntryStmt: Database.Statement<[string], RawEntry>;
@@ -96,6 +99,10 @@ export class SqliteStore implements Store, KvPrimitives {
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+      // Checkpoints run on a worker thread (wal-checkpointer.ts), never inside a commit.
+      this.db.pragma('wal_autocheckpoint = 0');
+      // After the log is rewound its file is cut back to this size rather than kept at its peak.
+      this.db.pragma('journal_size_limit = 33554432');
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS kv (
           key TEXT PRIMARY KEY, value BLOB NOT NULL,
@@ -117,6 +124,7 @@ export class SqliteStore implements Store, KvPrimitives {
       throw new KvndbError(ErrorCode.REPLICA_ERROR, `cannot use SQLite database ${file}: ${(err as Error).message}`, { cause: err });
     }
     const db = this.db;
+    this.checkpointer = new WalCheckpointer(file);
     const live = '(expires = 0 OR expires > ?)';
     this.getStmt = db.prepare<[string, number], Buffer>(`SELECT value FROM kv WHERE key = ? AND ${live}`).pluck();
     this.hasStmt = db.prepare<[string, number], number>(`SELECT 1 FROM kv WHERE key = ? AND ${live}`).pluck();
@@ -204,6 +212,7 @@ export class SqliteStore implements Store, KvPrimitives {
     let results: WriteResult[][];
     try {
       results = this.applyTxn(batches);
+      this.checkpointer.committed();
     } catch (err) {
       // Rolled back: counts adjusted by removals inside it are no longer true.
       this.counts = null;
@@ -251,6 +260,7 @@ export class SqliteStore implements Store, KvPrimitives {
   reset(): void {
     this.counts = null;
     this.resetTxn();
+    this.checkpointer.committed();
     this.epoch = 0;
     this.seq = 0;
     this.lastTime = 0;
@@ -260,11 +270,13 @@ export class SqliteStore implements Store, KvPrimitives {
     checkEntries(entries);
     this.counts = null;
     this.loadTxn(entries);
+    this.checkpointer.committed();
   }
 
   setPosition(position: StoredPosition, time = 0): void {
     checkPosition(position);
     this.setPositionStmt.run(position.epoch, position.seq, time);
+    this.checkpointer.committed();
     this.epoch = position.epoch;
     this.seq = position.seq;
     if (time > this.lastTime) this.lastTime = time;
@@ -284,6 +296,7 @@ export class SqliteStore implements Store, KvPrimitives {
 
   close(): void {
     for (const snap of [...this.snapshots]) snap.close();
+    this.checkpointer.stop();
     if (this.db.open) this.db.close();
     // Last: nobody else may open the file while this process still has it open.
     this.lock.release();
