@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
-import { DataFileLockedError, SqliteStore } from '@kvndb/replica';
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_CACHE_BYTES, DataFileLockedError, SqliteStore } from '@kvndb/replica';
 import { UsageError } from '../usage-error';
 import { guarded } from '../run-handler';
 import { runReplica, withReplicaOptions } from './replica-options';
@@ -8,27 +8,43 @@ import type { ReplicaArgs } from './replica-options';
 
 export const DEFAULT_SQLITE_FILE = './kvndb.sqlite';
 
-interface SqliteArgs extends ReplicaArgs {
-  FILE: string;
+/** The SQLite file's options, for a replica and for standalone's embedded one. */
+export interface SqliteStorageArgs {
   sync: 'normal' | 'full';
+  cacheMb: number;
+}
+
+interface SqliteArgs extends ReplicaArgs, SqliteStorageArgs {
+  FILE: string;
+}
+
+/** --sync and --cache-mb, in `group` of the help. */
+export function withSqliteStorageOptions<T>(y: Argv<T>, group: string): Argv<T> {
+  return y
+    .option('sync', {
+      type: 'string',
+      choices: ['normal', 'full'],
+      default: 'normal',
+      group,
+      describe: 'SQLite synchronous mode: full also survives power loss, at a cost per commit',
+    })
+    .option('cache-mb', {
+      type: 'number',
+      default: DEFAULT_CACHE_BYTES / (1024 * 1024),
+      group,
+      describe: 'memory for recently read values, in MiB (0: every read goes to the file)',
+    });
 }
 
 export const sqliteMode: CommandModule = {
   command: 'sqlite [HOST] [PORT] [FILE]',
   describe: 'run a replica that keeps its data in an SQLite file',
   builder: (y) =>
-    withReplicaOptions(y)
+    withSqliteStorageOptions(withReplicaOptions(y), 'Replica:')
       .positional('FILE', {
         type: 'string',
         describe: 'database file (created if missing); positionals go in the order HOST PORT FILE',
         default: DEFAULT_SQLITE_FILE,
-      })
-      .option('sync', {
-        type: 'string',
-        choices: ['normal', 'full'],
-        default: 'normal',
-        group: 'Replica:',
-        describe: 'SQLite synchronous mode: full also survives power loss, at a cost per commit',
       })
       .example('$0 sqlite', 'attach to 127.0.0.1:54565, data in ./kvndb.sqlite')
       .example('$0 sqlite 127.0.0.1 54565 /var/lib/kvndb/a.sqlite --sync full', 'durable against power loss')
@@ -42,7 +58,7 @@ export const sqliteMode: CommandModule = {
     const file = path.resolve(args.FILE);
     // The name lives in the file: a restarted SQLite replica is the same replica, with the same
     // data, and another file is another replica even under the same file name.
-    runReplica(args, (store) => store.identity, () => openSqliteStore(file, args.sync));
+    runReplica(args, (store) => store.identity, () => openSqliteStore(file, args));
   }),
 };
 
@@ -50,9 +66,11 @@ export const sqliteMode: CommandModule = {
  * Opens (and locks) a replica's SQLite file. Another process serving the file is a usage
  * error (exit 2) that names the file and that process; nothing in the file was touched.
  */
-export function openSqliteStore(file: string, sync: 'normal' | 'full'): SqliteStore {
+export function openSqliteStore(file: string, storage: SqliteStorageArgs): SqliteStore {
+  const cacheMb = storage.cacheMb;
+  if (!(Number.isFinite(cacheMb) && cacheMb >= 0)) throw new UsageError(`--cache-mb must be a number of MiB, 0 or more (got ${String(cacheMb)})`);
   try {
-    return new SqliteStore(file, { sync });
+    return new SqliteStore(file, { sync: storage.sync, cacheBytes: Math.floor(cacheMb * 1024 * 1024) });
   } catch (err) {
     if (err instanceof DataFileLockedError) throw new UsageError(err.message);
     // The store's own message usually names the file already.

@@ -9,7 +9,7 @@ import { guarded } from '../run-handler';
 import { routerSecrets } from '../secrets';
 import { loggerFor, stopOnSignals } from '../server-lifecycle';
 import { createRouter, startResp, startRouter, withRouterOptions } from './router';
-import { openSqliteStore } from './sqlite';
+import { openSqliteStore, withSqliteStorageOptions, type SqliteStorageArgs } from './sqlite';
 import type { RouterArgs } from './router';
 
 export const DEFAULT_DATA_DIR = './kvndb-data';
@@ -17,28 +17,20 @@ export const STANDALONE_DB_FILE = 'kvndb.sqlite';
 /** How long to wait for the embedded replica before announcing the address anyway. */
 const READY_WAIT_MS = 15000;
 
-interface StandaloneArgs extends RouterArgs {
+interface StandaloneArgs extends RouterArgs, SqliteStorageArgs {
   data: string;
-  sync: 'normal' | 'full';
 }
 
 export const standaloneMode: CommandModule = {
   command: 'standalone [HOST] [PORT]',
   describe: 'run a router with an embedded SQLite replica in one process: a working database in one command',
   builder: (y) =>
-    withInsecure(withRouterOptions(y))
+    withSqliteStorageOptions(withInsecure(withRouterOptions(y)), 'Storage:')
       .option('data', {
         type: 'string',
         default: DEFAULT_DATA_DIR,
         group: 'Storage:',
         describe: `directory for the embedded replica's ${STANDALONE_DB_FILE} (created if missing)`,
-      })
-      .option('sync', {
-        type: 'string',
-        choices: ['normal', 'full'],
-        default: 'normal',
-        group: 'Storage:',
-        describe: 'SQLite synchronous mode: full also survives power loss',
       })
       .example('$0 standalone', 'a database on 127.0.0.1:54565 with its data in ./kvndb-data')
       .example('$0 standalone 127.0.0.1 6000 --data /tmp/kv', 'another port and directory')
@@ -55,7 +47,7 @@ export const standaloneMode: CommandModule = {
     try {
       ensureDir(dir);
       // Locked like any SQLite replica's file: a second standalone on this --data exits 2.
-      store = openSqliteStore(file, args.sync);
+      store = openSqliteStore(file, args);
     } catch (err) {
       if (err instanceof Error && err.message.includes(file)) throw err;
       throw new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });

@@ -21,6 +21,49 @@ storeContractSuite('SqliteStore', () => new SqliteStore(newFile()), {
   },
 });
 
+// The value cache off: every read goes to the file (the path the cache must agree with).
+storeContractSuite('SqliteStore without the value cache', () => new SqliteStore(newFile(), { cacheBytes: 0 }), {
+  reopen: (store: Store) => {
+    const file = (store as SqliteStore).file;
+    store.close();
+    return new SqliteStore(file, { cacheBytes: 0 });
+  },
+});
+
+describe('SqliteStore value cache', () => {
+  test('a read after any kind of write sees the write, and a refused group leaves reads as they were', () => {
+    const store = new SqliteStore(newFile());
+    let seq = 0;
+    const w = (...ops: unknown[]) => store.apply([{ epoch: 1, seq: ++seq, time: 100, ops: ops as never }]);
+    try {
+      const read = (k: string, now = 100) => store.get(k, now)?.toString();
+      w(['s', 'a', Buffer.from('1')]);
+      expect(read('a')).toBe('1'); // filled
+      expect(read('nope')).toBeUndefined(); // an absence, filled too
+      w(['i', 'a', '5']);
+      expect(read('a')).toBe('6');
+      w(['a', 'a', Buffer.from('x'), 1 << 20]);
+      expect(read('a')).toBe('6x');
+      w(['s', 'nope', Buffer.from('now')]);
+      expect(read('nope')).toBe('now');
+      w(['e', 'a', 50, null, 0]);
+      expect(read('a', 149)).toBe('6x');
+      expect(read('a', 151)).toBeUndefined(); // the cached entry keeps the expiry
+      w(['d', 'nope']);
+      expect(read('nope')).toBeUndefined();
+      w(['s', 'b', Buffer.from('2')]);
+      expect(read('b')).toBe('2');
+      expect(() => store.apply([{ epoch: 1, seq: seq + 1, time: 100, ops: [['s', 'b', Buffer.from('3')], ['bogus']] as never }])).toThrow();
+      expect(read('b')).toBe('2');
+      w(['F']);
+      expect(read('b')).toBeUndefined();
+      expect(store.has('b', 100)).toBe(false);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('SqliteStore specifics', () => {
   test('refuses an in-memory database and bad options with a clear error', () => {
     expect(() => new SqliteStore(':memory:')).toThrow(KvndbError);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, KvndbError, compareKeys, type WriteResult } from '@kvndb/shared';
 import { DataFileLock } from './file-lock';
+import { ValueCache } from './value-cache';
 import { WalCheckpointer } from './wal-checkpointer';
 import {
   applyOps,
@@ -25,7 +26,11 @@ import {
 export interface SqliteStoreOptions {
   /** NORMAL (default) survives process crashes; FULL also survives power loss, at a cost per commit. */
   sync?: 'normal' | 'full';
+  /** Bytes of recently read values kept in memory (value-cache.ts); 0 turns the cache off. Default 64 MiB. */
+  cacheBytes?: number;
 }
+
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * SQLite backend (better-sqlite3, the only file that touches the driver). The data and the
@@ -46,6 +51,8 @@ export class SqliteStore implements Store, KvPrimitives {
   private readonly db: Database.Database;
   /** Copies the write-ahead log into the file off the event loop (automatic checkpoints are off). */
   private readonly checkpointer: WalCheckpointer;
+  /** Recent reads, exact: every primitive that changes a key drops it (null: no cache). */
+  private readonly cache: ValueCache | null;
   private readonly getStmt: Database.Statement<[string, number], Buffer>;
   private readonly hasStmt: Database.Statement<[string, number], number>;
   private readonly rawEntryStmt: Database.Statement<[string], RawEntry>;
@@ -125,6 +132,8 @@ export class SqliteStore implements Store, KvPrimitives {
     }
     const db = this.db;
     this.checkpointer = new WalCheckpointer(file);
+    const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    this.cache = cacheBytes > 0 ? new ValueCache(cacheBytes) : null;
     const live = '(expires = 0 OR expires > ?)';
     this.getStmt = db.prepare<[string, number], Buffer>(`SELECT value FROM kv WHERE key = ? AND ${live}`).pluck();
     this.hasStmt = db.prepare<[string, number], number>(`SELECT 1 FROM kv WHERE key = ? AND ${live}`).pluck();
@@ -191,15 +200,25 @@ export class SqliteStore implements Store, KvPrimitives {
   }
 
   get(key: string, now: number): Buffer | undefined {
-    return this.getStmt.get(key, now);
+    return this.getStored(key, now);
   }
 
   /** SQLite hands out Buffers: the stored form is get()'s. */
   getStored(key: string, now: number): Buffer | undefined {
-    return this.getStmt.get(key, now);
+    const cache = this.cache;
+    if (cache === null) return this.getStmt.get(key, now);
+    let c = cache.get(key);
+    if (c === undefined) {
+      // Filled with the expiry, expired or not, so the entry answers at any later time.
+      const e = this.rawEntryStmt.get(key);
+      c = e === undefined ? { value: null, expires: 0 } : { value: e.value as Buffer, expires: e.expires };
+      cache.set(key, c.value, c.expires);
+    }
+    return c.value !== null && (c.expires === 0 || c.expires > now) ? c.value : undefined;
   }
 
   has(key: string, now: number): boolean {
+    if (this.cache !== null) return this.getStored(key, now) !== undefined;
     return this.hasStmt.get(key, now) !== undefined;
   }
 
@@ -259,6 +278,7 @@ export class SqliteStore implements Store, KvPrimitives {
 
   reset(): void {
     this.counts = null;
+    this.cache?.clear();
     this.resetTxn();
     this.checkpointer.committed();
     this.epoch = 0;
@@ -269,6 +289,7 @@ export class SqliteStore implements Store, KvPrimitives {
   load(entries: SnapshotEntry[]): void {
     checkEntries(entries);
     this.counts = null;
+    this.cache?.clear();
     this.loadTxn(entries);
     this.checkpointer.committed();
   }
@@ -314,15 +335,18 @@ export class SqliteStore implements Store, KvPrimitives {
 
   put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void {
     this.counts = null;
+    this.cache?.delete(key);
     this.putStmt.run(key, asBuffer(value), version, updated, expires);
   }
 
   touch(key: string, version: number, updated: number, expires: number): void {
     this.counts = null;
+    this.cache?.delete(key);
     this.touchStmt.run(version, updated, expires, key);
   }
 
   remove(key: string): boolean {
+    this.cache?.delete(key);
     const expires = this.delStmt.get(key);
     if (expires === undefined) return false;
     const counts = this.counts;
@@ -343,6 +367,7 @@ export class SqliteStore implements Store, KvPrimitives {
 
   clear(): void {
     this.counts = { keys: 0, expiring: 0 };
+    this.cache?.clear();
     this.db.exec('DELETE FROM kv');
   }
 }
