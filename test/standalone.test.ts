@@ -3,6 +3,7 @@
  * reaches it over the in-process transport (no socket), serving clients and the console on
  * its port, keeping its data across a restart, and growing by a TCP replica attached later.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { closeClients, openClient, KvndbProcess, startReplica, stopAll, tempDir, waitConverged } from './helpers/cluster';
 
@@ -76,4 +77,35 @@ test('a TCP memory replica attached to a standalone is resynced and serves the s
     expect(await db.get(`k${round * 17}`)).toBe(`v${round * 17}`);
   }
   expect((await db.keys('', { limit: 1000 })).keys).toHaveLength(201);
+});
+
+test('reads answered from the embedded store still see the writes pipelined before them, through both doors', async () => {
+  const dir = tempDir();
+  const proc = new KvndbProcess(['standalone', '127.0.0.1', '0', '--data', dir, '--resp-port', '0']);
+  const m = await proc.waitFor(/kvndb standalone listening on 127\.0\.0\.1:(\d+)/, 30000);
+  const resp = await proc.waitFor(/RESP .*listening on 127\.0\.0\.1:(\d+)/, 30000);
+  await proc.waitFor(/^ready$/m, 30000);
+
+  // RESP: SET then GET of the same key, 300 pairs in one write: each GET answers the SET before it.
+  const pairs = 300;
+  let request = '';
+  for (let i = 0; i < pairs; i++) request += `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${String(i).length}\r\n${i}\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`;
+  const socket = net.connect(Number(resp[1]), '127.0.0.1');
+  let received = '';
+  const expected = Array.from({ length: pairs }, (_, i) => `+OK\r\n$${String(i).length}\r\n${i}\r\n`).join('');
+  await new Promise<void>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('data', (d) => {
+      received += d.toString('latin1');
+      if (received.length >= expected.length) resolve();
+    });
+    socket.write(request);
+  });
+  socket.destroy();
+  expect(received).toBe(expected);
+
+  // Native: requests sent without waiting go in order too.
+  const db = await openClient(Number(m[1]));
+  const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? db.set('n', String(i)) : db.get('n'))));
+  for (let i = 1; i < 200; i += 2) expect(answers[i]).toBe(String(i - 1));
 });

@@ -6,12 +6,14 @@ import {
   PROTOCOL_VERSION,
   socketTransport,
   startHeartbeat,
+  type InProcessTransport,
   type Listener,
   type ReplicaStatus,
   type RouterStatus,
   type Transport,
 } from '@kvndb/shared';
 import { Admission } from './admission/admission';
+import { LocalReads, type LocalStore } from './reads/local-reads';
 import { ReadPath } from './reads/read-path';
 import { ReplicaSet } from './replicas/replica-set';
 import { OpsMeter } from './requests/ops-meter';
@@ -198,6 +200,17 @@ export class Router extends EventEmitter {
   get address(): { host: string; port: number } {
     if (!this.listener) throw new KvndbError(ErrorCode.BAD_REQUEST, 'the router is not listening yet');
     return { ...this.listener.address };
+  }
+
+  /**
+   * Answer GET and MGET straight from `store` while the replica that reaches this router on
+   * `transport` (in this process and thread: standalone's) is in sync and has applied every
+   * write sequenced (reads/local-reads.ts).
+   */
+  readLocally(transport: InProcessTransport, store: LocalStore): void {
+    const clock = this.clock;
+    const sequencer = this.sequencer;
+    this.reads.readLocally(new LocalReads(`${transport.name}#`, store, () => sequencer.seq, () => clock.now()));
   }
 
   /** The seq of the newest write sequenced (what a WAIT arriving now waits for). */

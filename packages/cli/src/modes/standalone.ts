@@ -69,6 +69,8 @@ export const standaloneMode: CommandModule = {
       await router.stop();
       throw err;
     }
+    // Its reads are answered from the store in this thread, with no frame in between.
+    router.readLocally(embedded, store);
     try {
       await router.serve(embedded);
     } catch (err) {

@@ -2,6 +2,7 @@ import { ErrorCode, KvndbError } from '@kvndb/shared';
 import type { ReplicaLink } from '../replicas/replica-link';
 import type { OpsMeter } from '../requests/ops-meter';
 import type { ReplySink } from '../requests/reply-sink';
+import type { LocalReads } from './local-reads';
 import { ReadBalancer } from './read-balancer';
 import { ReadRequest } from './read-request';
 
@@ -12,6 +13,8 @@ import { ReadRequest } from './read-request';
 export class ReadPath {
   readonly balancer = new ReadBalancer<ReplicaLink>();
   private stopping = false;
+  /** Reads answered from the store of a replica in this thread (standalone), when set. */
+  private local: LocalReads | null = null;
 
   constructor(
     private readonly timeoutMs: number,
@@ -20,9 +23,16 @@ export class ReadPath {
     private readonly whyNoReplicas: () => string,
   ) {}
 
+  /** Answer reads from an embedded replica's store when it can (local-reads.ts). */
+  readLocally(local: LocalReads): void {
+    this.local = local;
+    for (const link of this.balancer.list()) if (local.isLocal(link)) local.linkState(link, true);
+  }
+
   /** Send the replica-bound read message [op, id, ...args] to the least busy in-sync replica. */
   read(msg: unknown[], sink: ReplySink, tag: number): void {
     this.meter.reads++;
+    if (this.local !== null && this.local.tryRead(msg, sink, tag)) return;
     if (this.balancer.size === 0) {
       sink.reply(tag, KvndbError.noReplicas(this.whyNoReplicas()));
       return;
@@ -34,11 +44,13 @@ export class ReadPath {
   stateChanged(link: ReplicaLink): void {
     if (link.state === 'in-sync') this.balancer.add(link);
     else this.balancer.remove(link);
+    if (this.local?.isLocal(link)) this.local.linkState(link, link.state === 'in-sync');
   }
 
   /** Replica set 'gone': its outstanding reads go to another replica (or fail while stopping). */
   linkGone(link: ReplicaLink): void {
     this.balancer.remove(link);
+    if (this.local?.isLocal(link)) this.local.linkState(link, false);
     const reads = link.takeOutstanding();
     if (!this.stopping) {
       this.balancer.reroute(reads, link.name);
