@@ -71,6 +71,7 @@ export class SqliteStore implements Store, KvPrimitives {
   private readonly applyTxn: (batches: WriteBatch[]) => WriteResult[][];
   private readonly loadTxn: (entries: SnapshotEntry[]) => void;
   private readonly resetTxn: () => void;
+  private readonly setPositionTxn: (epoch: number, seq: number, time: number) => void;
   private readonly snapshots = new Set<SqliteSnapshot>();
   private epoch = 0;
   private seq = 0;
@@ -165,8 +166,12 @@ export class SqliteStore implements Store, KvPrimitives {
     this.seq = pos?.seq ?? 0;
     this.lastTime = pos?.time ?? 0;
 
+    // Every write transaction is BEGIN IMMEDIATE: it takes the write lock before it reads. A
+    // deferred one reads first, and if the checkpointer rewound the log in between, its
+    // upgrade to a writer fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT,
+    // which no busy timeout retries); an immediate one waits on the busy timeout instead.
     // Ops are checked inside the transaction: a bad op rolls back every write of the group.
-    this.applyTxn = db.transaction((batches: WriteBatch[]) => {
+    const applyTxn = db.transaction((batches: WriteBatch[]) => {
       checkBatches(batches);
       const results: WriteResult[][] = new Array(batches.length);
       for (let i = 0; i < batches.length; i++) {
@@ -179,16 +184,21 @@ export class SqliteStore implements Store, KvPrimitives {
       }
       return results;
     });
-    this.loadTxn = db.transaction((entries: SnapshotEntry[]) => {
+    this.applyTxn = applyTxn.immediate;
+    const loadTxn = db.transaction((entries: SnapshotEntry[]) => {
       for (let i = 0; i < entries.length; i++) {
         const [key, value, version, updated, expires] = entries[i];
         this.putStmt.run(key, asBuffer(value), version, updated, expires);
       }
     });
+    this.loadTxn = loadTxn.immediate;
     this.resetTxn = db.transaction(() => {
       db.exec('DELETE FROM kv');
       db.exec('UPDATE meta SET epoch = 0, seq = 0, time = 0 WHERE id = 0');
-    });
+    }).immediate;
+    this.setPositionTxn = db.transaction((epoch: number, seq: number, time: number) => {
+      this.setPositionStmt.run(epoch, seq, time);
+    }).immediate;
   }
 
   position(): StoredPosition {
@@ -296,7 +306,7 @@ export class SqliteStore implements Store, KvPrimitives {
 
   setPosition(position: StoredPosition, time = 0): void {
     checkPosition(position);
-    this.setPositionStmt.run(position.epoch, position.seq, time);
+    this.setPositionTxn(position.epoch, position.seq, time);
     this.checkpointer.committed();
     this.epoch = position.epoch;
     this.seq = position.seq;

@@ -17,8 +17,10 @@ describe('the WAL checkpointer of the SQLite store', () => {
     let seq = 0;
     let peakWal = 0;
     try {
-      // ~80 MB of pages through the log in groups, the way the write applier commits them.
-      for (let round = 0; round < 200; round++) {
+      // ~160 MB of pages through the log in groups, the way the write applier commits them,
+      // giving the event loop back between groups so the checkpointer's passes and log
+      // rewinds land between and during the writer's transactions.
+      for (let round = 0; round < 400; round++) {
         const batches = [];
         for (let i = 0; i < 100; i++) {
           seq++;
@@ -26,10 +28,11 @@ describe('the WAL checkpointer of the SQLite store', () => {
         }
         store.apply(batches);
         peakWal = Math.max(peakWal, size(`${file}-wal`));
-        if (round % 10 === 0) await sleep(30);
+        await new Promise((r) => setImmediate(r));
+        if (round % 10 === 0) await sleep(5);
       }
       // The writer never checkpoints (wal_autocheckpoint is off): the pages in the file were copied by the worker.
-      for (let i = 0; i < 100 && size(file) < 5000 * 4000; i++) await sleep(20);
+      for (let i = 0; i < 500 && size(file) < 5000 * 4000; i++) await sleep(20);
       expect(size(file)).toBeGreaterThanOrEqual(5000 * 4000);
       // The log is rewound past 32 MiB and cut back: it does not grow with the load.
       expect(peakWal).toBeLessThan(64 * 1024 * 1024);
