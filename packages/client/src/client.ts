@@ -158,7 +158,7 @@ export class KvndbClient extends EventEmitter {
   private async handshake(): Promise<[FramedConnection, WelcomeInfo]> {
     const o = this.options;
     const link = await this.transport.dial(o.connectTimeoutMs);
-    const conn = new FramedConnection(link.stream, { address: link.address });
+    const conn = new FramedConnection(link.stream, { address: link.address, inProcess: link.inProcess });
     if (this.closed) {
       conn.close();
       throw KvndbError.connectionClosed('client closed');

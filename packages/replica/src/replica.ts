@@ -191,7 +191,7 @@ export class Replica extends EventEmitter {
       link.stream.destroy();
       throw KvndbError.connectionClosed('the replica is stopping');
     }
-    const conn = new FramedConnection(link.stream, { address: link.address });
+    const conn = new FramedConnection(link.stream, { address: link.address, inProcess: link.inProcess });
     this.conn = conn;
     try {
       this.wipeIfHalfLoaded();

@@ -74,7 +74,7 @@ export class Admission {
       return;
     }
     const o = this.options;
-    const conn = new FramedConnection(link.stream, { maxFrameBytes: o.maxFrameBytes, address: link.address });
+    const conn = new FramedConnection(link.stream, { maxFrameBytes: o.maxFrameBytes, address: link.address, inProcess: link.inProcess });
     const open = this.handshakes.size + this.sessions.size + o.replicas.size;
     if (open >= o.maxConnections) {
       this.refuse(conn, new KvndbError(ErrorCode.TOO_MANY_REQUESTS, `too many connections (the limit is ${o.maxConnections})`));

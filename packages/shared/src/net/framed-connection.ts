@@ -33,6 +33,12 @@ export interface FramedConnectionOptions {
   maxFrameBytes?: number;
   /** The peer as logs and errors name it (a Link's address); default: the socket's remote address. */
   address?: string;
+  /**
+   * The stream is the in-process transport's (Link.inProcess): there is no syscall to share,
+   * so frames leave at the end of every turn instead of waiting for the end of the
+   * event-loop iteration, which would cost the peer's answer one more iteration.
+   */
+  inProcess?: boolean;
 }
 
 /**
@@ -47,6 +53,8 @@ export interface FramedConnectionOptions {
 export class FramedConnection extends EventEmitter {
   readonly stream: Duplex;
   readonly address: string;
+  /** Whether the peer is in this thread (FramedConnectionOptions.inProcess). */
+  readonly inProcess: boolean;
   private handler: (msg: unknown) => void = () => {};
   /** Messages held back between hold() and the next onMessage assignment. */
   private held: unknown[] | null = null;
@@ -83,6 +91,7 @@ export class FramedConnection extends EventEmitter {
     super();
     this.stream = stream;
     this.address = options.address ?? describeAddress(stream);
+    this.inProcess = options.inProcess === true;
     this.closer = new StreamCloser(stream);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.decoder = new FrameDecoder({
@@ -246,7 +255,7 @@ export class FramedConnection extends EventEmitter {
 
   private endOfTurn = (): void => {
     this.tickScheduled = false;
-    if (this.queuedFrames >= EAGER_FLUSH_FRAMES || this.queuedBytes >= EAGER_FLUSH_BYTES) {
+    if (this.inProcess || this.queuedFrames >= EAGER_FLUSH_FRAMES || this.queuedBytes >= EAGER_FLUSH_BYTES) {
       this.flush();
     } else if (!this.immediateScheduled && this.queuedFrames > 0) {
       this.immediateScheduled = true;

@@ -89,7 +89,7 @@ export class InProcessTransport implements Transport {
     const [near, far] = duplexPair();
     const id = ++this.next;
     // The listener learns of the connection on the next turn, as it would from a socket.
-    process.nextTick(() => onLink({ stream: far, address: `${this.name}#${id}` }));
-    return Promise.resolve({ stream: near, address: this.name });
+    process.nextTick(() => onLink({ stream: far, address: `${this.name}#${id}`, inProcess: true }));
+    return Promise.resolve({ stream: near, address: this.name, inProcess: true });
   }
 }

@@ -23,6 +23,8 @@ export interface Link {
   readonly address: string;
   /** The peer's IP address, for per-address limits; undefined in process. */
   readonly remoteHost?: string;
+  /** Both ends are in this thread (the in-process transport): writing costs no syscall. */
+  readonly inProcess?: boolean;
 }
 
 export interface Listener {
