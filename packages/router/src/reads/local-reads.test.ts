@@ -1,5 +1,5 @@
 import { ErrorCode, KvndbError, Op } from '@kvndb/shared';
-import type { KvndbError as Err } from '@kvndb/shared';
+import type { KvndbError as Err, Latin1Bytes } from '@kvndb/shared';
 import { LocalReads, type LocalStore } from './local-reads';
 
 class FakeStore implements LocalStore {
@@ -14,10 +14,10 @@ class FakeStore implements LocalStore {
   get(key: string) {
     return this.values.get(key) as Buffer | undefined;
   }
-  getStored(key: string) {
+  getStored(key: string): Buffer | Latin1Bytes | undefined {
     if (key === 'boom') throw new Error('disk on fire');
     if (key === '') throw KvndbError.badRequest('empty key');
-    return this.values.get(key) as Buffer | undefined;
+    return this.values.get(key) as Buffer | Latin1Bytes | undefined;
   }
   has(key: string) {
     return this.values.has(key);
@@ -31,12 +31,15 @@ class FakeStore implements LocalStore {
   count() {
     return this.values.size;
   }
+  randomKey() {
+    return undefined;
+  }
 }
 
 function setup() {
   const store = new FakeStore();
   let lastSeq = 5;
-  const local = new LocalReads('standalone#', store as never, () => lastSeq, () => 1000);
+  const local = new LocalReads('standalone#', store, () => lastSeq, () => 1000);
   const answers: Array<{ err: Err | null; value?: unknown }> = [];
   const sink = { reply: (_tag: number, err: Err | null, value?: unknown) => answers.push({ err, value }) };
   return { store, local, answers, sink, setLastSeq: (s: number) => (lastSeq = s) };
