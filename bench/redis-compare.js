@@ -146,6 +146,23 @@ async function main() {
   for (const r of rows) {
     console.log(`| ${r.load} | ${r.test} | ${r.replicas} | ${Math.round(r.redisRps)} | ${Math.round(r.kvndbRps)} | ${r.ratio} | ${r.redisP50} | ${r.kvndbP50} | ${r.p50Ratio} |`);
   }
+  // The four-way table (issue 17): the runtime's floor beside Redis, the router path and standalone.
+  console.log('\nops/s side by side (router = router + 1 memory replica; standalone = what npm start runs):');
+  console.log('| load | test | Redis | bare Node | router | standalone | router/bare | standalone/Redis | standalone/bare | standalone/router |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const r2 = (a, b) => (a / b).toFixed(2);
+  for (const load of LOADS) {
+    for (const test of TESTS) {
+      const redisRps = pick(`redis ${load.name} ${test}`).rps;
+      const bareRps = pick(`kvndb-bare node ${load.name} ${test}`).rps;
+      const routerRps = pick(`kvndb-1 ${load.name} ${test}`).rps;
+      const aloneRps = pick(`kvndb-standalone ${load.name} ${test}`).rps;
+      const k = (v) => `${Math.round(v / 1000)}k`;
+      console.log(
+        `| ${load.name} | ${test} | ${k(redisRps)} | ${k(bareRps)} | ${k(routerRps)} | ${k(aloneRps)} | ${r2(routerRps, bareRps)} | ${r2(aloneRps, redisRps)} | ${r2(aloneRps, bareRps)} | ${r2(aloneRps, routerRps)} |`,
+      );
+    }
+  }
   console.log(`results: ${saveResults('redis-compare', { rounds, rows, samples })}`);
 }
 
