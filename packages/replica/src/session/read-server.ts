@@ -95,8 +95,8 @@ export class ReadServer {
       value = this.read(msg);
     } catch (err) {
       const e = toKvndbError(err);
-      // Bad arguments are the caller's fault; anything else is this replica failing.
-      const code = e.code === ErrorCode.BAD_REQUEST ? e.code : ErrorCode.REPLICA_ERROR;
+      // Bad arguments and a key of the other type are the caller's fault; anything else is this replica failing.
+      const code = e.code === ErrorCode.BAD_REQUEST || e.code === ErrorCode.WRONG_TYPE ? e.code : ErrorCode.REPLICA_ERROR;
       this.conn.send([Op.ERROR, id, code, e.message, null]);
       return;
     }

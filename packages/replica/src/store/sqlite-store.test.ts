@@ -136,7 +136,7 @@ describe('SqliteStore schema upgrade', () => {
       expect(store.position()).toEqual({ epoch: 1700000000, seq: 42 });
       expect(store.time()).toBe(0);
       // Keys from before versions: version 1 on every replica alike, no updated time, no expiry.
-      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 1, updated: 0, expires: 0 });
+      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 1, updated: 0, expires: 0, list: 0 });
       expect(store.get('b', 1e12)).toEqual(Buffer.from([0, 255, 7]));
       expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([2, 0, 0]);
       // The upgraded file takes the new model's writes.
