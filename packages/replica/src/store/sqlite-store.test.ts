@@ -149,7 +149,7 @@ describe('SqliteStore schema upgrade', () => {
     const again = new SqliteStore(file);
     expect([again.position(), again.time(), again.scan('', null, 10, 6000)]).toEqual([{ epoch: 1700000000, seq: 44 }, 5100, ['b']]);
     const cols = (again as unknown as { db: Database.Database }).db.prepare('PRAGMA table_info(kv)').all() as Array<{ name: string }>;
-    expect(cols.map((c) => c.name)).toEqual(['key', 'value', 'version', 'updated', 'expires']);
+    expect(cols.map((c) => c.name)).toEqual(['key', 'value', 'version', 'updated', 'expires', 'llen', 'lhead']);
     again.close();
   });
 
