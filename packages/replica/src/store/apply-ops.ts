@@ -93,7 +93,7 @@ const NO_SUCH_KEY = opError(ErrorCode.NO_SUCH_KEY, 'no such key');
 const TOO_LONG = opError(ErrorCode.TOO_LARGE, STRING_TOO_LONG);
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const WRONG_TYPE = opError(ErrorCode.WRONG_TYPE, WRONG_TYPE_MESSAGE);
-const INDEX_OUT_OF_RANGE = opError(ErrorCode.BAD_REQUEST, 'index out of range');
+const INDEX_OUT_OF_RANGE = opError(ErrorCode.OUT_OF_RANGE, 'index out of range');
 const UNSAFE = opError(ErrorCode.OVERFLOW, 'increment or decrement would pass 2^53 - 1, the largest exact JavaScript number (incrBig() counts to 2^63 - 1)');
 
 function isLive(e: EntryMeta | undefined, now: number): boolean {
@@ -276,6 +276,8 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       if (isOpErr(e)) return e;
       return e === undefined ? null : [e.value, e.version, e.updated, e.expires];
     }
+    case 'H':
+      return liveMeta(t, op[1], time) !== undefined;
     case 'L':
       return applyPush(t, op[1], op[2], op[3], op[4], ctx);
     case 'P':
@@ -332,8 +334,11 @@ function applyPop(t: KvPrimitives, keys: string[], count: number | null, left: b
     const e = liveMeta(t, key, ctx.time);
     if (e === undefined) continue;
     if (!isList(e)) return WRONG_TYPE;
-    if (count === 0) return [key, []];
-    return [key, t.listPop(key, count ?? 1, left, ctx.seq, ctx.time)];
+    const length = e.list as number;
+    if (count === 0) return [key, [], length];
+    const values = t.listPop(key, count ?? 1, left, ctx.seq, ctx.time);
+    // What is left tells the router whether another waiting popper can be served at once.
+    return [key, values, length - values.length];
   }
   return null;
 }
@@ -573,6 +578,7 @@ export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] 
       case 'gd':
       case 'G':
       case 'V':
+      case 'H':
         if (op.length !== 2) throw bad(i, `${kind} takes only a key`);
         break;
       case 'i':

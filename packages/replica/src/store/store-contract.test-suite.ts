@@ -527,10 +527,10 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
         expect(store.typeOf('q', 1)).toBe('list');
         expect(store.entry('q', 1)).toMatchObject({ version: seq, list: 4 });
         const [r] = write(pop('q', 1, true));
-        expect(r).toEqual(['q', [b('y')]]);
-        expect(write(pop('q', 2, false))).toEqual([['q', [b('b'), b('a')]]]);
+        expect(r).toEqual(['q', [b('y')], 3]);
+        expect(write(pop('q', 2, false))).toEqual([['q', [b('b'), b('a')], 1]]);
         expect(items('q')).toEqual(['x']);
-        expect(write(pop('q', 5))).toEqual([['q', [b('x')]]]);
+        expect(write(pop('q', 5))).toEqual([['q', [b('x')], 0]]);
         expect(store.has('q', 1)).toBe(false);
         expect(store.typeOf('q', 1)).toBeUndefined();
         expect(store.count()).toBe(0);
@@ -539,8 +539,8 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
 
       test('a pop takes the first of its keys holding a list; count 0 takes nothing', () => {
         write(push('b', false, '1', '2'));
-        expect(write(pop(['a', 'b', 'c'], null))).toEqual([['b', [b('1')]]]);
-        expect(write(pop(['b'], 0))).toEqual([['b', []]]);
+        expect(write(pop(['a', 'b', 'c'], null))).toEqual([['b', [b('1')], 1]]);
+        expect(write(pop(['b'], 0))).toEqual([['b', [], 1]]);
         expect(store.listLength('b', 1)).toBe(1);
       });
 

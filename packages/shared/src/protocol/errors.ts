@@ -25,6 +25,8 @@ export const ErrorCode = {
   OVERFLOW: 'OVERFLOW',
   /** RENAME of a key that does not exist. */
   NO_SUCH_KEY: 'NO_SUCH_KEY',
+  /** LSET of an index outside the list. */
+  OUT_OF_RANGE: 'OUT_OF_RANGE',
 } as const;
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -71,9 +71,11 @@ export type WriteOp =
   /** Reads inside a transaction: the value, or [value, version, updated, expires]. */
   | ['G', string]
   | ['V', string]
+  /** Whether a key exists (EXISTS inside MULTI), whatever it holds. */
+  | ['H', string]
   /** Lists (docs/PROTOCOL.md "Write ops"). Push: ['L', key, values, left, onlyIfList] -> the new length. */
   | ['L', string, Uint8Array[], boolean, boolean]
-  /** Pop from the first of `keys` holding a list: ['P', keys, count | null, left] -> [key, values] or null. */
+  /** Pop from the first of `keys` holding a list: ['P', keys, count | null, left] -> [key, values, length left] or null. */
   | ['P', string[], number | null, boolean]
   /** LREM: ['lr', key, count, value] -> the number removed. */
   | ['lr', string, number, Uint8Array]
