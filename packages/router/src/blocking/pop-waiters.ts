@@ -46,6 +46,11 @@ interface Waiter {
   state: State;
   /** The deadline passed while its pop was in flight: nil unless that pop finds a value. */
   expired: boolean;
+  /**
+   * A write that may have pushed onto one of its keys was sequenced while its pop was in
+   * flight, i.e. after that pop: if the pop found nothing, it runs again at once.
+   */
+  fedSince: boolean;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -97,7 +102,7 @@ export class PopWaiters {
       sink.reply(tag, new KvndbError(ErrorCode.TOO_MANY_REQUESTS, `too many blocking pops waiting (the limit is ${which})`));
       return;
     }
-    const w: Waiter = { order: this.nextOrder++, keys, op, sink, tag, owner, state: State.Waiting, expired: false, timer: undefined };
+    const w: Waiter = { order: this.nextOrder++, keys, op, sink, tag, owner, state: State.Waiting, expired: false, fedSince: false, timer: undefined };
     this.perOwner.set(owner, mine + 1);
     this.total++;
     for (const key of keys) {
@@ -158,6 +163,7 @@ export class PopWaiters {
   private serve(key: string, n: number): void {
     const q = this.byKey.get(key);
     if (q === undefined) return;
+    for (const w of q) if (w.state === State.InFlight) w.fedSince = true;
     for (let i = 0; i < q.length && n > 0; i++) {
       const w = q[i];
       if (w.state !== State.Waiting) continue;
@@ -188,6 +194,7 @@ export class PopWaiters {
       return;
     }
     w.state = State.InFlight;
+    w.fedSince = false;
     this.writes!.write([w.op], Answer.First, { reply: (_t, err, value) => this.answered(w, err, value) }, 0);
   }
 
@@ -207,6 +214,8 @@ export class PopWaiters {
       } else {
         w.state = State.Waiting;
         if (w.sink.closed === true) this.finish(w);
+        // A push sequenced behind this pop found it in flight: try again, behind that push.
+        else if (w.fedSince && this.oldestOnAll(w)) this.attempt(w);
       }
       return;
     }
