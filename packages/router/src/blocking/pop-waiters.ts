@@ -168,10 +168,16 @@ export class PopWaiters {
       const w = q[i];
       if (w.state !== State.Waiting) continue;
       // Only when it is the oldest waiting on each of its keys: arrival order holds on every key.
+      if (w.sink.closed === true) {
+        // Its client left: dropped, and the value goes to the next one.
+        this.finish(w);
+        i--;
+        continue;
+      }
       if (!this.oldestOnAll(w)) continue;
       n--;
       this.attempt(w);
-      // attempt() may have finished w (its client left, or an error) and shortened q.
+      // attempt() may have finished w (an error answered at once) and shortened q.
       if (q[i] !== w) i--;
     }
   }
@@ -181,7 +187,7 @@ export class PopWaiters {
       const q = this.byKey.get(k)!;
       for (const other of q) {
         if (other === w) break;
-        if (other.state === State.Waiting) return false;
+        if (other.state === State.Waiting && other.sink.closed !== true) return false;
       }
     }
     return true;
