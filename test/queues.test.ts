@@ -31,10 +31,20 @@ afterEach(async () => {
   await stopAll();
 });
 
-/** An error after which a pop or push may or may not have been applied. */
+/**
+ * An error after which a pop or push may or may not have been applied: the request was sent
+ * and its answer lost (a request refused while reconnecting was never sent).
+ */
 function ambiguous(err: unknown): boolean {
+  const { code, message } = err as { code?: string; message?: string };
+  if (code === 'CONNECTION_CLOSED') return /may or may not/.test(message ?? '');
+  return code === 'TIMEOUT' || code === 'SHUTTING_DOWN';
+}
+
+/** A request refused before it was sent (no connection, no replica): nothing was applied. */
+function refused(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === 'CONNECTION_CLOSED' || code === 'TIMEOUT' || code === 'SHUTTING_DOWN';
+  return code === 'NO_REPLICAS' || code === 'CONNECTION_CLOSED';
 }
 
 describe('N producers, M consumers with blocking pops, through a replica SIGKILL and a router restart', () => {
@@ -67,8 +77,8 @@ describe('N producers, M consumers with blocking pops, through a replica SIGKILL
           await db.push('jobs', v);
           acked.add(v);
         } catch (err) {
-          if (!ambiguous(err) && (err as { code?: string }).code !== 'NO_REPLICAS') throw err;
-          maybePushed.add(v);
+          if (ambiguous(err)) maybePushed.add(v);
+          else if (!refused(err)) throw err;
           await sleep(50);
         }
         if (i % 20 === 19) await sleep(5);
@@ -83,7 +93,7 @@ describe('N producers, M consumers with blocking pops, through a replica SIGKILL
           byConsumer[c].push(v);
         } catch (err) {
           if (ambiguous(err)) ambiguousPops++;
-          else if ((err as { code?: string }).code !== 'NO_REPLICAS') throw err;
+          else if (!refused(err)) throw err;
           await sleep(50);
         }
       }
