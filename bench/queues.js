@@ -30,8 +30,8 @@ const CONSUMERS = arg('consumers', 20);
 const PRODUCERS = arg('producers', 4);
 const DURATION_S = arg('duration', 5);
 const LOADS = [
-  { name: '-c 50 -P 1', args: ['-c', '50', '-P', '1'], n: 100000 },
-  { name: '-c 50 -P 16', args: ['-c', '50', '-P', '16'], n: 500000 },
+  { name: '-c 50 -P 1', args: ['-c', '50', '-P', '1'], n: 50000 },
+  { name: '-c 50 -P 16', args: ['-c', '50', '-P', '16'], n: 200000 },
 ];
 
 function listBenchmark(port, load) {

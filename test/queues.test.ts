@@ -283,6 +283,32 @@ describe('real Redis clients: BLPOP/BRPOP/LPUSH', () => {
     }
   });
 
+  test('as in Redis, commands pipelined behind a BLPOP wait for it (RESP2 and RESP3 replies)', async () => {
+    const sock = net.connect(respPort, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const got: Array<[number, string]> = [];
+    const t0 = Date.now();
+    sock.on('data', (d: Buffer) => got.push([Date.now() - t0, d.toString('latin1')]));
+    sock.write('BLPOP pq 5\r\nSET after 1\r\nGET after\r\n');
+    await sleep(400);
+    // Nothing yet: the SET and GET behind the BLPOP have not run.
+    expect(got).toEqual([]);
+    const io = new Redis({ port: respPort, host: '127.0.0.1' });
+    try {
+      expect(await io.get('after')).toBeNull();
+      await io.rpush('pq', 'v');
+      await waitUntil('the replies', () => got.map((g) => g[1]).join('').endsWith('$1\r\n1\r\n'), 5000);
+      expect(got.map((g) => g[1]).join('')).toBe('*2\r\n$2\r\npq\r\n$1\r\nv\r\n+OK\r\n$1\r\n1\r\n');
+      // RESP3: a timeout is a null (`_`), as Redis 7 answers.
+      got.length = 0;
+      sock.write('HELLO 3\r\nBLPOP pq 0.1\r\n');
+      await waitUntil('the timeout', () => got.map((g) => g[1]).join('').endsWith('_\r\n'), 5000);
+    } finally {
+      io.disconnect();
+      sock.destroy();
+    }
+  });
+
   test('a BLPOP whose socket closes while blocked removes nothing', async () => {
     const sock = net.connect(respPort, '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
