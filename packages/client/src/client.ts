@@ -123,7 +123,8 @@ export class KvndbClient extends EventEmitter {
       if (msg instanceof Immediate) return Promise.resolve(msg.value);
       // Only a decoder that reads the arguments gets a closure; the rest stay allocation-free.
       const decode = method.decode.length > 1 ? (v: unknown) => method.decode(v, args) : (method.decode as (v: unknown) => R);
-      return this.send(msg, decode, method.retryable) as Promise<R>;
+      const waitMs = method.waitMs?.(args) ?? 0;
+      return this.send(msg, decode, method.retryable, waitMs) as Promise<R>;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -133,7 +134,7 @@ export class KvndbClient extends EventEmitter {
    * Queue one request. `msg[1]` is a placeholder for the id. Throws for a frame over the
    * limit or when the request cannot be queued.
    */
-  private send(msg: unknown[], decode: (value: unknown) => unknown, retryable: boolean): Promise<unknown> {
+  private send(msg: unknown[], decode: (value: unknown) => unknown, retryable: boolean, waitMs = 0): Promise<unknown> {
     if (this.closed) throw KvndbError.connectionClosed('client closed');
     if (this.fatal) throw this.fatal;
     const conn = this.conn;
@@ -145,7 +146,12 @@ export class KvndbClient extends EventEmitter {
       cmd.resolve = resolve;
       cmd.reject = reject;
     });
-    if (conn !== null) {
+    if (waitMs !== 0) {
+      // A blocking pop: it is not re-sent after a reconnect (a write), so it needs a connection now.
+      if (conn === null) throw KvndbError.connectionClosed(`not connected to ${this.endpoint} (reconnecting)`);
+      this.queue.addBlocking(cmd, waitMs);
+      conn.sendFrame(cmd.frame);
+    } else if (conn !== null) {
       this.queue.addSent(cmd);
       conn.sendFrame(cmd.frame);
     } else {

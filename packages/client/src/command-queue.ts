@@ -53,6 +53,12 @@ export interface CommandQueueOptions {
  */
 export class CommandQueue {
   private readonly pending = new CommandTable();
+  /**
+   * Requests the router may hold for a while (blocking pops): each has its own timer for its
+   * wait plus the request timeout, outside `pending`, whose one timer relies on every
+   * deadline being creation time + timeoutMs.
+   */
+  private readonly blocking = new Map<number, { cmd: Command; timer: NodeJS.Timeout }>();
   private waiting: Command[] = [];
   private readonly timeoutMs: number;
   private readonly maxQueued: number;
@@ -66,7 +72,7 @@ export class CommandQueue {
 
   /** Requests not yet answered (waiting or in flight). */
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.blocking.size;
   }
 
   /** Requests waiting for a connection. */
@@ -83,7 +89,7 @@ export class CommandQueue {
       } else {
         this.nextId++;
       }
-    } while (this.pending.has(this.nextId));
+    } while (this.pending.has(this.nextId) || this.blocking.has(this.nextId));
     return this.nextId;
   }
 
@@ -95,6 +101,25 @@ export class CommandQueue {
   addSent(cmd: Command): void {
     cmd.state = CommandState.SENT;
     this.track(cmd);
+  }
+
+  /**
+   * Track a request the router may hold up to `waitMs` (-1: forever) before answering: it
+   * times out `waitMs` + the request timeout after now. Sent at once: a blocking pop is a
+   * write, which waits for no reconnection.
+   */
+  addBlocking(cmd: Command, waitMs: number): void {
+    cmd.state = CommandState.SENT;
+    const id = cmd.id;
+    const timer = setTimeout(() => {
+      if (this.blocking.get(id)?.cmd !== cmd) return;
+      this.blocking.delete(id);
+      cmd.state = CommandState.DONE;
+      cmd.reject(KvndbError.timeout(`${opName(cmd.op)} request timed out after waiting ${waitMs} ms and ${this.timeoutMs} ms more`, { op: opName(cmd.op), waitMs, timeoutMs: this.timeoutMs }));
+    }, waitMs < 0 ? 2 ** 31 - 1 : Math.min(2 ** 31 - 1, waitMs + this.timeoutMs));
+    // A pop waiting forever must not keep the process alive by itself.
+    if (waitMs < 0) timer.unref();
+    this.blocking.set(id, { cmd, timer });
   }
 
   /** Track a command that must wait for a connection; TOO_MANY_REQUESTS past maxQueued. */
@@ -122,6 +147,15 @@ export class CommandQueue {
   /** Remove and return the command an answer belongs to; undefined for an unknown or expired id. */
   settle(id: unknown): Command | undefined {
     if (typeof id !== 'number') return undefined;
+    if (this.blocking.size > 0) {
+      const b = this.blocking.get(id);
+      if (b !== undefined) {
+        this.blocking.delete(id);
+        clearTimeout(b.timer);
+        b.cmd.state = CommandState.DONE;
+        return b.cmd;
+      }
+    }
     const cmd = this.pending.get(id);
     if (cmd === undefined || cmd.state !== CommandState.SENT) return undefined;
     this.pending.delete(cmd);
@@ -134,6 +168,9 @@ export class CommandQueue {
    * be re-sent; writes fail, because the router may or may not have applied them.
    */
   connectionLost(cause: KvndbError | undefined): void {
+    this.failBlocking(() =>
+      KvndbError.connectionClosed(`connection lost during a blocking pop; it may or may not have removed a value`, cause),
+    );
     const resend: Command[] = [];
     for (const cmd of this.pending.values()) {
       if (cmd.state !== CommandState.SENT) continue;
@@ -157,6 +194,7 @@ export class CommandQueue {
 
   /** Fail every request, waiting or in flight, with one error. */
   flushAll(err: Error): void {
+    this.failBlocking(() => err);
     this.clearTimer();
     const all = this.pending.values();
     this.pending.clear();
@@ -164,6 +202,17 @@ export class CommandQueue {
     for (const cmd of all) {
       cmd.state = CommandState.DONE;
       cmd.reject(err);
+    }
+  }
+
+  private failBlocking(err: () => Error): void {
+    if (this.blocking.size === 0) return;
+    const all = [...this.blocking.values()];
+    this.blocking.clear();
+    for (const { cmd, timer } of all) {
+      clearTimeout(timer);
+      cmd.state = CommandState.DONE;
+      cmd.reject(err());
     }
   }
 

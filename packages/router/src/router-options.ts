@@ -1,3 +1,4 @@
+import { DEFAULT_POP_WAITERS } from './blocking/pop-waiters';
 import {
   DEFAULT_LIMITS,
   DEFAULT_PORT,
@@ -68,6 +69,9 @@ export interface RouterOptions {
   maxConnections?: number;
   /** Close a client that sent nothing for this long with no request in flight; 0 (default) = never. */
   idleTimeoutMs?: number;
+  /** Blocking pops waiting per connection (default 1024) and on the whole router (default 100000); more are TOO_MANY_REQUESTS. */
+  maxBlockedPopsPerConnection?: number;
+  maxBlockedPops?: number;
   /** Close a client whose frame has been arriving for longer than this (slowloris); default 30000, 0 = never. */
   frameTimeoutMs?: number;
   /** Unsent answers one client may accumulate before it is disconnected, default 256 MiB. */
@@ -86,6 +90,12 @@ export interface RouterOptions {
    * (told the interval in WELCOME) reconnect when the router is silent that long.
    */
   heartbeatMs?: number;
+}
+
+function positiveInt(name: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < 1) throw KvndbError.badRequest(`${name} must be a positive integer, got ${String(v)}`);
+  return v;
 }
 
 const DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024;
@@ -118,6 +128,7 @@ export interface RouterConfig {
   resyncWindow: number;
   resyncRateBytesPerSec: number | undefined;
   resyncProgressIntervalMs: number;
+  blockingPops: { maxPerConnection: number; maxTotal: number };
 }
 
 /** Check `options` (BAD_REQUEST naming the first wrong one) and fill in the defaults. */
@@ -183,6 +194,10 @@ export function routerConfig(options: RouterOptions): RouterConfig {
     backlogBytes,
     watermarks,
     stateFile: options.stateFile,
+    blockingPops: {
+      maxPerConnection: positiveInt('maxBlockedPopsPerConnection', options.maxBlockedPopsPerConnection, DEFAULT_POP_WAITERS.maxPerConnection),
+      maxTotal: positiveInt('maxBlockedPops', options.maxBlockedPops, DEFAULT_POP_WAITERS.maxTotal),
+    },
     acceptDataLoss: !!options.acceptDataLoss,
     joinWindowMs: options.joinWindowMs ?? 2000,
     expectReplicas: options.expectReplicas,

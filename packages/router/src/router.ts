@@ -29,6 +29,7 @@ import { WritePath } from './writes/write-path';
 import { WriteSequencer, type AppliedWrite } from './writes/write-sequencer';
 import { RouterClock } from './router-clock';
 import { ExpirySweeper } from './writes/expiry-sweeper';
+import { PopWaiters } from './blocking/pop-waiters';
 
 export type { RouterOptions } from './router-options';
 
@@ -61,6 +62,7 @@ export class Router extends EventEmitter {
   private readonly placement: Placement;
   private readonly requests: RequestDispatcher;
   private readonly admission: Admission;
+  private readonly waiters: PopWaiters;
 
   private listener: Listener | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -111,8 +113,10 @@ export class Router extends EventEmitter {
       },
     }));
     const sweeper = (this.sweeper = new ExpirySweeper(sequencer, replicas, clock));
-    const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper);
-    this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status(), () => clock.now());
+    const waiters = (this.waiters = new PopWaiters({ ...c.blockingPops, logger }));
+    const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper, waiters);
+    waiters.attach(writes);
+    this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status(), () => clock.now(), waiters);
     this.admission = new Admission({
       clientSecret: c.clientSecret,
       replicaSecret: c.replicaSecret,
@@ -300,6 +304,7 @@ export class Router extends EventEmitter {
     this.placement.settle();
     this.replicas.tick(now);
     this.admission.checkTimeouts(now);
+    this.waiters.sweep();
   };
 
   private async shutdown(): Promise<void> {

@@ -8,6 +8,7 @@ export * from './handshake/auth';
 export * from './protocol/types';
 export * from './protocol/write-ops';
 export * from './protocol/int64';
+export * from './protocol/lists';
 export * from './net/transport';
 export * from './net/in-process-transport';
 export * from './net/framed-connection';

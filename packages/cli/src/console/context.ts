@@ -30,6 +30,9 @@ export interface ConsoleClient {
   rename(key: string, to: string): Promise<boolean>;
   copy(from: string, to: string, options?: { replace?: boolean }): Promise<boolean>;
   flush(): Promise<unknown>;
+  push(key: string, ...values: Uint8Array[]): Promise<number>;
+  popBuffer(key: string, options?: { waitMs?: number; end?: 'head' | 'tail' }): Promise<Uint8Array | null>;
+  peekBuffer(key: string): Promise<Uint8Array | null>;
 }
 
 /** What a command produced: the JSON form (--json) and the text form (one line each). */

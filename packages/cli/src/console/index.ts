@@ -17,6 +17,7 @@ import { decrCommand, incrCommand } from './commands/incr';
 import { appendCommand, strlenCommand } from './commands/append';
 import { copyCommand, renameCommand } from './commands/rename';
 import { flushCommand } from './commands/flush';
+import { peekCommand, popCommand, pushCommand } from './commands/queue';
 
 /** The console's commands. Adding one is a file in commands/ and a line here. */
 const COMMANDS: ConsoleCommand[] = [];
@@ -59,6 +60,9 @@ function register(command: ConsoleCommand): void {
   renameCommand,
   copyCommand,
   flushCommand,
+  pushCommand,
+  popCommand,
+  peekCommand,
   statusCommand,
   pingCommand,
   createHelpCommand(commandRegistry),

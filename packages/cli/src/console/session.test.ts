@@ -25,6 +25,22 @@ class FakeClient implements ConsoleClient {
     this.check();
     return this.data.get(key) ?? null;
   }
+  readonly lists = new Map<string, Buffer[]>();
+  async push(key: string, ...values: Uint8Array[]) {
+    this.check();
+    const l = this.lists.get(key) ?? [];
+    l.push(...values.map((v) => Buffer.from(v)));
+    this.lists.set(key, l);
+    return l.length;
+  }
+  async popBuffer(key: string) {
+    this.check();
+    return this.lists.get(key)?.shift() ?? null;
+  }
+  async peekBuffer(key: string) {
+    this.check();
+    return this.lists.get(key)?.[0] ?? null;
+  }
   async set(key: string, value: Uint8Array, options?: { ttlMs?: number }) {
     this.check();
     this.data.set(key, Buffer.from(value));

@@ -6,6 +6,7 @@ import {
   Op,
   encodeLatin1BinFrame,
   OP_NAMES,
+  readFailureCode,
   toKvndbError,
   Backpressure,
   type FramedConnection,
@@ -95,9 +96,7 @@ export class ReadServer {
       value = this.read(msg);
     } catch (err) {
       const e = toKvndbError(err);
-      // Bad arguments are the caller's fault; anything else is this replica failing.
-      const code = e.code === ErrorCode.BAD_REQUEST ? e.code : ErrorCode.REPLICA_ERROR;
-      this.conn.send([Op.ERROR, id, code, e.message, null]);
+      this.conn.send([Op.ERROR, id, readFailureCode(e), e.message, null]);
       return;
     }
     // A GET of a value the store holds as Latin1Bytes (Store.getStored): written from the string.

@@ -6,6 +6,9 @@ import {
   describe,
   expiryFrom,
   inInt64,
+  listIndex,
+  listSpan,
+  WRONG_TYPE_MESSAGE,
   parseInt64,
   type MoveFlags,
   type OpError,
@@ -23,8 +26,14 @@ export interface EntryMeta {
   updated: number;
   /** The router time at which the key expires; 0: never. */
   expires: number;
+  /**
+   * When the key holds a list: its length (an empty list does not exist, as in Redis). 0 or
+   * absent: the key holds a string.
+   */
+  list?: number;
 }
 
+/** A key with its value; a list's value is empty (its items are read with listRange). */
 export interface RawEntry extends EntryMeta {
   value: Buffer;
 }
@@ -42,8 +51,20 @@ export interface KvPrimitives {
   put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void;
   /** Change a key's version, updated time and expiry, keeping its value. */
   touch(key: string, version: number, updated: number, expires: number): void;
-  /** Remove a key; returns whether it was stored. */
+  /** Remove a key (a string or a whole list); returns whether it was stored. */
   remove(key: string): boolean;
+  /** Items start..stop (0 <= start <= stop < length) of the list at `key`, which must hold one. */
+  listRange(key: string, start: number, stop: number): Buffer[];
+  /**
+   * Push `values` (one by one: the last pushed left ends up first, as LPUSH does) onto the
+   * list at `key`, creating it with `expires` when the key is absent; `key` must hold a list
+   * or nothing. Returns the new length. O(values), never a rewrite of the list.
+   */
+  listPush(key: string, values: readonly Uint8Array[], left: boolean, version: number, updated: number, expires: number): number;
+  /** Remove and return up to `count` (>= 1) items from one end of the list at `key`; the key goes when emptied. */
+  listPop(key: string, count: number, left: boolean, version: number, updated: number): Buffer[];
+  /** Replace item `index` (0 <= index < length) of the list at `key`. */
+  listSet(key: string, index: number, value: Uint8Array, version: number, updated: number): void;
   /** Up to `limit` keys whose expiry is in (0, now], in (expiry, key) order. */
   expiredKeys(now: number, limit: number): string[];
   /** The earliest expiry any key holds; 0 when none expires. */
@@ -71,6 +92,8 @@ const OVERFLOW = opError(ErrorCode.OVERFLOW, 'increment or decrement would overf
 const NO_SUCH_KEY = opError(ErrorCode.NO_SUCH_KEY, 'no such key');
 const TOO_LONG = opError(ErrorCode.TOO_LARGE, STRING_TOO_LONG);
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const WRONG_TYPE = opError(ErrorCode.WRONG_TYPE, WRONG_TYPE_MESSAGE);
+const INDEX_OUT_OF_RANGE = opError(ErrorCode.OUT_OF_RANGE, 'index out of range');
 const UNSAFE = opError(ErrorCode.OVERFLOW, 'increment or decrement would pass 2^53 - 1, the largest exact JavaScript number (incrBig() counts to 2^63 - 1)');
 
 function isLive(e: EntryMeta | undefined, now: number): boolean {
@@ -80,6 +103,16 @@ function isLive(e: EntryMeta | undefined, now: number): boolean {
 function liveEntry(t: KvPrimitives, key: string, now: number): RawEntry | undefined {
   const e = t.rawEntry(key);
   return isLive(e, now) ? e : undefined;
+}
+
+/** The live string at `key`, or WRONG_TYPE when it holds a list. */
+function liveString(t: KvPrimitives, key: string, now: number): RawEntry | undefined | OpError {
+  const e = liveEntry(t, key, now);
+  return e !== undefined && e.list ? WRONG_TYPE : e;
+}
+
+function isList(e: EntryMeta | undefined): boolean {
+  return e !== undefined && e.list !== undefined && e.list > 0;
 }
 
 function liveMeta(t: KvPrimitives, key: string, now: number): EntryMeta | undefined {
@@ -148,7 +181,8 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       return isLive(e, time);
     }
     case 'i': {
-      const e = liveEntry(t, op[1], time);
+      const e = liveString(t, op[1], time);
+      if (isOpErr(e)) return e;
       let current = 0n;
       if (e !== undefined) {
         const n = integerOf(e.value);
@@ -162,7 +196,8 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       return counterResult(next);
     }
     case 'f': {
-      const e = liveEntry(t, op[1], time);
+      const e = liveString(t, op[1], time);
+      if (isOpErr(e)) return e;
       let current = 0;
       if (e !== undefined) {
         const x = e.value.length <= 5000 ? floatOf(e.value.toString('latin1')) : undefined;
@@ -176,7 +211,8 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       return text;
     }
     case 'a': {
-      const e = liveEntry(t, op[1], time);
+      const e = liveString(t, op[1], time);
+      if (isOpErr(e)) return e;
       // The limit travels in the op (commands/append.ts): every replica refuses alike.
       if (op.length > 3 && (e?.value.length ?? 0) + op[2].length > (op[3] as number)) return TOO_LONG;
       const value = e === undefined ? Buffer.from(op[2]) : Buffer.concat([e.value, op[2]]);
@@ -184,7 +220,8 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       return value.length;
     }
     case 'r': {
-      const e = liveEntry(t, op[1], time);
+      const e = liveString(t, op[1], time);
+      if (isOpErr(e)) return e;
       const offset = op[2];
       const bytes = op[3];
       // Redis: an empty write changes nothing (and creates no key).
@@ -199,13 +236,15 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
     case 'e':
       return applyExpire(t, op[1], op[2], op[3], op[4], ctx);
     case 'gd': {
-      const e = liveEntry(t, op[1], time);
+      const e = liveString(t, op[1], time);
+      if (isOpErr(e)) return e;
       if (e === undefined) return null;
       t.remove(op[1]);
       return e.value;
     }
     case 'gx': {
-      const e = liveEntry(t, op[1], time);
+      const e = liveString(t, op[1], time);
+      if (isOpErr(e)) return e;
       if (e === undefined) return null;
       const persist = op[4];
       if (persist) {
@@ -228,13 +267,130 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       const pass = op[1].every((c) => compare(t, c, time));
       return [pass, applyOps(t, pass ? op[2] : op[3], ctx)];
     }
-    case 'G':
-      return liveEntry(t, op[1], time)?.value ?? null;
+    case 'G': {
+      const e = liveString(t, op[1], time);
+      return isOpErr(e) ? e : (e?.value ?? null);
+    }
     case 'V': {
-      const e = liveEntry(t, op[1], time);
+      const e = liveString(t, op[1], time);
+      if (isOpErr(e)) return e;
       return e === undefined ? null : [e.value, e.version, e.updated, e.expires];
     }
+    case 'H':
+      return liveMeta(t, op[1], time) !== undefined;
+    case 'L':
+      return applyPush(t, op[1], op[2], op[3], op[4], ctx);
+    case 'P':
+      return applyPop(t, op[1], op[2], op[3], ctx);
+    case 'lr':
+      return applyRemove(t, op[1], op[2], op[3], ctx);
+    case 'lt':
+      return applyTrim(t, op[1], op[2], op[3], ctx);
+    case 'ls': {
+      const e = liveMeta(t, op[1], time);
+      if (e === undefined) return NO_SUCH_KEY;
+      if (!isList(e)) return WRONG_TYPE;
+      const i = listIndex(op[2], e.list as number);
+      if (i < 0) return INDEX_OUT_OF_RANGE;
+      t.listSet(op[1], i, op[3], seq, time);
+      return true;
+    }
+    case 'lm':
+      return applyListMove(t, op[1], op[2], op[3], op[4], ctx);
   }
+}
+
+function isOpErr(r: unknown): r is OpError {
+  return r === WRONG_TYPE;
+}
+
+// ---------------------------------------------------------------------------------------
+// Lists. A list key carries version, updated and expiry like a string; every change gives
+// it the write's seq as its version. A list emptied by a pop, LREM or LTRIM is removed.
+
+/** The live list at `key` (undefined: none), WRONG_TYPE for a string; a stored expired key is removed first. */
+function liveList(t: KvPrimitives, key: string, time: number): EntryMeta | undefined | OpError {
+  const e = t.meta(key);
+  if (e === undefined) return undefined;
+  if (!isLive(e, time)) {
+    // Not yet swept: a push must start a new list, not extend the dead one.
+    t.remove(key);
+    return undefined;
+  }
+  return isList(e) ? e : WRONG_TYPE;
+}
+
+function applyPush(t: KvPrimitives, key: string, values: Uint8Array[], left: boolean, onlyIfList: boolean, ctx: WriteContext): WriteResult {
+  const e = liveList(t, key, ctx.time);
+  if (isOpErr(e)) return e;
+  if (e === undefined && onlyIfList) return 0;
+  return t.listPush(key, values, left, ctx.seq, ctx.time, e?.expires ?? 0);
+}
+
+function applyPop(t: KvPrimitives, keys: string[], count: number | null, left: boolean, ctx: WriteContext): WriteResult {
+  // Redis's BLPOP: the first key holding a non-empty list, in the order given; a key of the
+  // other type fails the whole pop.
+  for (const key of keys) {
+    const e = liveMeta(t, key, ctx.time);
+    if (e === undefined) continue;
+    if (!isList(e)) return WRONG_TYPE;
+    const length = e.list as number;
+    if (count === 0) return [key, [], length];
+    const values = t.listPop(key, count ?? 1, left, ctx.seq, ctx.time);
+    // What is left tells the router whether another waiting popper can be served at once.
+    return [key, values, length - values.length];
+  }
+  return null;
+}
+
+function applyRemove(t: KvPrimitives, key: string, count: number, value: Uint8Array, ctx: WriteContext): WriteResult {
+  const e = liveMeta(t, key, ctx.time);
+  if (e === undefined) return 0;
+  if (!isList(e)) return WRONG_TYPE;
+  const items = t.listRange(key, 0, (e.list as number) - 1);
+  // count > 0: the first `count` matches from the head; < 0: from the tail; 0: all.
+  const limit = count === 0 ? Infinity : Math.abs(count);
+  const drop = new Set<number>();
+  if (count >= 0) {
+    for (let i = 0; i < items.length && drop.size < limit; i++) if (sameBytes(items[i], value)) drop.add(i);
+  } else {
+    for (let i = items.length - 1; i >= 0 && drop.size < limit; i--) if (sameBytes(items[i], value)) drop.add(i);
+  }
+  if (drop.size === 0) return 0;
+  // LREM is O(n) in Redis too: the list is written again without the matches.
+  t.remove(key);
+  const kept = items.filter((_, i) => !drop.has(i));
+  if (kept.length > 0) t.listPush(key, kept, false, ctx.seq, ctx.time, e.expires);
+  return drop.size;
+}
+
+function applyTrim(t: KvPrimitives, key: string, start: number, stop: number, ctx: WriteContext): WriteResult {
+  const e = liveMeta(t, key, ctx.time);
+  if (e === undefined) return true;
+  if (!isList(e)) return WRONG_TYPE;
+  const length = e.list as number;
+  const span = listSpan(start, stop, length);
+  if (span === null) {
+    t.remove(key);
+    return true;
+  }
+  // Pops from both ends: O(items removed), the kept middle is not rewritten.
+  if (span[0] > 0) t.listPop(key, span[0], true, ctx.seq, ctx.time);
+  if (span[1] < length - 1) t.listPop(key, length - 1 - span[1], false, ctx.seq, ctx.time);
+  return true;
+}
+
+function applyListMove(t: KvPrimitives, from: string, to: string, fromLeft: boolean, toLeft: boolean, ctx: WriteContext): WriteResult {
+  const src = liveMeta(t, from, ctx.time);
+  if (src === undefined) return null;
+  if (!isList(src)) return WRONG_TYPE;
+  // Redis checks the destination's type before anything moves.
+  const dst = from === to ? src : liveList(t, to, ctx.time);
+  if (isOpErr(dst)) return dst;
+  const [value] = t.listPop(from, 1, fromLeft, ctx.seq, ctx.time);
+  const expires = from === to ? src.expires : (dst?.expires ?? 0);
+  t.listPush(to, [value], toLeft, ctx.seq, ctx.time, expires);
+  return value;
 }
 
 function applySet(t: KvPrimitives, key: string, value: Uint8Array, flags: SetFlags, ctx: WriteContext): WriteResult {
@@ -247,6 +403,8 @@ function applySet(t: KvPrimitives, key: string, value: Uint8Array, flags: SetFla
     : needMeta
       ? liveMeta(t, key, time)
       : undefined;
+  // SET replaces a list like any value; only GET and IFEQ read the old one as a string.
+  if (needValue && isList(old)) return WRONG_TYPE;
   let applied = true;
   if (flags.nx) applied = old === undefined;
   else if (flags.xx) applied = old !== undefined;
@@ -297,7 +455,13 @@ function applyMove(t: KvPrimitives, from: string, to: string, flags: MoveFlags, 
   if (from === to) return flags.copy ? false : !flags.nx;
   if (flags.nx && liveMeta(t, to, time) !== undefined) return false;
   // The expiry moves (RENAME) or is copied (COPY) with the value, as in Redis.
-  t.put(to, src.value, seq, time, src.expires);
+  if (isList(src)) {
+    const items = t.listRange(from, 0, (src.list as number) - 1);
+    t.remove(to);
+    t.listPush(to, items, false, seq, time, src.expires);
+  } else {
+    t.put(to, src.value, seq, time, src.expires);
+  }
   if (!flags.copy) t.remove(from);
   return true;
 }
@@ -308,7 +472,7 @@ function compare(t: KvPrimitives, c: TxnCompare, time: number): boolean {
       return (liveMeta(t, c[1], time)?.version ?? 0) === c[2];
     case '=': {
       const e = liveEntry(t, c[1], time);
-      return e !== undefined && sameBytes(e.value, c[2]);
+      return e !== undefined && !isList(e) && sameBytes(e.value, c[2]);
     }
     case 'e':
       return (liveMeta(t, c[1], time) !== undefined) === c[2];
@@ -338,6 +502,15 @@ function bad(i: number, what: string): KvndbError {
 
 function isKey(k: unknown): k is string {
   return typeof k === 'string' && k.length > 0;
+}
+
+function isValues(x: unknown): boolean {
+  return Array.isArray(x) && x.length > 0 && x.every((v) => v instanceof Uint8Array);
+}
+
+/** A list index or count: any safe integer (negative ones count from the end). */
+function isIndex(x: unknown): boolean {
+  return Number.isSafeInteger(x);
 }
 
 function isTime(x: unknown): boolean {
@@ -380,6 +553,20 @@ export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] 
       checkOps(op[3], true);
       continue;
     }
+    if (kind === 'P') {
+      const keys = op[1];
+      if (
+        op.length !== 4 ||
+        !Array.isArray(keys) ||
+        keys.length === 0 ||
+        !keys.every(isKey) ||
+        !(op[2] === null || (Number.isSafeInteger(op[2]) && (op[2] as number) >= 0)) ||
+        typeof op[3] !== 'boolean'
+      ) {
+        throw bad(i, 'a pop is ["P", [key, ...], count|nil, left]');
+      }
+      continue;
+    }
     if (!isKey(op[1])) throw bad(i, `needs a non-empty string key, got ${describe(op[1])}`);
     switch (kind) {
       case 's':
@@ -391,6 +578,7 @@ export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] 
       case 'gd':
       case 'G':
       case 'V':
+      case 'H':
         if (op.length !== 2) throw bad(i, `${kind} takes only a key`);
         break;
       case 'i':
@@ -418,6 +606,25 @@ export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] 
         break;
       case 'gx':
         if (op.length !== 5 || !isTime(op[2]) || !isTime(op[3]) || typeof op[4] !== 'boolean') throw bad(i, 'a get-expire is ["gx", key, px|nil, at|nil, persist]');
+        break;
+      case 'L':
+        if (op.length !== 5 || !isValues(op[2]) || typeof op[3] !== 'boolean' || typeof op[4] !== 'boolean') {
+          throw bad(i, 'a push is ["L", key, [bytes, ...], left, onlyIfList]');
+        }
+        break;
+      case 'lr':
+        if (op.length !== 4 || !isIndex(op[2]) || !(op[3] instanceof Uint8Array)) throw bad(i, 'a list remove is ["lr", key, count, bytes]');
+        break;
+      case 'lt':
+        if (op.length !== 4 || !isIndex(op[2]) || !isIndex(op[3])) throw bad(i, 'a list trim is ["lt", key, start, stop]');
+        break;
+      case 'ls':
+        if (op.length !== 4 || !isIndex(op[2]) || !(op[3] instanceof Uint8Array)) throw bad(i, 'a list set is ["ls", key, index, bytes]');
+        break;
+      case 'lm':
+        if (op.length !== 5 || !isKey(op[2]) || typeof op[3] !== 'boolean' || typeof op[4] !== 'boolean') {
+          throw bad(i, 'a list move is ["lm", from, to, fromLeft, toLeft]');
+        }
         break;
       case 'm': {
         const f = op[3] as Record<string, unknown>;

@@ -49,7 +49,7 @@ describe('MemoryStore value storage', () => {
     expect(applied).toBe(true);
     expect(previous.equals(values[2])).toBe(true);
     const got = new Map<string, Buffer>();
-    for (let page = snap.next(3, 1 << 20); page; page = snap.next(3, 1 << 20)) for (const [k, v] of page) got.set(k, v);
+    for (let page = snap.next(3, 1 << 20); page; page = snap.next(3, 1 << 20)) for (const [k, v] of page) got.set(k, v as Buffer);
     values.forEach((v, i) => expect(got.get(`k${i}`)?.equals(v)).toBe(true));
     expect(store.get('k2', 1)?.toString()).toBe('new');
     store.close();

@@ -1,12 +1,14 @@
 import BTree from 'sorted-btree';
+import Denque from 'denque';
 import { MemoryReclaim } from './memory-reclaim';
-import { compareKeys, storedToBuffer, toLatin1Bytes, type StoredBytes, type WriteResult } from '@kvndb/shared';
+import { compareKeys, listSpan, storedToBuffer, toLatin1Bytes, wrongType, type StoredBytes, type WriteResult } from '@kvndb/shared';
 import {
   applyOps,
   checkBatches,
   checkEntries,
   checkPosition,
   entryBytes,
+  listPieces,
   type EntryMeta,
   type KvPrimitives,
   type RawEntry,
@@ -30,6 +32,15 @@ import {
 type Stored = StoredBytes;
 
 /**
+ * A list's items: a deque (denque, a ring buffer), so a push or pop at either end is O(1)
+ * and LINDEX is O(1); items are Stored like values. While a snapshot is open a change works
+ * on a copy (see Entry), as a SET stores a new Entry.
+ */
+class ListItems extends Denque<Stored> {}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
  * One key: its value and metadata. While a snapshot is open a change stores a new Entry, so
  * the snapshot can keep the Entry a key had when it began; otherwise an overwrite of a key
  * without an expiry updates its Entry in place (no allocation per SET: the garbage it made
@@ -37,11 +48,23 @@ type Stored = StoredBytes;
  */
 class Entry implements EntryMeta {
   constructor(
-    public v: Stored,
+    public v: Stored | ListItems,
     public version: number,
     public updated: number,
     public expires: number,
   ) {}
+
+  /** EntryMeta's list length: 0 for a string. */
+  get list(): number {
+    const v = this.v;
+    return typeof v === 'string' || !(v instanceof ListItems) ? 0 : v.length;
+  }
+}
+
+/** The value of a live string entry; WRONG_TYPE for a list (one typeof for the usual small value). */
+function stringOf(v: Stored | ListItems): Stored {
+  if (typeof v === 'string' || !(v instanceof ListItems)) return v;
+  throw wrongType();
 }
 
 /** The expiry index's key: keys by expiry time, then by key. */
@@ -120,13 +143,32 @@ export class MemoryStore implements Store, KvPrimitives {
 
   get(key: string, now: number): Buffer | undefined {
     const e = this.map.get(key);
-    return isLive(e, now) ? fromStored(e.v) : undefined;
+    return isLive(e, now) ? fromStored(stringOf(e.v)) : undefined;
   }
 
   getStored(key: string, now: number): StoredBytes | undefined {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
-    return e.expires === 0 || e.expires > now ? e.v : undefined;
+    return e.expires === 0 || e.expires > now ? stringOf(e.v) : undefined;
+  }
+
+  typeOf(key: string, now: number): 'string' | 'list' | undefined {
+    const e = this.map.get(key);
+    if (!isLive(e, now)) return undefined;
+    return e.v instanceof ListItems ? 'list' : 'string';
+  }
+
+  listLength(key: string, now: number): number {
+    const e = this.map.get(key);
+    if (!isLive(e, now)) return 0;
+    if (!(e.v instanceof ListItems)) throw wrongType();
+    return e.v.length;
+  }
+
+  list(key: string, start: number, stop: number, now: number): Buffer[] {
+    const n = this.listLength(key, now);
+    const span = listSpan(start, stop, n);
+    return span === null ? [] : this.listRange(key, span[0], span[1]);
   }
 
   has(key: string, now: number): boolean {
@@ -213,8 +255,13 @@ export class MemoryStore implements Store, KvPrimitives {
   load(entries: SnapshotEntry[]): void {
     checkEntries(entries);
     for (let i = 0; i < entries.length; i++) {
-      const [key, value, version, updated, expires] = entries[i];
-      this.put(key, value, version, updated, expires);
+      const [key, value, version, updated, expires, more] = entries[i];
+      if (!Array.isArray(value)) this.put(key, value, version, updated, expires);
+      else {
+        // A list's first piece replaces the key; the pieces after it (more) extend it.
+        if (more !== true) this.remove(key);
+        this.listPush(key, value, false, version, updated, expires);
+      }
     }
   }
 
@@ -243,6 +290,59 @@ export class MemoryStore implements Store, KvPrimitives {
   rawEntry(key: string): RawEntry | undefined {
     const e = this.map.get(key);
     return e === undefined ? undefined : rawOf(e);
+  }
+
+  listRange(key: string, start: number, stop: number): Buffer[] {
+    const items = (this.map.get(key) as Entry).v as ListItems;
+    const out: Buffer[] = new Array(stop - start + 1);
+    for (let i = start; i <= stop; i++) out[i - start] = fromStored(items.peekAt(i) as Stored);
+    return out;
+  }
+
+  listPush(key: string, values: readonly Uint8Array[], left: boolean, version: number, updated: number, expires: number): number {
+    const e = this.map.get(key);
+    let items: ListItems;
+    if (e === undefined) {
+      items = new ListItems();
+      this.store(key, new Entry(items, version, updated, expires));
+    } else {
+      items = this.changeList(key, e, version, updated);
+    }
+    for (let i = 0; i < values.length; i++) {
+      const v = toStored(values[i]);
+      if (left) items.unshift(v);
+      else items.push(v);
+    }
+    return items.length;
+  }
+
+  listPop(key: string, count: number, left: boolean, version: number, updated: number): Buffer[] {
+    const items = this.changeList(key, this.map.get(key) as Entry, version, updated);
+    const n = Math.min(count, items.length);
+    const out: Buffer[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = fromStored((left ? items.shift() : items.pop()) as Stored);
+    if (items.length === 0) this.remove(key);
+    return out;
+  }
+
+  listSet(key: string, index: number, value: Uint8Array, version: number, updated: number): void {
+    const items = this.changeList(key, this.map.get(key) as Entry, version, updated);
+    items.splice(index, 1, toStored(value));
+  }
+
+  /**
+   * The items of list entry `e` to change in place, its version and time updated. With a
+   * snapshot open they are a copy in a new Entry: the snapshot may hold the old one.
+   */
+  private changeList(key: string, e: Entry, version: number, updated: number): ListItems {
+    if (this.snapshots.size > 0) {
+      const copy = new ListItems((e.v as ListItems).toArray());
+      this.store(key, new Entry(copy, version, updated, e.expires));
+      return copy;
+    }
+    e.version = version;
+    e.updated = updated;
+    return e.v as ListItems;
   }
 
   meta(key: string): EntryMeta | undefined {
@@ -316,11 +416,16 @@ export class MemoryStore implements Store, KvPrimitives {
 
 /** An entry as stores hand it out: the value as a Buffer of its own. */
 function rawOf(e: Entry): RawEntry {
-  return { value: fromStored(e.v), version: e.version, updated: e.updated, expires: e.expires };
+  const v = e.v;
+  if (v instanceof ListItems) return { value: EMPTY, version: e.version, updated: e.updated, expires: e.expires, list: v.length };
+  return { value: fromStored(v), version: e.version, updated: e.updated, expires: e.expires };
 }
 
-function snapshotEntry(key: string, e: Entry): SnapshotEntry {
-  return [key, fromStored(e.v), e.version, e.updated, e.expires];
+/** A key's snapshot entries: one for a string, a list's items in pieces (listPieces). */
+function snapshotEntries(key: string, e: Entry): SnapshotEntry[] {
+  const v = e.v;
+  if (!(v instanceof ListItems)) return [[key, fromStored(v), e.version, e.updated, e.expires]];
+  return listPieces(key, v.toArray().map(fromStored), e.version, e.updated, e.expires);
 }
 
 /**
@@ -334,6 +439,8 @@ class MemorySnapshot implements StoreSnapshot {
   private readonly overlay = new Map<string, Entry | null>();
   private lastKey: string | undefined = undefined;
   private liveDone = false;
+  /** Entries of a long list not yet sent: the next chunk starts with them. */
+  private queued: SnapshotEntry[] = [];
   private tail: SnapshotEntry[] | null = null;
   private tailPos = 0;
   private closed = false;
@@ -356,29 +463,42 @@ class MemorySnapshot implements StoreSnapshot {
     if (this.closed) return null;
     const out: SnapshotEntry[] = [];
     let bytes = 0;
+    while (this.queued.length > 0) {
+      const entry = this.queued.shift()!;
+      out.push(entry);
+      bytes += entryBytes(entry[0], entry[1]);
+      if (out.length >= maxEntries || bytes >= maxBytes) return out;
+    }
     if (!this.liveDone) {
       const from = this.lastKey;
       for (const key of this.index.keys(from)) {
         if (key === from) continue;
         this.lastKey = key;
-        let entry: SnapshotEntry;
+        let entries: SnapshotEntry[];
         const saved = this.overlay.get(key);
         if (saved !== undefined) {
           this.overlay.delete(key);
           if (saved === null) continue; // created after the snapshot
-          entry = snapshotEntry(key, saved);
+          entries = snapshotEntries(key, saved);
         } else {
-          entry = snapshotEntry(key, this.map.get(key) as Entry);
+          entries = snapshotEntries(key, this.map.get(key) as Entry);
         }
-        out.push(entry);
-        bytes += entryBytes(key, entry[1]);
+        // A long list's pieces may spread over several chunks (queued).
+        for (let j = 0; j < entries.length; j++) {
+          if (out.length >= maxEntries || bytes >= maxBytes) {
+            this.queued = entries.slice(j);
+            return out;
+          }
+          out.push(entries[j]);
+          bytes += entryBytes(key, entries[j][1]);
+        }
         if (out.length >= maxEntries || bytes >= maxBytes) return out;
       }
       this.liveDone = true;
       this.registry.delete(this);
       // What is left in the overlay existed at snapshot time and was deleted before the walk got there.
       this.tail = [];
-      for (const [key, value] of this.overlay) if (value !== null) this.tail.push(snapshotEntry(key, value));
+      for (const [key, value] of this.overlay) if (value !== null) this.tail.push(...snapshotEntries(key, value));
       this.overlay.clear();
     }
     const tail = this.tail as SnapshotEntry[];

@@ -55,6 +55,11 @@ describe('SqliteStore value cache', () => {
       expect(read('b')).toBe('2');
       expect(() => store.apply([{ epoch: 1, seq: seq + 1, time: 100, ops: [['s', 'b', Buffer.from('3')], ['bogus']] as never }])).toThrow();
       expect(read('b')).toBe('2');
+      // A cached absence, then a list at the key: string reads are refused, EXISTS sees it.
+      expect(read('q')).toBeUndefined();
+      w(['L', 'q', [Buffer.from('x')], false, false]);
+      expect(() => read('q')).toThrow(expect.objectContaining({ code: 'WRONG_TYPE' }));
+      expect(store.has('q', 100)).toBe(true);
       w(['F']);
       expect(read('b')).toBeUndefined();
       expect(store.has('b', 100)).toBe(false);
@@ -179,7 +184,7 @@ describe('SqliteStore schema upgrade', () => {
       expect(store.position()).toEqual({ epoch: 1700000000, seq: 42 });
       expect(store.time()).toBe(0);
       // Keys from before versions: version 1 on every replica alike, no updated time, no expiry.
-      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 1, updated: 0, expires: 0 });
+      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 1, updated: 0, expires: 0, list: 0 });
       expect(store.get('b', 1e12)).toEqual(Buffer.from([0, 255, 7]));
       expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([2, 0, 0]);
       // The upgraded file takes the new model's writes.
@@ -192,7 +197,7 @@ describe('SqliteStore schema upgrade', () => {
     const again = new SqliteStore(file);
     expect([again.position(), again.time(), again.scan('', null, 10, 6000)]).toEqual([{ epoch: 1700000000, seq: 44 }, 5100, ['b']]);
     const cols = (again as unknown as { db: Database.Database }).db.prepare('PRAGMA table_info(kv)').all() as Array<{ name: string }>;
-    expect(cols.map((c) => c.name)).toEqual(['key', 'value', 'version', 'updated', 'expires']);
+    expect(cols.map((c) => c.name)).toEqual(['key', 'value', 'version', 'updated', 'expires', 'llen', 'lhead']);
     again.close();
   });
 

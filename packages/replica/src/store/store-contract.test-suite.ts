@@ -514,6 +514,148 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       });
     });
 
+    describe('lists', () => {
+      const push = (key: string, left: boolean, ...values: string[]): WriteOp => ['L', key, values.map(b), left, false];
+      const pop = (keys: string | string[], count: number | null, left = true): WriteOp => ['P', Array.isArray(keys) ? keys : [keys], count, left];
+      const items = (key: string, now = 1) => store.list(key, 0, -1, now).map((x) => x.toString());
+      const wrong = expect.objectContaining({ error: 'WRONG_TYPE' });
+
+      test('push left and right, pop from either end, in order; an emptied list is gone', () => {
+        expect(write(push('q', false, 'a', 'b'), push('q', true, 'x', 'y'))).toEqual([2, 4]);
+        expect(items('q')).toEqual(['y', 'x', 'a', 'b']);
+        expect(store.listLength('q', 1)).toBe(4);
+        expect(store.typeOf('q', 1)).toBe('list');
+        expect(store.entry('q', 1)).toMatchObject({ version: seq, list: 4 });
+        const [r] = write(pop('q', 1, true));
+        expect(r).toEqual(['q', [b('y')], 3]);
+        expect(write(pop('q', 2, false))).toEqual([['q', [b('b'), b('a')], 1]]);
+        expect(items('q')).toEqual(['x']);
+        expect(write(pop('q', 5))).toEqual([['q', [b('x')], 0]]);
+        expect(store.has('q', 1)).toBe(false);
+        expect(store.typeOf('q', 1)).toBeUndefined();
+        expect(store.count()).toBe(0);
+        expect(write(pop('q', null))).toEqual([null]);
+      });
+
+      test('a pop takes the first of its keys holding a list; count 0 takes nothing', () => {
+        write(push('b', false, '1', '2'));
+        expect(write(pop(['a', 'b', 'c'], null))).toEqual([['b', [b('1')], 1]]);
+        expect(write(pop(['b'], 0))).toEqual([['b', [], 1]]);
+        expect(store.listLength('b', 1)).toBe(1);
+      });
+
+      test('list ranges, indexes and binary items', () => {
+        const bin = Buffer.from([0, 255, 10, 13, 0]);
+        write(['L', 'l', [b('a'), bin, b('c'), Buffer.alloc(0)], false, false]);
+        expect(store.list('l', 0, -1, 1)).toEqual([b('a'), bin, b('c'), Buffer.alloc(0)]);
+        expect(store.list('l', -2, -1, 1)).toEqual([b('c'), Buffer.alloc(0)]);
+        expect(store.list('l', 1, 1, 1)).toEqual([bin]);
+        expect(store.list('l', 5, 10, 1)).toEqual([]);
+        expect(store.list('l', -100, 0, 1)).toEqual([b('a')]);
+        expect(store.list('none', 0, -1, 1)).toEqual([]);
+        expect(store.listLength('none', 1)).toBe(0);
+      });
+
+      test('WRONG_TYPE both ways; SET and DEL replace or remove a list', () => {
+        write(set('s', 'str'), push('l', false, 'a'));
+        expect(() => store.get('l', 1)).toThrow(expect.objectContaining({ code: 'WRONG_TYPE' }));
+        expect(() => store.getStored('l', 1)).toThrow(expect.objectContaining({ code: 'WRONG_TYPE' }));
+        expect(() => store.listLength('s', 1)).toThrow(expect.objectContaining({ code: 'WRONG_TYPE' }));
+        expect(() => store.list('s', 0, -1, 1)).toThrow(expect.objectContaining({ code: 'WRONG_TYPE' }));
+        expect(write(push('s', true, 'x'), pop('s', null), ['i', 'l', '1'], ['a', 'l', b('x')], ['G', 'l'], ['gd', 'l'], ['s', 'l', b('v'), { get: true }])).toEqual([
+          wrong, wrong, wrong, wrong, wrong, wrong, wrong,
+        ]);
+        expect(write(['L', 'nope', [b('x')], true, true])).toEqual([0]);
+        expect(store.has('nope', 1)).toBe(false);
+        expect(write(set('l', 'now a string'))).toEqual([true]);
+        expect(store.get('l', 1)).toEqual(b('now a string'));
+        write(push('l2', false, 'a', 'b'), del('l2'));
+        expect(store.has('l2', 1)).toBe(false);
+        write(push('l2', false, 'c'));
+        expect(items('l2')).toEqual(['c']);
+      });
+
+      test('LREM, LTRIM, LSET and LMOVE', () => {
+        write(push('l', false, 'a', 'x', 'b', 'x', 'c', 'x'));
+        expect(write(['lr', 'l', 1, b('x')], ['lr', 'l', -1, b('x')])).toEqual([1, 1]);
+        expect(items('l')).toEqual(['a', 'b', 'x', 'c']);
+        expect(write(['lr', 'l', 0, b('nope')])).toEqual([0]);
+        expect(write(['lt', 'l', 1, -2])).toEqual([true]);
+        expect(items('l')).toEqual(['b', 'x']);
+        expect(write(['ls', 'l', -1, b('y')], ['ls', 'l', 2, b('z')], ['ls', 'none', 0, b('z')])).toEqual([
+          true,
+          expect.objectContaining({ message: 'index out of range' }),
+          expect.objectContaining({ error: 'NO_SUCH_KEY' }),
+        ]);
+        expect(write(['lm', 'l', 'm', true, false], ['lm', 'l', 'l', true, false])).toEqual([b('b'), b('y')]);
+        expect([items('l'), items('m')]).toEqual([['y'], ['b']]);
+        expect(write(['lt', 'l', 5, 10])).toEqual([true]);
+        expect(store.has('l', 1)).toBe(false);
+        expect(write(['lr', 'm', 0, b('b')])).toEqual([1]);
+        expect(store.count()).toBe(0);
+      });
+
+      test('expiry applies to a list; a push keeps it; a push onto an expired list starts a new one', () => {
+        store.apply([{ epoch: 1, seq: 1, time: 100, ops: [push('l', false, 'a'), ['e', 'l', 50, null, 0]] }]);
+        store.apply([{ epoch: 1, seq: 2, time: 120, ops: [push('l', false, 'b')] }]);
+        expect(store.entry('l', 120)).toMatchObject({ expires: 150, list: 2 });
+        expect(store.listLength('l', 149)).toBe(2);
+        expect(store.listLength('l', 150)).toBe(0);
+        expect(store.apply([{ epoch: 1, seq: 3, time: 160, ops: [push('l', false, 'c')] }])).toEqual([[1]]);
+        expect(store.entry('l', 160)).toMatchObject({ expires: 0, list: 1 });
+        store.apply([{ epoch: 1, seq: 4, time: 170, ops: [['e', 'l', 10, null, 0]] }]);
+        expect(store.apply([{ epoch: 1, seq: 5, time: 200, ops: [['x', 10]] }])).toEqual([[[['l'], 0]]]);
+        expect(store.count()).toBe(0);
+      });
+
+      test('RENAME and COPY move lists with their expiry', () => {
+        write(push('a', false, '1', '2'), ['e', 'a', null, 9000, 0], set('t', 'x'));
+        expect(write(['m', 'a', 'b', { copy: true }], ['m', 'a', 't', {}])).toEqual([true, true]);
+        expect([items('b'), items('t'), store.has('a', 1)]).toEqual([['1', '2'], ['1', '2'], false]);
+        expect(store.entry('t', 1)?.expires).toBe(9000);
+      });
+
+      test('snapshots carry lists (long ones in pieces) and load() rebuilds them', () => {
+        const many = Array.from({ length: 10000 }, (_, i) => `item-${i}`);
+        write(set('a', 'str'), push('big', false, ...many), push('small', true, 'x', 'y'), ['e', 'small', null, 9000, 0]);
+        const snap = store.snapshot();
+        // Changes after the snapshot began are not in it.
+        write(pop('big', 3), push('small', false, 'later'), push('new', false, 'n'));
+        const entries = [];
+        for (let c = snap.next(100, 64 * 1024); c !== null; c = snap.next(100, 64 * 1024)) {
+          expect(c.length).toBeLessThanOrEqual(100);
+          entries.push(...c);
+        }
+        expect(entries.filter((e) => e[0] === 'big').length).toBeGreaterThan(2);
+        const copy = makeStore();
+        try {
+          copy.load(entries);
+          expect(copy.list('big', 0, -1, 1).map(String)).toEqual(many);
+          expect(copy.list('small', 0, -1, 1).map(String)).toEqual(['y', 'x']);
+          expect(copy.entry('small', 1)).toMatchObject({ expires: 9000, list: 2 });
+          expect(copy.get('a', 1)).toEqual(b('str'));
+          expect(copy.has('new', 1)).toBe(false);
+          // A first piece replaces what the key held.
+          copy.load([['small', [b('z')], 3, 1, 0]]);
+          expect(copy.list('small', 0, -1, 1).map(String)).toEqual(['z']);
+        } finally {
+          copy.close();
+        }
+      });
+
+      test('a list survives FLUSH and a failed group changes nothing', () => {
+        write(push('l', false, 'a'));
+        expect(() =>
+          store.apply([{ epoch: 7, seq: ++seq, time: 1, ops: [push('l', false, 'b'), ['P', [], 1, true] as unknown as WriteOp] }]),
+        ).toThrow(KvndbError);
+        expect(items('l')).toEqual(['a']);
+        write(['F']);
+        expect(store.count()).toBe(0);
+        write(push('l', false, 'c'));
+        expect(items('l')).toEqual(['c']);
+      });
+    });
+
     if (options.reopen) {
       const reopen = options.reopen;
       test('data and position survive close and reopen', () => {
@@ -555,6 +697,14 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
         expect(store.position()).toEqual({ epoch: 4, seq: 9 });
         expect(store.get('a', 1)).toEqual(b('before'));
         expect(store.scan('', null, 10, 1)).toEqual(['a']);
+      });
+
+      test('lists survive close and reopen', () => {
+        store.apply([{ epoch: 4, seq: 9, time: 1, ops: [['L', 'q', [b('a'), b('b')], false, false], ['P', ['q'], 1, true]] }]);
+        store = reopen(store);
+        expect(store.list('q', 0, -1, 1)).toEqual([b('b')]);
+        store.apply([{ epoch: 4, seq: 10, time: 1, ops: [['L', 'q', [b('c')], true, false]] }]);
+        expect(store.list('q', 0, -1, 1)).toEqual([b('c'), b('b')]);
       });
     }
   });

@@ -16,8 +16,36 @@ export interface WriteBatch {
   ops: WriteOp[];
 }
 
-/** One key in a snapshot: [key, value, version, updated, expires]. */
-export type SnapshotEntry = [string, Buffer, number, number, number];
+/**
+ * One key in a snapshot: [key, value, version, updated, expires] for a string; for a list,
+ * [key, [item, ...], version, updated, expires, more?]: a long list travels in several
+ * entries, the first replacing the key and those with `more` true extending it
+ * (docs/PROTOCOL.md "Full resync").
+ */
+export type SnapshotEntry =
+  | [string, Buffer, number, number, number]
+  | [string, Buffer[], number, number, number]
+  | [string, Buffer[], number, number, number, boolean];
+
+/** A list is cut into snapshot entries of about this many bytes of items... */
+export const LIST_PIECE_BYTES = 256 * 1024;
+/** ...or this many items, whichever comes first. */
+export const LIST_PIECE_ITEMS = 4096;
+
+/** The snapshot entries of a list with these items: the first replaces the key, the others extend it. */
+export function listPieces(key: string, items: Buffer[], version: number, updated: number, expires: number): SnapshotEntry[] {
+  const out: SnapshotEntry[] = [];
+  let start = 0;
+  while (start < items.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < items.length && end - start < LIST_PIECE_ITEMS && (bytes < LIST_PIECE_BYTES || end === start)) bytes += items[end++].length;
+    const piece = items.slice(start, end);
+    out.push(start === 0 ? [key, piece, version, updated, expires] : [key, piece, version, updated, expires, true]);
+    start = end;
+  }
+  return out;
+}
 
 /**
  * One interface for every storage backend; adding a backend is one file. All methods are
@@ -33,6 +61,7 @@ export interface Store {
   position(): StoredPosition;
   /** The router time of the last applied write (0: none), kept with the position. */
   time(): number;
+  /** The string at `key`; throws WRONG_TYPE when it holds a list (getStored too). */
   get(key: string, now: number): Buffer | undefined;
   /**
    * The value as the backend holds it, for answering a GET without a copy: a Buffer, or the
@@ -42,8 +71,14 @@ export interface Store {
    */
   getStored(key: string, now: number): StoredBytes | undefined;
   has(key: string, now: number): boolean;
-  /** The value with its version, updated time and expiry, or undefined. */
+  /** The value with its version, updated time and expiry, or undefined (a list: empty value, `list` its length). */
   entry(key: string, now: number): RawEntry | undefined;
+  /** What the key holds at `now`, or undefined when it is absent. */
+  typeOf(key: string, now: number): 'string' | 'list' | undefined;
+  /** The length of the list at `key` (0: absent); throws WRONG_TYPE for a string. */
+  listLength(key: string, now: number): number;
+  /** Items start..stop of the list at `key` (Redis LRANGE indexes); [] when absent; throws WRONG_TYPE for a string. */
+  list(key: string, start: number, stop: number, now: number): Buffer[];
   /**
    * Apply several consecutive writes in one transaction (group commit); the position becomes
    * the last one's. Returns the per-op results of each write. Throws (and changes nothing)
@@ -99,17 +134,22 @@ export function checkEntries(entries: unknown): asserts entries is SnapshotEntry
     const e = entries[i] as unknown[];
     if (
       !Array.isArray(e) ||
-      e.length !== 5 ||
+      (e.length !== 5 && !(e.length === 6 && typeof e[5] === 'boolean' && Array.isArray(e[1]))) ||
       typeof e[0] !== 'string' ||
       e[0].length === 0 ||
-      !(e[1] instanceof Uint8Array) ||
+      !(e[1] instanceof Uint8Array || isItems(e[1])) ||
       !Number.isSafeInteger(e[2]) ||
       !Number.isSafeInteger(e[3]) ||
       !Number.isSafeInteger(e[4])
     ) {
-      throw KvndbError.badRequest(`snapshot entry ${i} must be [key, bytes, version, updated, expires]`);
+      throw KvndbError.badRequest(`snapshot entry ${i} must be [key, bytes, version, updated, expires] or [key, [bytes, ...], version, updated, expires, more?]`);
     }
   }
+}
+
+/** A list piece's items: at least one, all bytes. */
+function isItems(x: unknown): boolean {
+  return Array.isArray(x) && x.length > 0 && x.every((v) => v instanceof Uint8Array);
 }
 
 /** A Buffer view of bytes without copying (better-sqlite3 binds Buffers). */
@@ -117,9 +157,12 @@ export function asBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
-/** Approximate wire size of one entry, for chunk sizing. */
-export function entryBytes(key: string, value: Uint8Array): number {
-  return key.length + value.length + 32;
+/** Approximate wire size of one entry (a string's value or a list piece's items), for chunk sizing. */
+export function entryBytes(key: string, value: Uint8Array | Uint8Array[]): number {
+  if (!Array.isArray(value)) return key.length + value.length + 32;
+  let n = key.length + 32;
+  for (let i = 0; i < value.length; i++) n += value[i].length + 5;
+  return n;
 }
 
 export function checkPosition(position: StoredPosition): void {

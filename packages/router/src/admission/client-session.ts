@@ -126,6 +126,11 @@ export class ClientSession implements ReplySink {
     return false;
   }
 
+  /** The connection closed: a blocking pop waiting for it is dropped (blocking/pop-waiters.ts). */
+  get closed(): boolean {
+    return this.conn.isClosed;
+  }
+
   get isPaused(): boolean {
     return this.output.paused;
   }

@@ -1,4 +1,4 @@
-import { COMMANDS_BY_OP, ErrorCode, KvndbError, Op, toKvndbError, type ReadStore } from '@kvndb/shared';
+import { COMMANDS_BY_OP, KvndbError, Op, readFailureCode, toKvndbError, type ReadStore } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 
 /** The store of a replica that runs in the router's own process and thread (standalone's). */
@@ -65,8 +65,9 @@ export class LocalReads {
       value = COMMANDS_BY_OP[op as number]!.serve!(this.store, msg, this.now());
     } catch (err) {
       const e = toKvndbError(err);
-      // As the replica answers: bad arguments are the caller's, anything else the replica's.
-      sink.reply(tag, e.code === ErrorCode.BAD_REQUEST ? e : new KvndbError(ErrorCode.REPLICA_ERROR, e.message));
+      // As the replica answers it.
+      const code = readFailureCode(e);
+      sink.reply(tag, code === e.code ? e : new KvndbError(code, e.message));
       return true;
     }
     if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = asWire(value[i]);

@@ -1,8 +1,9 @@
-import { DEFAULT_LIMITS, ErrorCode, KvndbError, Op, type RouterStatus, type WriteOp } from '@kvndb/shared';
+import { DEFAULT_LIMITS, ErrorCode, KvndbError, Op, silentLogger, type RouterStatus, type WriteOp } from '@kvndb/shared';
 import type { ReadPath } from '../reads/read-path';
 import type { WritePath } from '../writes/write-path';
 import { Answer } from '@kvndb/shared';
 import { RequestDispatcher } from './request-dispatcher';
+import { PopWaiters } from '../blocking/pop-waiters';
 import type { ReplySink } from './reply-sink';
 
 /** Records what reached the read and write paths, and every answer. */
@@ -14,7 +15,9 @@ function setup() {
   } as unknown as WritePath;
   const answers: Array<[number, string | null, unknown]> = [];
   const sink: ReplySink = { reply: (tag, err, value) => answers.push([tag, err ? err.code : null, value]) };
-  const d = new RequestDispatcher(DEFAULT_LIMITS, reads, writes, () => ({ seq: 7 }) as RouterStatus, () => 1_700_000_000_123);
+  const waiters = new PopWaiters({ maxPerConnection: 2, maxTotal: 10, logger: silentLogger() });
+  waiters.attach(writes);
+  const d = new RequestDispatcher(DEFAULT_LIMITS, reads, writes, () => ({ seq: 7 }) as RouterStatus, () => 1_700_000_000_123, waiters);
   return { d, routed, answers, sink };
 }
 

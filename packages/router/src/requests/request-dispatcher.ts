@@ -11,11 +11,12 @@ import {
 } from '@kvndb/shared';
 import type { ReadPath } from '../reads/read-path';
 import type { WritePath } from '../writes/write-path';
+import type { PopWaiters } from '../blocking/pop-waiters';
 import { CallbackSink, type ReplySink } from './reply-sink';
 
 type Held =
   | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
-  | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number };
+  | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number; wait?: { keys: string[]; ms: number } };
 
 const enum Phase {
   /** The router is not started yet: NO_REPLICAS. */
@@ -45,6 +46,8 @@ export class RequestDispatcher {
     private readonly status: () => RouterStatus,
     /** The router's clock (TIME answers with it): the time that stamps writes and reads. */
     private readonly now: () => number,
+    /** Where writes that wait (blocking pops) are held. */
+    private readonly waiters: PopWaiters,
   ) {}
 
   /**
@@ -80,14 +83,18 @@ export class RequestDispatcher {
       else this.reads.read(rmsg, sink, tag);
     } else if (command.route === 'write') {
       let ops: WriteOp[];
+      let waitMs = 0;
       try {
         ops = command.toWrite!(msg, this.limits);
+        if (command.waitMs !== undefined) waitMs = command.waitMs(msg);
       } catch (err) {
         sink.reply(tag, toKvndbError(err));
         return;
       }
       const shape = command.answer!;
-      if (phase === Phase.Holding) this.held.push({ write: true, ops, shape, sink, tag });
+      const wait = waitMs !== 0 ? { keys: command.waitKeys!(msg), ms: waitMs } : undefined;
+      if (phase === Phase.Holding) this.held.push({ write: true, ops, shape, sink, tag, wait });
+      else if (wait !== undefined) this.waiters.pop(ops[0], wait.keys, wait.ms, sink, tag);
       else this.writes.write(ops, shape, sink, tag);
     } else if (op === Op.STATUS) {
       sink.reply(tag, null, this.status());
@@ -115,7 +122,8 @@ export class RequestDispatcher {
     const held = this.held;
     this.held = [];
     for (const h of held) {
-      if (h.write) this.writes.write(h.ops, h.shape, h.sink, h.tag);
+      if (h.write && h.wait !== undefined) this.waiters.pop(h.ops[0], h.wait.keys, h.wait.ms, h.sink, h.tag);
+      else if (h.write) this.writes.write(h.ops, h.shape, h.sink, h.tag);
       else this.reads.read(h.msg, h.sink, h.tag);
     }
   }
@@ -123,6 +131,7 @@ export class RequestDispatcher {
   /** Router stopping: fail held requests with `err`, and every request from now on. */
   stop(err: KvndbError): void {
     this.phase = Phase.Stopped;
+    this.waiters.stop(err);
     const held = this.held;
     this.held = [];
     for (const h of held) h.sink.reply(h.tag, err);

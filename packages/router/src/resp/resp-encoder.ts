@@ -155,6 +155,8 @@ function redisWords(code: string, message: string): string | undefined {
       return `ERR ${message}`;
     case ErrorCode.NO_SUCH_KEY:
       return 'ERR no such key';
+    case ErrorCode.OUT_OF_RANGE:
+      return `ERR ${message}`;
     case ErrorCode.WRONG_TYPE:
       return 'WRONGTYPE Operation against a key holding the wrong kind of value';
   }

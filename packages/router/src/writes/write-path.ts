@@ -5,6 +5,7 @@ import type { OpsMeter } from '../requests/ops-meter';
 import type { ReplySink } from '../requests/reply-sink';
 import type { RouterState } from '../sync/router-state';
 import type { ExpirySweeper } from './expiry-sweeper';
+import type { PopWaiters } from '../blocking/pop-waiters';
 import type { WriteSequencer } from './write-sequencer';
 
 /**
@@ -21,6 +22,8 @@ export class WritePath {
     /** Why no replica can serve, for NO_REPLICAS errors. */
     private readonly whyNoReplicas: () => string,
     private readonly sweeper: ExpirySweeper,
+    /** Blocking pops: they see every write while one waits. */
+    private readonly waiters: PopWaiters,
   ) {}
 
   write(ops: WriteOp[], shape: Answer, sink: ReplySink, tag: number): void {
@@ -35,6 +38,8 @@ export class WritePath {
     try {
       this.sequencer.sequence(ops, replicas.live, replicas.inSyncIds, shape, sink, tag);
       this.sweeper.noteWrite(ops, this.sequencer.lastTime);
+      // One comparison while no pop waits.
+      if (this.waiters.size > 0) this.waiters.written(ops);
     } catch (err) {
       // Encoding failed (TOO_LARGE) before the write got a seq: nothing was sent.
       sink.reply(tag, toKvndbError(err));

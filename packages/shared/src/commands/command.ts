@@ -30,6 +30,14 @@ export interface Command {
   toWrite?(msg: unknown[], limits: Limits): WriteOp[];
   /** Writes: how the per-op results of the WRITE become the answer. */
   readonly answer?: Answer;
+  /**
+   * Writes that may wait (a blocking pop): how long this request waits for its keys, in ms
+   * (0: it does not wait; -1: forever). The router holds such a request (router/src/blocking)
+   * and sequences its write when a write to one of `waitKeys` makes it possible.
+   */
+  waitMs?(msg: unknown[]): number;
+  /** The keys a waiting request waits on. */
+  waitKeys?(msg: unknown[]): string[];
   /** The client methods sending this command, by method name. */
   readonly methods: Readonly<Record<string, ClientMethod<any[], any>>>;
 }
@@ -53,13 +61,19 @@ export interface ReadStore {
   getStored(key: string, now: number): StoredBytes | undefined;
   has(key: string, now: number): boolean;
   /** The value with its version, updated time and expiry (0: none). */
-  entry(key: string, now: number): { value: Buffer; version: number; updated: number; expires: number } | undefined;
+  entry(key: string, now: number): { value: Buffer; version: number; updated: number; expires: number; list?: number } | undefined;
   /** Up to `limit` keys starting with `prefix` after `after`, in code point order. */
   scan(prefix: string, after: string | null, limit: number, now: number): string[];
   /** Keys stored (expired ones not yet removed included). */
   count(): number;
   /** A live key chosen at random (each about equally likely), or undefined when there is none. */
   randomKey(now: number): string | undefined;
+  /** What the key holds ('string' or 'list'), or undefined. Optional for other commands' stand-in stores. */
+  typeOf?(key: string, now: number): 'string' | 'list' | undefined;
+  /** The length of the list at `key` (0: none); throws WRONG_TYPE for a string. */
+  listLength?(key: string, now: number): number;
+  /** Items start..stop (Redis LRANGE indexes) of the list at `key`; throws WRONG_TYPE for a string. */
+  list?(key: string, start: number, stop: number, now: number): Buffer[];
   /**
    * Of those, keys with an expiry. Both replica stores have it; optional only so that the
    * stand-in stores of other commands' spec tests need not.
@@ -83,6 +97,11 @@ export interface ClientMethod<A extends unknown[], R> {
   decode(value: unknown, args: A): R;
   /** A read is re-sent after a reconnect; a write may have been applied, so it fails instead. */
   readonly retryable: boolean;
+  /**
+   * A request the router may hold (a blocking pop): how long it may wait, in ms (-1: forever).
+   * The client's request timeout starts after that.
+   */
+  waitMs?(args: A): number;
 }
 
 /** An answer known without asking the router (mget of no keys). */

@@ -48,6 +48,23 @@ const ARGS: Record<string, unknown[]> = {
   getEx: ['k', { ttlMs: 1000 }],
   getExBuffer: ['k', { persist: true }],
   count: [],
+  push: ['q', 'a', 'b'],
+  pushFront: ['q', 'a'],
+  pop: ['q', { waitMs: 100 }],
+  popBuffer: ['q'],
+  popMany: ['q', 2],
+  popManyBuffers: ['q', 2, { end: 'tail' }],
+  llen: ['q'],
+  lrange: ['q', 0, -1],
+  lrangeBuffers: ['q'],
+  lindex: ['q', 1],
+  peek: ['q'],
+  peekBuffer: ['q'],
+  lrem: ['q', 0, 'v'],
+  ltrim: ['q', 0, 9],
+  lset: ['q', 0, 'v'],
+  lmove: ['a', 'b'],
+  type: ['k'],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));

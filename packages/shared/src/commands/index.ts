@@ -26,11 +26,22 @@ import { move } from './move';
 import { flush } from './flush';
 import { randomkey } from './randomkey';
 import { time } from './time';
+import { push } from './push';
+import { pop } from './pop';
+import { llen } from './llen';
+import { lrange } from './lrange';
+import { lindex } from './lindex';
+import { lrem } from './lrem';
+import { ltrim } from './ltrim';
+import { lset } from './lset';
+import { lmove } from './lmove';
+import { type } from './type';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
 export const COMMANDS = [
   ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status,
   incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time, getex, count,
+  push, pop, llen, lrange, lindex, lrem, ltrim, lset, lmove, type,
 ] as const;
 
 /** Commands by opcode: one array read on the request path. */
@@ -63,6 +74,8 @@ export type { KeyCount } from './count';
 export type { BatchOp } from './batch';
 export type { Txn, TxnCondition, TxnStep, TxnResult, TxnOpResult } from './txn';
 export type { CopyOptions } from './move';
+export type { PopOptions } from './pop';
+export type { KeyType } from './type';
 export { STRING_TOO_LONG } from './append';
 export type { Value } from './checks';
 export { parseFlags } from './checks';

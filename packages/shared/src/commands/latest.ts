@@ -40,7 +40,7 @@ export const latest = {
     for (let i = 0; i < keys.length; i++) {
       const key = keyArg(keys[i]);
       const e = store.entry(key, now);
-      if (e !== undefined && (best === null || e.version > (best[2] as number))) best = [key, e.value, e.version, e.updated, e.expires];
+      if (e !== undefined && !e.list && (best === null || e.version > (best[2] as number))) best = [key, e.value, e.version, e.updated, e.expires];
     }
     return best;
   },

@@ -36,6 +36,16 @@ export function entryOrNull(v: unknown): Entry | null {
   return { value, version: v[1] as number, updated: v[2] as number, expires: v[3] as number };
 }
 
+/** The value at a key, nil for none and for a list (Redis's MGET). */
+function valueOrNil(store: ReadStore, key: string, now: number): Buffer | null {
+  try {
+    return store.get(key, now) ?? null;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'WRONG_TYPE') return null;
+    throw err;
+  }
+}
+
 /** MGET: the values of several keys, nil where missing, in the order asked; with `meta`, each as [value, version, updated, expires]. */
 export const mget = {
   name: 'mget',
@@ -57,10 +67,11 @@ export const mget = {
     if (msg[3] === true) {
       for (let i = 0; i < keys.length; i++) {
         const e = store.entry(keyArg(keys[i]), now);
-        values[i] = e === undefined ? null : [e.value, e.version, e.updated, e.expires];
+        // A list is not a value: nil, as Redis's MGET answers for a key of another type.
+        values[i] = e === undefined || e.list ? null : [e.value, e.version, e.updated, e.expires];
       }
     } else {
-      for (let i = 0; i < keys.length; i++) values[i] = store.get(keyArg(keys[i]), now) ?? null;
+      for (let i = 0; i < keys.length; i++) values[i] = valueOrNil(store, keyArg(keys[i]), now);
     }
     return values;
   },

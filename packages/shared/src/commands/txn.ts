@@ -118,9 +118,50 @@ function checkTxnOp(raw: unknown, branch: string, i: number, limits: Limits, siz
   const shape = (ok: boolean, form: string) => {
     if (!ok) throw KvndbError.badRequest(`${where(branch, i)}: ${form}`);
   };
+  if (kind === 'P') {
+    const keys = raw[1];
+    shape(raw.length === 4 && Array.isArray(keys) && keys.length > 0, 'a pop is ["P", [key, ...], count|nil, left]');
+    for (const k of keys as unknown[]) {
+      checkKey(k, limits);
+      size.add(k);
+    }
+    shape(raw[2] === null || (Number.isSafeInteger(raw[2]) && (raw[2] as number) >= 0), 'a pop count is an integer >= 0 or nil');
+    shape(typeof raw[3] === 'boolean', 'a pop says which end (left: a boolean)');
+    return ['P', keys as string[], raw[2] as number | null, raw[3] as boolean];
+  }
   checkKey(raw[1], limits);
   const key = raw[1];
+  const isIndex = (x: unknown): x is number => Number.isSafeInteger(x);
   switch (kind) {
+    case 'H':
+      shape(raw.length === 2, '["H", key]');
+      size.add(key);
+      return ['H', key];
+    case 'L': {
+      const values = raw[2];
+      shape(raw.length === 5 && Array.isArray(values) && values.length > 0 && typeof raw[3] === 'boolean' && typeof raw[4] === 'boolean', 'a push is ["L", key, [bytes, ...], left, onlyIfList]');
+      for (const v of values as unknown[]) {
+        checkValue(v, limits);
+        size.add(key, v);
+      }
+      return ['L', key, values as Uint8Array[], raw[3] as boolean, raw[4] as boolean];
+    }
+    case 'lr':
+    case 'ls':
+      shape(raw.length === 4 && isIndex(raw[2]), `["${kind}", key, integer, bytes]`);
+      checkValue(raw[3], limits);
+      size.add(key, raw[3]);
+      return [kind, key, raw[2], raw[3]];
+    case 'lt':
+      shape(raw.length === 4 && isIndex(raw[2]) && isIndex(raw[3]), 'a list trim is ["lt", key, start, stop]');
+      size.add(key);
+      return ['lt', key, raw[2], raw[3]];
+    case 'lm':
+      shape(raw.length === 5 && typeof raw[3] === 'boolean' && typeof raw[4] === 'boolean', 'a list move is ["lm", from, to, fromLeft, toLeft]');
+      checkKey(raw[2], limits);
+      size.add(key);
+      size.add(raw[2]);
+      return ['lm', key, raw[2], raw[3], raw[4]];
     case 's': {
       shape(raw.length === 3 || raw.length === 4, 'a set is ["s", key, value, flags?]');
       const op = setOp(key, raw[2], raw[3], limits);

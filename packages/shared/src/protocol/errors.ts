@@ -25,6 +25,8 @@ export const ErrorCode = {
   OVERFLOW: 'OVERFLOW',
   /** RENAME of a key that does not exist. */
   NO_SUCH_KEY: 'NO_SUCH_KEY',
+  /** LSET of an index outside the list. */
+  OUT_OF_RANGE: 'OUT_OF_RANGE',
 } as const;
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -108,4 +110,12 @@ export function toKvndbError(err: unknown): KvndbError {
   if (err instanceof KvndbError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new KvndbError(ErrorCode.INTERNAL, message, { cause: err });
+}
+
+/**
+ * The code a read that threw is answered with: bad arguments and a key of the other type are
+ * the caller's fault and keep their code; anything else is the replica failing.
+ */
+export function readFailureCode(e: KvndbError): ErrorCodeName {
+  return e.code === ErrorCode.BAD_REQUEST || e.code === ErrorCode.WRONG_TYPE ? e.code : ErrorCode.REPLICA_ERROR;
 }

@@ -45,6 +45,17 @@ export const Op = {
   TXN: 45, // [TXN, id, if[], then[], else[]]
   TIME: 46, // [TIME, id]
   COUNT: 47, // [COUNT, id] -> [keys, keys with an expiry]
+  // Lists and queues (docs/PROTOCOL.md "Lists and queues")
+  PUSH: 80, // [PUSH, id, key, values[], left, onlyIfList] -> length
+  POP: 81, // [POP, id, keys[], count|nil, left, waitMs|nil] -> [key, values[]] | nil
+  LLEN: 82, // [LLEN, id, key]
+  LRANGE: 83, // [LRANGE, id, key, start, stop]
+  LINDEX: 84, // [LINDEX, id, key, index]
+  LREM: 85, // [LREM, id, key, count, value]
+  LTRIM: 86, // [LTRIM, id, key, start, stop]
+  LSET: 87, // [LSET, id, key, index, value]
+  LMOVE: 88, // [LMOVE, id, from, to, fromLeft, toLeft]
+  TYPE: 89, // [TYPE, id, key] -> 'string' | 'list' | nil
 
   // Router <-> replica replication stream
   WRITE: 50, // router -> replica: [WRITE, epoch, seq, ops[], time]

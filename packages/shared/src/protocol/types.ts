@@ -70,7 +70,21 @@ export type WriteOp =
   | ['t', TxnCompare[], TxnOp[], TxnOp[]]
   /** Reads inside a transaction: the value, or [value, version, updated, expires]. */
   | ['G', string]
-  | ['V', string];
+  | ['V', string]
+  /** Whether a key exists (EXISTS inside MULTI), whatever it holds. */
+  | ['H', string]
+  /** Lists (docs/PROTOCOL.md "Write ops"). Push: ['L', key, values, left, onlyIfList] -> the new length. */
+  | ['L', string, Uint8Array[], boolean, boolean]
+  /** Pop from the first of `keys` holding a list: ['P', keys, count | null, left] -> [key, values, length left] or null. */
+  | ['P', string[], number | null, boolean]
+  /** LREM: ['lr', key, count, value] -> the number removed. */
+  | ['lr', string, number, Uint8Array]
+  /** LTRIM: ['lt', key, start, stop] -> true. */
+  | ['lt', string, number, number]
+  /** LSET: ['ls', key, index, value] -> true. */
+  | ['ls', string, number, Uint8Array]
+  /** LMOVE: ['lm', from, to, fromLeft, toLeft] -> the value moved, or null. */
+  | ['lm', string, string, boolean, boolean];
 
 /** What a transaction branch may hold: any op but a transaction, a flush or a sweep. */
 export type TxnOp = WriteOp;

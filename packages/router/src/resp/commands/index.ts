@@ -37,6 +37,16 @@ import { touch } from './touch';
 import { type } from './type';
 import { randomkey } from './randomkey';
 import { flushall, flushdb } from './flush';
+import { lpush, lpushx, rpush, rpushx } from './push';
+import { lpop, rpop } from './pop';
+import { blpop, brpop } from './blpop';
+import { llen } from './llen';
+import { lrange } from './lrange';
+import { lindex } from './lindex';
+import { lrem } from './lrem';
+import { ltrim } from './ltrim';
+import { lset } from './lset';
+import { lmove } from './lmove';
 
 const table = new Map<string, RespCommand>();
 
@@ -54,6 +64,7 @@ for (const c of [
   incrbyfloat, append, strlen, getrange, substr, setrange, getdel,
   rename, renamenx, copy, touch, type, randomkey, flushdb, flushall,
   setex, psetex, getset, getex, expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
+  lpush, rpush, lpushx, rpushx, lpop, rpop, blpop, brpop, llen, lrange, lindex, lrem, ltrim, lset, lmove,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);
