@@ -7,6 +7,7 @@ export * from './codec/latin1-bytes';
 export * from './handshake/auth';
 export * from './protocol/types';
 export * from './protocol/write-ops';
+export * from './protocol/changes';
 export * from './protocol/int64';
 export * from './net/transport';
 export * from './net/in-process-transport';

@@ -15,7 +15,13 @@ import { CallbackSink, type ReplySink } from './reply-sink';
 
 type Held =
   | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
-  | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number };
+  | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number }
+  | { write: 'stream'; msg: unknown[]; sink: ReplySink; tag: number };
+
+/** The router-answered requests that open streams or block (changes/stream-requests.ts). */
+export interface StreamExecutor {
+  execute(msg: unknown[], sink: ReplySink, tag: number): void;
+}
 
 const enum Phase {
   /** The router is not started yet: NO_REPLICAS. */
@@ -45,6 +51,8 @@ export class RequestDispatcher {
     private readonly status: () => RouterStatus,
     /** The router's clock (TIME answers with it): the time that stamps writes and reads. */
     private readonly now: () => number,
+    /** WATCH, UNWATCH, GET_WAIT, WAIT. */
+    private readonly streams?: StreamExecutor,
   ) {}
 
   /**
@@ -93,8 +101,24 @@ export class RequestDispatcher {
       sink.reply(tag, null, this.status());
     } else if (op === Op.TIME) {
       sink.reply(tag, null, this.now());
-    } else {
+    } else if (op === Op.PING) {
       sink.reply(tag, null, 'PONG');
+    } else if (phase === Phase.Holding) {
+      this.held.push({ write: 'stream', msg, sink, tag });
+    } else {
+      this.runStream(msg, sink, tag);
+    }
+  }
+
+  private runStream(msg: unknown[], sink: ReplySink, tag: number): void {
+    if (!this.streams) {
+      sink.reply(tag, new KvndbError(ErrorCode.NOT_SUPPORTED, `opcode ${String(msg[0])} is not a request this router serves`));
+      return;
+    }
+    try {
+      this.streams.execute(msg, sink, tag);
+    } catch (err) {
+      sink.reply(tag, toKvndbError(err));
     }
   }
 
@@ -115,7 +139,8 @@ export class RequestDispatcher {
     const held = this.held;
     this.held = [];
     for (const h of held) {
-      if (h.write) this.writes.write(h.ops, h.shape, h.sink, h.tag);
+      if (h.write === 'stream') this.runStream(h.msg, h.sink, h.tag);
+      else if (h.write) this.writes.write(h.ops, h.shape, h.sink, h.tag);
       else this.reads.read(h.msg, h.sink, h.tag);
     }
   }

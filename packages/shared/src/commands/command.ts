@@ -83,6 +83,11 @@ export interface ClientMethod<A extends unknown[], R> {
   decode(value: unknown, args: A): R;
   /** A read is re-sent after a reconnect; a write may have been applied, so it fails instead. */
   readonly retryable: boolean;
+  /**
+   * A blocking request: how long the router may hold it on purpose for these arguments
+   * (undefined: it does not block). The client times it out that much later than others.
+   */
+  waitMs?(args: A): number | undefined;
 }
 
 /** An answer known without asking the router (mget of no keys). */

@@ -26,11 +26,16 @@ import { move } from './move';
 import { flush } from './flush';
 import { randomkey } from './randomkey';
 import { time } from './time';
+import { watch } from './watch';
+import { unwatch } from './unwatch';
+import { getWait } from './get-wait';
+import { wait } from './wait';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
 export const COMMANDS = [
   ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status,
   incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time, getex, count,
+  watch, unwatch, getWait, wait,
 ] as const;
 
 /** Commands by opcode: one array read on the request path. */
@@ -65,4 +70,9 @@ export type { Txn, TxnCondition, TxnStep, TxnResult, TxnOpResult } from './txn';
 export type { CopyOptions } from './move';
 export { STRING_TOO_LONG } from './append';
 export type { Value } from './checks';
+export { parseWatch, watchRequest, MAX_WATCH_KEYS, type WatchSelector } from './watch';
+export { parseUnwatch } from './unwatch';
+export { parseGetWait } from './get-wait';
+export { parseWait, MAX_WAIT_KEYS, type Waited } from './wait';
+export { checkWaitMs, MAX_WAIT_MS, type WaitOptions } from './blocking';
 export { parseFlags } from './checks';

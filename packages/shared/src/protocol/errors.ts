@@ -25,6 +25,11 @@ export const ErrorCode = {
   OVERFLOW: 'OVERFLOW',
   /** RENAME of a key that does not exist. */
   NO_SUCH_KEY: 'NO_SUCH_KEY',
+  /**
+   * A watch from a seq the router no longer holds (behind its history, or ahead of its
+   * newest write after writes were lost): details.oldestSeq is the oldest seq it holds.
+   */
+  COMPACTED: 'COMPACTED',
 } as const;
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
 
