@@ -88,7 +88,7 @@ export class KeyWaiters implements ChangeListener {
   wait(keys: readonly string[], single: boolean, waitMs: number, sink: ReplySink, tag: number, streams: ConnectionStreams | undefined): void {
     if (this.stopped) return sink.reply(tag, this.stopped);
     if (this.count >= this.options.maxWaiters) {
-      return sink.reply(tag, new KvndbError(ErrorCode.TOO_MANY_REQUESTS, `this router already holds ${this.count} blocked reads (--max-waiters ${this.options.maxWaiters})`));
+      return sink.reply(tag, new KvndbError(ErrorCode.TOO_MANY_REQUESTS, `this router already holds ${this.count} blocked reads (--max-blocked-reads ${this.options.maxWaiters})`));
     }
     if (streams && streams.waiters.size >= this.options.maxPerConnection) {
       return sink.reply(tag, new KvndbError(ErrorCode.TOO_MANY_REQUESTS, `this connection already holds ${streams.waiters.size} blocked reads (the limit is ${this.options.maxPerConnection} per connection)`));
