@@ -138,8 +138,13 @@ export class Watch implements AsyncIterableIterator<ChangeEvent> {
       },
       error: (err) => {
         if (this.streamId === id) this.streamId = undefined;
-        // A stopping router ends its streams: the connection closes next and the watch resumes on the new one.
-        if (err.code === ErrorCode.SHUTTING_DOWN) return;
+        // A stopping router ends its streams with the seq each had reached (matching or not):
+        // the connection closes next and the watch resumes from there on the new one.
+        if (err.code === ErrorCode.SHUTTING_DOWN) {
+          const seq = err.details?.seq;
+          if (typeof seq === 'number' && (this.position === null || seq > this.position)) this.position = seq;
+          return;
+        }
         this.fail(err);
       },
       lost: () => {

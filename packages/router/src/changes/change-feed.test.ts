@@ -126,7 +126,7 @@ describe('ChangeFeed', () => {
     expect(b.got).toHaveLength(1);
     const err = new KvndbError(ErrorCode.SHUTTING_DOWN, 'bye');
     feed.stop(err);
-    expect(b.errors).toEqual([err]);
+    expect(b.errors).toEqual([expect.objectContaining({ code: ErrorCode.SHUTTING_DOWN, details: { seq: 1 } })]);
     expect(a.errors).toEqual([]);
     expect(() => feed.watch({ prefix: '' }, null, consumer())).toThrow(err);
   });

@@ -106,9 +106,15 @@ export class ChangeFeed {
     return w;
   }
 
-  /** The router is stopping: end every watch with `err`, refuse new ones. */
+  /**
+   * The router is stopping: end every watch with `err`, its details carrying the watch's
+   * position as `seq` (every write up to it was delivered or did not match), so its client
+   * resumes from there on the next router even when the last writes matched nothing.
+   */
   stop(err: KvndbError): void {
     this.stopped = err;
-    for (const w of [...this.watchers]) w.fail(err);
+    for (const w of [...this.watchers]) {
+      w.fail(new KvndbError(err.code, err.message, { details: { ...err.details, seq: w.position } }));
+    }
   }
 }

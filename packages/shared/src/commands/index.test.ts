@@ -48,6 +48,8 @@ const ARGS: Record<string, unknown[]> = {
   getEx: ['k', { ttlMs: 1000 }],
   getExBuffer: ['k', { persist: true }],
   count: [],
+  wait: [['a', 'b'], { waitMs: 100 }],
+  waitBuffer: [['a'], { waitMs: 0 }],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));
