@@ -25,6 +25,9 @@ class FakeClient implements ConsoleClient {
     this.check();
     return this.data.get(key) ?? null;
   }
+  watch(): never {
+    throw new KvndbError('NOT_SUPPORTED', 'the fake client does not watch (test/console-pty.test.ts covers watch)');
+  }
   async set(key: string, value: Uint8Array, options?: { ttlMs?: number }) {
     this.check();
     this.data.set(key, Buffer.from(value));
