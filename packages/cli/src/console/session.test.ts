@@ -292,7 +292,7 @@ describe('console session (script mode)', () => {
     expect(ok).toBe(false);
     expect(t.lines()).toEqual(['OK']);
     expect(t.err().trim().split('\n')).toEqual([
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
       '(error) BAD_REQUEST: unknown command "frobnicate"; type help for the list',
       '(error) BAD_REQUEST: usage: mset KEY VALUE [KEY VALUE...]',
       '(error) BAD_REQUEST: mset needs KEY VALUE pairs; the last key has no value',
@@ -508,9 +508,9 @@ describe('console values from and to files', () => {
     t.client.data.set('a', Buffer.from('1'));
     expect(await runLines(t.session, ['get a >', 'get a b', 'get a >> f', `get a > ${path.join(dir, 'no', 'f')}`])).toBe(false);
     expect(t.err().trim().split('\n')).toEqual([
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
       `(error) BAD_REQUEST: cannot write ${path.join(dir, 'no', 'f')}: no such file or directory`,
     ]);
     expect(await t.session.execute('get a >>f')).toBe(false);
