@@ -33,7 +33,8 @@ export class BlockingRequest<R> {
     this.timer = setTimeout(() => {
       const op = OP_NAMES[msg[0] as number] ?? `op ${String(msg[0])}`;
       this.finish(KvndbError.timeout(`${op} got no answer within its wait of ${waitMs} ms and the request timeout of ${timeoutMs} ms`, { op, waitMs, timeoutMs }));
-    }, waitMs + timeoutMs);
+      // setTimeout takes at most 2^31 - 1 ms.
+    }, Math.min(waitMs + timeoutMs, 0x7fffffff));
     this.send();
   }
 

@@ -115,6 +115,8 @@ export class ClientSession implements StreamSink {
    */
   checkTimeouts(now: number): boolean {
     if (this.conn.isClosed) return false;
+    // A safety net for paused watchers: output that drained without a 'drain' event.
+    if (this.streams !== undefined && this.conn.bufferedBytes <= this.options.lowWaterBytes) this.streams.drained();
     if (this.frames !== this.framesAtCheck) {
       this.framesAtCheck = this.frames;
       this.activeAt = now;
