@@ -12,6 +12,7 @@ const scripts = [
   ['big-values.js', []],
   ['expiry.js', []],
   ['queues.js', []],
+  ['watch.js', []],
 ];
 let failed = 0;
 for (const [script, args] of scripts) {

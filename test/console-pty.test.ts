@@ -124,6 +124,31 @@ describePty('the console on a terminal', () => {
   const open = (env: Record<string, string> = {}) =>
     new PtyConsole(router.port, { NO_COLOR: '1', KVNDB_HISTORY: path.join(dir, 'history'), ...env });
 
+  it('watch PREFIX tails changes until Ctrl+C; get KEY --wait MS waits for the key', async () => {
+    const con = open();
+    await con.waitFor(prompt);
+    let from = con.mark();
+    con.type('watch tail:\r');
+    await con.waitFor(/\(watching keys starting with tail: after seq \d+; Ctrl\+C stops\)/, from);
+    await db.set('tail:a', 'one');
+    await db.set('other', 'x');
+    await db.del('tail:a');
+    await con.waitFor(/\d+ set tail:a one\n\d+ del tail:a\n/, from);
+    from = con.mark();
+    con.type(CTRL_C);
+    await con.waitFor(/\(2 changes\)/, from);
+    await con.waitFor(prompt, from);
+    expect(con.screen.slice(from)).not.toMatch(/other/);
+
+    from = con.mark();
+    con.type('get later --wait 10000\r');
+    await sleep(300);
+    await db.set('later', 'arrived');
+    await con.waitFor(/arrived\n/, from);
+    await con.waitFor(prompt, from);
+    expect(await con.run('get never --wait 100', prompt)).toBe('(nil)\n');
+  });
+
   it('shows the prompt, completes a command name with Tab, and quotes arguments', async () => {
     const con = open();
     await con.waitFor(prompt);

@@ -21,6 +21,9 @@ import {
 import { Command, CommandQueue } from './command-queue';
 import { formatEndpoint, positiveOr, resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { Reconnector, type ReconnectingInfo } from './reconnector';
+import { ClientStreams, type StreamHandler } from './streams';
+import { Watch, type StreamHost, type WatchOptions } from './watch';
+import { BlockingRequest } from './blocking-request';
 
 /**
  * A connection to a kvndb router. Requests are pipelined on one socket and matched to
@@ -37,7 +40,7 @@ import { Reconnector, type ReconnectingInfo } from './reconnector';
 export interface KvndbClient extends CommandMethods {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class KvndbClient extends EventEmitter {
+export class KvndbClient extends EventEmitter implements StreamHost {
   /** 'host:port' of the router. */
   readonly endpoint: string;
   private readonly options: ResolvedOptions;
@@ -47,7 +50,10 @@ export class KvndbClient extends EventEmitter {
   private conn: FramedConnection | null = null;
   /** A connection still in its handshake, so close() can cut it short. */
   private opening: FramedConnection | null = null;
-  private limits: Limits = DEFAULT_LIMITS;
+  /** The router's limits, from its WELCOME. */
+  limits: Limits = DEFAULT_LIMITS;
+  /** Watches and blocking reads open on the connection (streams.ts). */
+  private readonly streams = new ClientStreams();
   private closed = false;
   /** Set when reconnecting gave up; every later request fails with it. */
   private fatal: KvndbError | null = null;
@@ -92,6 +98,55 @@ export class KvndbClient extends EventEmitter {
     } while (cursor !== null);
   }
 
+  /**
+   * Watch every change to the keys starting with `prefix` (a string; '' = all) or to the
+   * given keys (an array): an async iterable of { epoch, seq, key, type, value?, version }
+   * in write order, which resumes by itself after a reconnect or a router restart from the
+   * last seq it received. It fails with COMPACTED (err.details.oldestSeq) when the router
+   * no longer holds the changes after that seq. See docs/PROTOCOL.md "Change streams".
+   */
+  watch(prefixOrKeys: string | string[], options: WatchOptions = {}): Watch {
+    return new Watch(this, prefixOrKeys, options);
+  }
+
+  /** @internal StreamHost: send `msg` as a stream opener; undefined while not connected. */
+  openStream(msg: unknown[], handler: StreamHandler): number | undefined {
+    if (this.closed) throw KvndbError.connectionClosed('client closed');
+    if (this.fatal) throw this.fatal;
+    const conn = this.conn;
+    if (conn === null) {
+      if (!this.reconnecting) throw KvndbError.connectionClosed(`not connected to ${this.endpoint}`);
+      return undefined;
+    }
+    let id: number;
+    do id = this.queue.allocateId();
+    while (this.streams.has(id));
+    msg[1] = id;
+    const frame = encodeFrame(msg, this.limits.maxFrameBytes);
+    this.streams.add(id, handler);
+    conn.sendFrame(frame);
+    return id;
+  }
+
+  /** @internal StreamHost: forget stream `id`; with `unwatch`, tell the router too. */
+  closeStream(id: number, unwatch: boolean): void {
+    if (!this.streams.has(id)) return;
+    this.streams.delete(id);
+    if (unwatch && this.conn !== null && !this.closed) {
+      this.send([Op.UNWATCH, 0, id], () => undefined, false).catch(() => undefined);
+    }
+  }
+
+  /** @internal StreamHost: call `fn` after every (re)connection, and once reconnecting gave up for good. */
+  onConnect(fn: () => void): () => void {
+    this.on('connect', fn);
+    this.on('fatal', fn);
+    return () => {
+      this.off('connect', fn);
+      this.off('fatal', fn);
+    };
+  }
+
   /** Close the connection; requests still waiting or in flight fail with CONNECTION_CLOSED. */
   async close(): Promise<void> {
     const err = KvndbError.connectionClosed('client closed');
@@ -99,6 +154,7 @@ export class KvndbClient extends EventEmitter {
       this.closed = true;
       this.reconnector.stop(err);
       this.queue.flushAll(err);
+      this.streams.connectionLost(err);
       this.opening?.close(err);
       this.opening = null;
     }
@@ -121,9 +177,14 @@ export class KvndbClient extends EventEmitter {
     try {
       const msg = method.request(this.limits, args);
       if (msg instanceof Immediate) return Promise.resolve(msg.value);
+      const waitMs = method.waitMs?.(args) ?? 0;
+      if (waitMs !== 0 && method.retryable) {
+        // A blocking read: it survives a reconnect with what is left of its wait.
+        const decode = (v: unknown) => method.decode(v, args);
+        return new BlockingRequest<R>(this, msg, decode, waitMs, this.options.requestTimeoutMs).promise;
+      }
       // Only a decoder that reads the arguments gets a closure; the rest stay allocation-free.
       const decode = method.decode.length > 1 ? (v: unknown) => method.decode(v, args) : (method.decode as (v: unknown) => R);
-      const waitMs = method.waitMs?.(args) ?? 0;
       return this.send(msg, decode, method.retryable, waitMs) as Promise<R>;
     } catch (err) {
       return Promise.reject(err);
@@ -214,7 +275,11 @@ export class KvndbClient extends EventEmitter {
     const op = msg[0];
     if (op === Op.RESULT) {
       const cmd = this.queue.settle(msg[1]);
-      if (cmd === undefined) return; // timed out already, or an id we never sent
+      if (cmd === undefined) {
+        // A stream's answer (streams.ts), or a request that timed out already.
+        if (this.streams.size > 0) this.streams.result(msg[1], msg[2]);
+        return;
+      }
       let value: unknown;
       try {
         value = cmd.decode(msg[2]);
@@ -232,6 +297,9 @@ export class KvndbClient extends EventEmitter {
       }
       const cmd = this.queue.settle(msg[1]);
       if (cmd !== undefined) cmd.reject(err);
+      else this.streams.error(msg[1], err);
+    } else if (op === Op.EVENT) {
+      this.streams.event(msg[1], msg[2]);
     } else {
       this.conn?.close(KvndbError.protocol(`unexpected message ${String(op)} from the router`));
     }
@@ -243,12 +311,16 @@ export class KvndbClient extends EventEmitter {
     const cause = err ?? KvndbError.connectionClosed(`connection to ${this.endpoint} closed`);
     this.queue.connectionLost(cause);
     if (!this.options.reconnect) {
-      this.queue.flushAll(KvndbError.connectionClosed(`connection to ${this.endpoint} lost and reconnect is off`, cause));
+      const lost = KvndbError.connectionClosed(`connection to ${this.endpoint} lost and reconnect is off`, cause);
+      this.queue.flushAll(lost);
+      this.streams.connectionLost(lost);
       this.emit('disconnect', cause);
       return;
     }
     // Set before 'disconnect' so a request made from a listener waits for the new connection.
     this.reconnecting = true;
+    // Streams open again on the next connection (a watch from its last seq).
+    this.streams.connectionLost(cause);
     this.emit('disconnect', cause);
     if (!this.closed) this.reconnect();
   }
@@ -270,6 +342,7 @@ export class KvndbClient extends EventEmitter {
         this.fatal = fatal;
         this.reconnecting = false;
         this.queue.flushAll(fatal);
+        this.emit('fatal', fatal);
         if (this.listenerCount('error') > 0) this.emit('error', fatal);
       });
   }

@@ -2,6 +2,7 @@
 export { connect, KvndbClient } from './client';
 export type { ConnectOptions } from './options';
 export type { ReconnectingInfo } from './reconnector';
+export type { Watch, WatchOptions } from './watch';
 export {
   KvndbError,
   ErrorCode,
@@ -33,4 +34,8 @@ export {
   type TlsMaterial,
   type TransportType,
   type WelcomeInfo,
+  type ChangeEvent,
+  type ChangeType,
+  type WaitOptions,
+  type Waited,
 } from '@kvndb/shared';

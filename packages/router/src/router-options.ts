@@ -78,6 +78,14 @@ export interface RouterOptions {
   clientOutputLimitBytes?: number;
   /** Failed handshakes per address waiting for their delayed answer before new ones are refused, default 16. */
   maxPendingAuthFailures?: number;
+  /** Watches open at once, every connection together, default 10000 (more: TOO_MANY_REQUESTS). */
+  maxWatchers?: number;
+  /** Watches open at once on one connection, default 1000. */
+  maxWatchesPerClient?: number;
+  /** Blocked reads (get with waitMs, wait) at once, every connection together, default 100000. */
+  maxBlockedReads?: number;
+  /** Blocked reads at once on one connection, default 1000. */
+  maxBlockedReadsPerClient?: number;
   /** Replica outgoing-buffer thresholds (lagging / in sync again / disconnect). */
   replicaWatermarks?: Partial<Watermarks>;
   /** Snapshot chunks in flight per resync, default 8. */
@@ -120,6 +128,10 @@ export interface RouterConfig {
   maxPendingAuthFailures: number;
   heartbeatMs: number;
   backlogBytes: number;
+  maxWatchers: number;
+  maxWatchesPerClient: number;
+  maxBlockedReads: number;
+  maxBlockedReadsPerClient: number;
   watermarks: Watermarks;
   stateFile: string | undefined;
   acceptDataLoss: boolean;
@@ -192,6 +204,10 @@ export function routerConfig(options: RouterOptions): RouterConfig {
     maxPendingAuthFailures,
     heartbeatMs,
     backlogBytes,
+    maxWatchers: positive('maxWatchers', options.maxWatchers, 10_000),
+    maxWatchesPerClient: positive('maxWatchesPerClient', options.maxWatchesPerClient, 1000),
+    maxBlockedReads: positive('maxBlockedReads', options.maxBlockedReads, 100_000),
+    maxBlockedReadsPerClient: positive('maxBlockedReadsPerClient', options.maxBlockedReadsPerClient, 1000),
     watermarks,
     stateFile: options.stateFile,
     blockingPops: {

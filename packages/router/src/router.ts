@@ -30,10 +30,16 @@ import { WriteSequencer, type AppliedWrite } from './writes/write-sequencer';
 import { RouterClock } from './router-clock';
 import { ExpirySweeper } from './writes/expiry-sweeper';
 import { PopWaiters } from './blocking/pop-waiters';
+import { ChangeFeed, type SequencePosition } from './changes/change-feed';
+import { KeyWaiters } from './changes/key-waiters';
+import { StreamRequests } from './changes/stream-requests';
+import type { WatchConsumer, Watcher } from './changes/watcher';
 
 export type { RouterOptions } from './router-options';
 
 const TICK_MS = 1000;
+/** A stopping router waits at most this long for the writes in flight. */
+const DRAIN_MS = 2000;
 
 /**
  * The kvndb router: the one address clients and replicas connect to. It authenticates
@@ -62,7 +68,11 @@ export class Router extends EventEmitter {
   private readonly placement: Placement;
   private readonly requests: RequestDispatcher;
   private readonly admission: Admission;
-  private readonly waiters: PopWaiters;
+  /** Blocking pops, held until a write may have given them a value. */
+  private readonly popWaiters: PopWaiters;
+  private readonly feed: ChangeFeed;
+  /** Blocking reads (GET_WAIT, WAIT), answered once their key exists. */
+  private readonly keyWaiters: KeyWaiters;
 
   private listener: Listener | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -88,6 +98,15 @@ export class Router extends EventEmitter {
     }));
     const whyNoReplicas = (): string => this.placement.whyNoReplicas();
     const reads = (this.reads = new ReadPath(c.readTimeoutMs, this.meter, whyNoReplicas));
+    // Every applied write feeds the watchers and the blocked reads (changes/).
+    const feed = (this.feed = new ChangeFeed(backlog, sequencer as SequencePosition, { maxWatchers: c.maxWatchers }));
+    sequencer.observe(feed.observe);
+    const keyWaiters = (this.keyWaiters = new KeyWaiters((msg, sink, tag) => reads.read(msg, sink, tag), {
+      maxWaiters: c.maxBlockedReads,
+      maxPerConnection: c.maxBlockedReadsPerClient,
+    }));
+    feed.listen(keyWaiters);
+    const streams = new StreamRequests(feed, keyWaiters, c.limits, { maxWatchesPerConnection: c.maxWatchesPerClient });
     const catchUp = new CatchUp(sequencer, backlog);
     const resync = (this.resync = new ResyncCoordinator(
       { position: sequencer, sources: reads, catchUp },
@@ -113,10 +132,10 @@ export class Router extends EventEmitter {
       },
     }));
     const sweeper = (this.sweeper = new ExpirySweeper(sequencer, replicas, clock));
-    const waiters = (this.waiters = new PopWaiters({ ...c.blockingPops, logger }));
-    const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper, waiters);
-    waiters.attach(writes);
-    this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status(), () => clock.now(), waiters);
+    const popWaiters = (this.popWaiters = new PopWaiters({ ...c.blockingPops, logger }));
+    const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper, popWaiters);
+    popWaiters.attach(writes);
+    this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status(), () => clock.now(), popWaiters, streams);
     this.admission = new Admission({
       clientSecret: c.clientSecret,
       replicaSecret: c.replicaSecret,
@@ -238,6 +257,17 @@ export class Router extends EventEmitter {
     return this.sequencer.observe(observer);
   }
 
+  /**
+   * Watch the changes to `selector`'s keys after `fromSeq` (null: after the newest write
+   * sequenced now), for a door of the router's own (the HTTP door's SSE). Throws COMPACTED
+   * or TOO_MANY_REQUESTS; `watcher.position` is the seq it starts after. Call
+   * watcher.start() once that was sent, watcher.resume() when a consumer that returned
+   * false can take more, watcher.close() when the consumer goes away.
+   */
+  watch(selector: { prefix: string } | { keys: string[] }, fromSeq: number | null, consumer: WatchConsumer): Watcher {
+    return this.feed.watch(selector, fromSeq, consumer);
+  }
+
   status(): RouterStatus {
     const now = Date.now();
     const seq = this.sequencer.seq;
@@ -294,6 +324,11 @@ export class Router extends EventEmitter {
     return this.stopping;
   }
 
+  private async drainWrites(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.sequencer.pendingCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
   private emitState(id: number, name: string, state: string): void {
     this.emit('replica-state', { id, name, state });
   }
@@ -304,7 +339,7 @@ export class Router extends EventEmitter {
     this.placement.settle();
     this.replicas.tick(now);
     this.admission.checkTimeouts(now);
-    this.waiters.sweep();
+    this.popWaiters.sweep();
   };
 
   private async shutdown(): Promise<void> {
@@ -318,6 +353,12 @@ export class Router extends EventEmitter {
     const err = new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down');
     this.requests.stop(err);
     this.sweeper.stop();
+    // Let the writes in flight be applied and observed (bounded), so their clients get their
+    // answers and watchers their events: a watcher then resumes on the next router from
+    // exactly the seq that router starts at (docs/ARCHITECTURE.md "Change streams").
+    await this.drainWrites(Math.min(this.config.writeTimeoutMs, DRAIN_MS));
+    this.keyWaiters.stop(err);
+    this.feed.stop(err);
     this.sequencer.failAll(err);
     this.sequencer.stop();
     this.replicas.failReads(err);

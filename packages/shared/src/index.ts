@@ -7,6 +7,7 @@ export * from './codec/latin1-bytes';
 export * from './handshake/auth';
 export * from './protocol/types';
 export * from './protocol/write-ops';
+export * from './protocol/changes';
 export * from './protocol/int64';
 export * from './protocol/lists';
 export * from './net/transport';

@@ -1,4 +1,4 @@
-import type { Entry, KeysPage, LatestEntry, RouterStatus, WriteResult } from '@kvndb/shared';
+import type { ChangeEvent, Entry, KeysPage, LatestEntry, RouterStatus, WriteResult } from '@kvndb/shared';
 
 /** A write inside an atomic batch, as the client takes it. */
 export type ConsoleBatchOp = { op: 'set'; key: string; value: Uint8Array } | { op: 'del'; key: string };
@@ -9,7 +9,8 @@ export type ConsoleBatchOp = { op: 'set'; key: string; value: Uint8Array } | { o
  * client satisfies it (checked where cmd.ts passes one in).
  */
 export interface ConsoleClient {
-  getBuffer(key: string): Promise<Uint8Array | null>;
+  getBuffer(key: string, options?: { waitMs?: number }): Promise<Uint8Array | null>;
+  watch(prefix: string, options?: { fromSeq?: number }): ConsoleWatch;
   set(key: string, value: Uint8Array, options?: { ttlMs?: number }): Promise<unknown>;
   expire(key: string, ttlMs: number): Promise<boolean>;
   ttl(key: string): Promise<number>;
@@ -33,6 +34,12 @@ export interface ConsoleClient {
   push(key: string, ...values: Uint8Array[]): Promise<number>;
   popBuffer(key: string, options?: { waitMs?: number; end?: 'head' | 'tail' }): Promise<Uint8Array | null>;
   peekBuffer(key: string): Promise<Uint8Array | null>;
+}
+
+/** A live watch as the console uses it (the client's Watch). */
+export interface ConsoleWatch extends AsyncIterable<ChangeEvent> {
+  readonly started: Promise<number>;
+  close(): void;
 }
 
 /** What a command produced: the JSON form (--json) and the text form (one line each). */

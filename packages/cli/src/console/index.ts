@@ -3,6 +3,7 @@ import type { ConsoleCommand } from './context';
 import { delCommand } from './commands/del';
 import { entryCommand, latestCommand } from './commands/entry';
 import { getCommand } from './commands/get';
+import { watchCommand } from './commands/watch';
 import { hasCommand } from './commands/has';
 import { createHelpCommand } from './commands/help';
 import { keysCommand, moreCommand } from './commands/keys';
@@ -64,6 +65,7 @@ function register(command: ConsoleCommand): void {
   popCommand,
   peekCommand,
   statusCommand,
+  watchCommand,
   pingCommand,
   createHelpCommand(commandRegistry),
   quitCommand,

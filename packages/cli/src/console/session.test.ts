@@ -41,6 +41,9 @@ class FakeClient implements ConsoleClient {
     this.check();
     return this.lists.get(key)?.[0] ?? null;
   }
+  watch(): never {
+    throw new KvndbError('NOT_SUPPORTED', 'the fake client does not watch (test/console-pty.test.ts covers watch)');
+  }
   async set(key: string, value: Uint8Array, options?: { ttlMs?: number }) {
     this.check();
     this.data.set(key, Buffer.from(value));
@@ -305,7 +308,7 @@ describe('console session (script mode)', () => {
     expect(ok).toBe(false);
     expect(t.lines()).toEqual(['OK']);
     expect(t.err().trim().split('\n')).toEqual([
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
       '(error) BAD_REQUEST: unknown command "frobnicate"; type help for the list',
       '(error) BAD_REQUEST: usage: mset KEY VALUE [KEY VALUE...]',
       '(error) BAD_REQUEST: mset needs KEY VALUE pairs; the last key has no value',
@@ -521,9 +524,9 @@ describe('console values from and to files', () => {
     t.client.data.set('a', Buffer.from('1'));
     expect(await runLines(t.session, ['get a >', 'get a b', 'get a >> f', `get a > ${path.join(dir, 'no', 'f')}`])).toBe(false);
     expect(t.err().trim().split('\n')).toEqual([
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
-      '(error) BAD_REQUEST: usage: get KEY [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
+      '(error) BAD_REQUEST: usage: get KEY [--wait MS] [> FILE]',
       `(error) BAD_REQUEST: cannot write ${path.join(dir, 'no', 'f')}: no such file or directory`,
     ]);
     expect(await t.session.execute('get a >>f')).toBe(false);

@@ -27,6 +27,8 @@ export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs
   writeAck: 'one' | 'majority' | 'all';
   writeTimeout?: number;
   backlogSize?: number;
+  maxWatchers?: number;
+  maxBlockedReads?: number;
   heartbeat?: number;
   joinWindow?: number;
   expectReplicas?: number;
@@ -60,9 +62,23 @@ export function withRouterOptions(y: Argv): Argv {
           .option('backlog-size', {
             type: 'string',
             group: GROUP_REPLICATION,
-            describe: 'bytes of recent writes kept so a returning replica can catch up without a full resync (64m, 1g, ...)',
+            describe: 'bytes of recent writes kept so a returning replica can catch up without a full resync, and a watch can resume (64m, 1g, ...)',
             defaultDescription: '64m',
             coerce: bytesOption('backlog-size'),
+          })
+          .option('max-watchers', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'watches open at once, every client together (more are refused TOO_MANY_REQUESTS)',
+            defaultDescription: '10000',
+            coerce: integerOption('max-watchers', 1),
+          })
+          .option('max-blocked-reads', {
+            type: 'string',
+            group: GROUP_REPLICATION,
+            describe: 'blocking reads (get --wait, wait) held at once, every client together',
+            defaultDescription: '100000',
+            coerce: integerOption('max-blocked-reads', 1),
           })
           .option('join-window', {
             type: 'string',
@@ -142,6 +158,8 @@ export function createRouter(
     writeAck: args.writeAck,
     writeTimeoutMs: args.writeTimeout,
     backlogBytes: args.backlogSize,
+    maxWatchers: args.maxWatchers,
+    maxBlockedReads: args.maxBlockedReads,
     joinWindowMs: args.joinWindow,
     expectReplicas: args.expectReplicas ?? overrides.expectReplicas,
     resyncRateBytesPerSec: args.resyncRate,

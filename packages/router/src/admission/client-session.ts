@@ -8,7 +8,9 @@ import {
   type FramedConnection,
   type Logger,
 } from '@kvndb/shared';
+import type { ConnectionStreams } from '../changes/connection-streams';
 import type { ReplySink } from '../requests/reply-sink';
+import type { StreamSink } from '../changes/stream-sink';
 
 /** Where a session's requests go: the request dispatcher. */
 export interface RequestExecutor {
@@ -52,8 +54,10 @@ export const DEFAULT_SESSION_OPTIONS: ClientSessionOptions = {
  * highWaterBytes, resumes at lowWaterBytes, and cuts the client off past outputLimitBytes.
  * It is the ReplySink for all its requests: the tag is the client's request id.
  */
-export class ClientSession implements ReplySink {
+export class ClientSession implements StreamSink {
   inflight = 0;
+  /** Watches and blocked reads open on this connection (created on the first one). */
+  streams: ConnectionStreams | undefined = undefined;
   /** Reading paused above highWaterBytes of unsent answers; cut off past outputLimitBytes. */
   private readonly output: Backpressure;
   /** Complete messages received; a counter (not a clock read) keeps the hot path cheap. */
@@ -88,7 +92,11 @@ export class ClientSession implements ReplySink {
       },
     );
     conn.onMessage = (msg) => this.onMessage(msg);
-    conn.on('drain', () => this.output.update(conn.bufferedBytes));
+    conn.on('drain', () => {
+      this.output.update(conn.bufferedBytes);
+      this.streams?.drained();
+    });
+    conn.once('close', () => this.streams?.closed());
     // After each chunk is decoded: one that completed no frame means a frame is still being received.
     conn.afterChunk = () => {
       if (this.frames !== this.framesAtChunk) {
@@ -107,6 +115,8 @@ export class ClientSession implements ReplySink {
    */
   checkTimeouts(now: number): boolean {
     if (this.conn.isClosed) return false;
+    // A safety net for paused watchers: output that drained without a 'drain' event.
+    if (this.streams !== undefined && this.conn.bufferedBytes <= this.options.lowWaterBytes) this.streams.drained();
     if (this.frames !== this.framesAtCheck) {
       this.framesAtCheck = this.frames;
       this.activeAt = now;
@@ -118,7 +128,8 @@ export class ClientSession implements ReplySink {
       this.conn.sendErrorAndClose(KvndbError.timeout(`a frame took more than ${o.frameTimeoutMs} ms to arrive`));
       return true;
     }
-    if (o.idleTimeoutMs > 0 && this.inflight === 0 && now - this.activeAt > o.idleTimeoutMs) {
+    // A connection with a watch open is waiting for its events, not idle.
+    if (o.idleTimeoutMs > 0 && this.inflight === 0 && !this.streams?.watchers.size && now - this.activeAt > o.idleTimeoutMs) {
       this.logger.info(`client ${this.conn.address} idle for more than ${o.idleTimeoutMs} ms: closing it`);
       this.conn.sendErrorAndClose(KvndbError.timeout(`connection idle for more than ${o.idleTimeoutMs} ms`));
       return true;
@@ -174,6 +185,26 @@ export class ClientSession implements ReplySink {
     }
     // Below the high-water mark and not paused: two comparisons.
     this.output.update(this.conn.bufferedBytes);
+  }
+
+  /** A stream's message: [EVENT, streamId, payload]. False once unsent output is over the high-water mark. */
+  push(streamId: number, payload: unknown): boolean {
+    if (this.conn.isClosed) return false;
+    try {
+      this.conn.send([Op.EVENT, streamId, payload]);
+    } catch (e) {
+      // An event over the frame limit (a value near it plus the frame's envelope): the stream ends.
+      this.endStream(streamId, toKvndbError(e));
+      return false;
+    }
+    const buffered = this.conn.bufferedBytes;
+    this.output.update(buffered);
+    return buffered <= this.options.highWaterBytes;
+  }
+
+  /** A stream ended: [ERROR, streamId, code, message, details]. */
+  endStream(streamId: number, err: KvndbError): void {
+    if (!this.conn.isClosed) this.conn.send(err.toWire(streamId));
   }
 
   /** Router stopping: answers already queued go out first, then SHUTTING_DOWN, then close. */

@@ -16,7 +16,13 @@ import { CallbackSink, type ReplySink } from './reply-sink';
 
 type Held =
   | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
-  | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number; wait?: { keys: string[]; ms: number } };
+  | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number; wait?: { keys: string[]; ms: number } }
+  | { write: 'stream'; msg: unknown[]; sink: ReplySink; tag: number };
+
+/** The router-answered requests that open streams or block (changes/stream-requests.ts). */
+export interface StreamExecutor {
+  execute(msg: unknown[], sink: ReplySink, tag: number): void;
+}
 
 const enum Phase {
   /** The router is not started yet: NO_REPLICAS. */
@@ -48,6 +54,8 @@ export class RequestDispatcher {
     private readonly now: () => number,
     /** Where writes that wait (blocking pops) are held. */
     private readonly waiters: PopWaiters,
+    /** WATCH, UNWATCH, GET_WAIT, WAIT. */
+    private readonly streams?: StreamExecutor,
   ) {}
 
   /**
@@ -100,8 +108,24 @@ export class RequestDispatcher {
       sink.reply(tag, null, this.status());
     } else if (op === Op.TIME) {
       sink.reply(tag, null, this.now());
-    } else {
+    } else if (op === Op.PING) {
       sink.reply(tag, null, 'PONG');
+    } else if (phase === Phase.Holding) {
+      this.held.push({ write: 'stream', msg, sink, tag });
+    } else {
+      this.runStream(msg, sink, tag);
+    }
+  }
+
+  private runStream(msg: unknown[], sink: ReplySink, tag: number): void {
+    if (!this.streams) {
+      sink.reply(tag, new KvndbError(ErrorCode.NOT_SUPPORTED, `opcode ${String(msg[0])} is not a request this router serves`));
+      return;
+    }
+    try {
+      this.streams.execute(msg, sink, tag);
+    } catch (err) {
+      sink.reply(tag, toKvndbError(err));
     }
   }
 
@@ -122,7 +146,8 @@ export class RequestDispatcher {
     const held = this.held;
     this.held = [];
     for (const h of held) {
-      if (h.write && h.wait !== undefined) this.waiters.pop(h.ops[0], h.wait.keys, h.wait.ms, h.sink, h.tag);
+      if (h.write === 'stream') this.runStream(h.msg, h.sink, h.tag);
+      else if (h.write && h.wait !== undefined) this.waiters.pop(h.ops[0], h.wait.keys, h.wait.ms, h.sink, h.tag);
       else if (h.write) this.writes.write(h.ops, h.shape, h.sink, h.tag);
       else this.reads.read(h.msg, h.sink, h.tag);
     }

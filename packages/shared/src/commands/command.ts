@@ -98,10 +98,12 @@ export interface ClientMethod<A extends unknown[], R> {
   /** A read is re-sent after a reconnect; a write may have been applied, so it fails instead. */
   readonly retryable: boolean;
   /**
-   * A request the router may hold (a blocking pop): how long it may wait, in ms (-1: forever).
-   * The client's request timeout starts after that.
+   * A blocking request: how long the router may hold it on purpose for these arguments, in
+   * ms (-1: forever; undefined or 0: it does not block). The client times it out that much
+   * later than others. A retryable one (a blocking read) is sent again after a reconnect with
+   * what is left of its wait; a write (a blocking pop) is not.
    */
-  waitMs?(args: A): number;
+  waitMs?(args: A): number | undefined;
 }
 
 /** An answer known without asking the router (mget of no keys). */

@@ -65,6 +65,8 @@ const ARGS: Record<string, unknown[]> = {
   lset: ['q', 0, 'v'],
   lmove: ['a', 'b'],
   type: ['k'],
+  wait: [['a', 'b'], { waitMs: 100 }],
+  waitBuffer: [['a'], { waitMs: 0 }],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));

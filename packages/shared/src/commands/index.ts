@@ -36,12 +36,17 @@ import { ltrim } from './ltrim';
 import { lset } from './lset';
 import { lmove } from './lmove';
 import { type } from './type';
+import { watch } from './watch';
+import { unwatch } from './unwatch';
+import { getWait } from './get-wait';
+import { wait } from './wait';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
 export const COMMANDS = [
   ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status,
   incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time, getex, count,
   push, pop, llen, lrange, lindex, lrem, ltrim, lset, lmove, type,
+  watch, unwatch, getWait, wait,
 ] as const;
 
 /** Commands by opcode: one array read on the request path. */
@@ -78,4 +83,9 @@ export type { PopOptions } from './pop';
 export type { KeyType } from './type';
 export { STRING_TOO_LONG } from './append';
 export type { Value } from './checks';
+export { parseWatch, watchRequest, MAX_WATCH_KEYS, type WatchSelector } from './watch';
+export { parseUnwatch } from './unwatch';
+export { parseGetWait } from './get-wait';
+export { parseWait, MAX_WAIT_KEYS, type Waited } from './wait';
+export { checkWaitMs, MAX_WAIT_MS, type WaitOptions } from './blocking';
 export { parseFlags } from './checks';

@@ -27,6 +27,11 @@ export const ErrorCode = {
   NO_SUCH_KEY: 'NO_SUCH_KEY',
   /** LSET of an index outside the list. */
   OUT_OF_RANGE: 'OUT_OF_RANGE',
+  /**
+   * A watch from a seq the router no longer holds (behind its history, or ahead of its
+   * newest write after writes were lost): details.oldestSeq is the oldest seq it holds.
+   */
+  COMPACTED: 'COMPACTED',
 } as const;
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -57,6 +57,13 @@ export const Op = {
   LMOVE: 88, // [LMOVE, id, from, to, fromLeft, toLeft]
   TYPE: 89, // [TYPE, id, key] -> 'string' | 'list' | nil
 
+  // Streams and blocking reads (docs/PROTOCOL.md "Change streams and blocking reads")
+  WATCH: 70, // [WATCH, id, prefix | keys[], fromSeq | nil] -> startSeq; then EVENTs with streamId = id
+  UNWATCH: 71, // [UNWATCH, id, watchId] -> whether that watch was open
+  EVENT: 72, // router -> client: [EVENT, streamId, payload] (a stream's push; streamId = the id of the request that opened it)
+  GET_WAIT: 73, // [GET_WAIT, id, key, waitMs] -> value | nil at the deadline
+  WAIT: 74, // [WAIT, id, keys[], waitMs] -> [key, value] of the first key that exists | nil at the deadline
+
   // Router <-> replica replication stream
   WRITE: 50, // router -> replica: [WRITE, epoch, seq, ops[], time]
   WRITE_ACK: 51, // replica -> router: [WRITE_ACK, seq, results[]]

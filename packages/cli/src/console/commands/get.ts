@@ -4,25 +4,37 @@ import { formatText, formatValue, jsonValue } from '../format';
 import { keyArg } from './args';
 import { fileArg, writeValueFile } from './value-files';
 
-const USAGE = 'get KEY [> FILE]';
+const USAGE = 'get KEY [--wait MS] [> FILE]';
 
 export const getCommand: ConsoleCommand = {
   name: 'get',
   aliases: ['show', 'view', 'print'],
   usage: USAGE,
-  help: 'show the value of KEY, or (nil) when it does not exist; > FILE writes its raw bytes to FILE',
+  help: 'show the value of KEY, or (nil) when it does not exist; --wait MS waits up to MS ms for it to exist; > FILE writes its raw bytes to FILE',
   minArgs: 1,
-  maxArgs: 3,
+  maxArgs: 5,
   completesKeys: 'first',
-  async run(ctx, args) {
+  flags: ['--wait'],
+  async run(ctx, all) {
+    const { args, waitMs } = waitOption(all);
     const file = redirection(args);
-    const value = await ctx.client.getBuffer(keyArg(args[0]));
+    const key = keyArg(args[0]);
+    const value = waitMs === undefined ? await ctx.client.getBuffer(key) : await ctx.client.getBuffer(key, { waitMs });
     if (file === null || value === null) return { json: jsonValue(value), text: [formatValue(value)] };
     // A missing key writes no file: an empty file would read back as an empty value.
     await writeValueFile(file, value);
     return { json: { wrote: value.length, file }, text: [`(wrote ${value.length} bytes to ${formatText(file)})`] };
   },
 };
+
+/** `--wait MS` anywhere after KEY: the arguments without it, and the wait. */
+function waitOption(args: Buffer[]): { args: Buffer[]; waitMs: number | undefined } {
+  const at = args.findIndex((a, i) => i > 0 && a.toString('utf8') === '--wait');
+  if (at < 0) return { args, waitMs: undefined };
+  const ms = args[at + 1]?.toString('utf8');
+  if (ms === undefined || !/^\d+$/.test(ms)) throw KvndbError.badRequest(`--wait needs a number of milliseconds; usage: ${USAGE}`);
+  return { args: [...args.slice(0, at), ...args.slice(at + 2)], waitMs: Number(ms) };
+}
 
 /** `get KEY > FILE` or `get KEY >FILE`: the file to write, or null to print. */
 function redirection(args: Buffer[]): string | null {
