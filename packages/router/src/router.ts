@@ -27,6 +27,8 @@ import { WritePath } from './writes/write-path';
 import { WriteSequencer, type AppliedWrite } from './writes/write-sequencer';
 import { RouterClock } from './router-clock';
 import { ExpirySweeper } from './writes/expiry-sweeper';
+import { PubSubBroker } from './pubsub/broker';
+import { KeyspaceNotifier } from './pubsub/keyspace-notifier';
 
 export type { RouterOptions } from './router-options';
 
@@ -59,6 +61,10 @@ export class Router extends EventEmitter {
   private readonly placement: Placement;
   private readonly requests: RequestDispatcher;
   private readonly admission: Admission;
+  /** Pub/sub: every door's subscribers and publishers meet here (messages are not stored). */
+  readonly pubsub = new PubSubBroker();
+  /** Keyspace notifications into `pubsub`, from the write stream (notify-keyspace-events). */
+  readonly keyspaceEvents: KeyspaceNotifier;
 
   private listener: Listener | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -82,6 +88,9 @@ export class Router extends EventEmitter {
       maxFrameBytes: c.limits.maxFrameBytes,
       clock,
     }));
+    this.pubsub.outputLimit = c.pubsubOutputLimit;
+    this.keyspaceEvents = new KeyspaceNotifier(this.pubsub, (observer) => sequencer.observe(observer));
+    this.keyspaceEvents.setFlags(c.notifyKeyspaceEvents);
     const whyNoReplicas = (): string => this.placement.whyNoReplicas();
     const reads = (this.reads = new ReadPath(c.readTimeoutMs, this.meter, whyNoReplicas));
     const catchUp = new CatchUp(sequencer, backlog);
