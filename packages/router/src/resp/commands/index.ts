@@ -37,6 +37,9 @@ import { touch } from './touch';
 import { type } from './type';
 import { randomkey } from './randomkey';
 import { flushall, flushdb } from './flush';
+import { psubscribe, punsubscribe, subscribe, unsubscribe } from './subscribe';
+import { publish } from './publish';
+import { pubsub } from './pubsub';
 
 const table = new Map<string, RespCommand>();
 
@@ -54,6 +57,7 @@ for (const c of [
   incrbyfloat, append, strlen, getrange, substr, setrange, getdel,
   rename, renamenx, copy, touch, type, randomkey, flushdb, flushall,
   setex, psetex, getset, getex, expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
+  subscribe, psubscribe, unsubscribe, punsubscribe, publish, pubsub,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);
