@@ -15,12 +15,15 @@ import {
   type CommandMethods,
   type KeysPage,
   type Limits,
+  type PubSubMessage,
   type Transport,
   type WelcomeInfo,
 } from '@kvndb/shared';
 import { Command, CommandQueue } from './command-queue';
 import { formatEndpoint, positiveOr, resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { Reconnector, type ReconnectingInfo } from './reconnector';
+import { Streams, type StreamHandler } from './streams';
+import { Subscriptions, type Subscription } from './subscriptions';
 
 /**
  * A connection to a kvndb router. Requests are pipelined on one socket and matched to
@@ -53,6 +56,9 @@ export class KvndbClient extends EventEmitter {
   private fatal: KvndbError | null = null;
   /** Between losing a connection and getting the next one: requests wait. */
   private reconnecting = false;
+  /** Streams opened on the connection (subscriptions), by the id of the request that opened each. */
+  private readonly streams = new Streams();
+  private readonly subscriptions: Subscriptions;
 
   /** Use connect(); the constructor does not open the connection. */
   constructor(options: ConnectOptions = {}) {
@@ -64,6 +70,33 @@ export class KvndbClient extends EventEmitter {
     this.queue = new CommandQueue({ timeoutMs: this.options.requestTimeoutMs, maxQueued: this.options.maxQueued });
     this.reconnector = new Reconnector({ maxDelayMs: this.options.maxReconnectDelayMs });
     this.reconnector.on('reconnecting', (info: ReconnectingInfo) => this.emit('reconnecting', info));
+    const client = this;
+    this.subscriptions = new Subscriptions({
+      get limits() {
+        return client.limits;
+      },
+      get connected() {
+        return client.conn !== null;
+      },
+      openStream: (msg, onEvent) => this.openStream(msg, onEvent),
+      closeStream: (id) => this.streams.delete(id),
+      request: (msg) => this.send(msg, (v) => v, false),
+      report: (err, handlerThrew) => this.report(err, handlerThrew),
+    });
+  }
+
+  /**
+   * Receive the messages published on `channels` (a PUBLISH at any door). Resolves once
+   * subscribed, with the handle that unsubscribes. After a reconnect the client subscribes
+   * again by itself; messages published in between are not delivered (nothing is stored).
+   */
+  subscribe(channels: string | string[], onMessage: (message: PubSubMessage) => void): Promise<Subscription> {
+    return this.subscriptions.subscribe('channels', typeof channels === 'string' ? [channels] : channels, onMessage);
+  }
+
+  /** subscribe() for glob patterns (Redis's: `news.*`, `user:?`, `[a-c]*`); each message carries the pattern it matched. */
+  psubscribe(patterns: string | string[], onMessage: (message: PubSubMessage) => void): Promise<Subscription> {
+    return this.subscriptions.subscribe('patterns', typeof patterns === 'string' ? [patterns] : patterns, onMessage);
   }
 
   /** True while a connection is up and handshaken. */
@@ -133,13 +166,14 @@ export class KvndbClient extends EventEmitter {
    * Queue one request. `msg[1]` is a placeholder for the id. Throws for a frame over the
    * limit or when the request cannot be queued.
    */
-  private send(msg: unknown[], decode: (value: unknown) => unknown, retryable: boolean): Promise<unknown> {
+  private send(msg: unknown[], decode: (value: unknown) => unknown, retryable: boolean, onStream?: StreamHandler): Promise<unknown> {
     if (this.closed) throw KvndbError.connectionClosed('client closed');
     if (this.fatal) throw this.fatal;
     const conn = this.conn;
     if (conn === null && !this.reconnecting) throw KvndbError.connectionClosed(`not connected to ${this.endpoint}`);
     const id = this.queue.allocateId();
     msg[1] = id;
+    if (onStream !== undefined) this.streams.add(id, onStream);
     const cmd = new Command(id, msg[0] as number, decode, encodeFrame(msg, this.limits.maxFrameBytes), retryable, this.queue.deadline());
     const promise = new Promise<unknown>((resolve, reject) => {
       cmd.resolve = resolve;
@@ -152,6 +186,35 @@ export class KvndbClient extends EventEmitter {
       this.queue.addWaiting(cmd);
     }
     return promise;
+  }
+
+  /**
+   * Send a request that opens a stream (its id names the stream): `onEvent` gets each of the
+   * stream's events, registered before the request leaves. Re-sent after a reconnect while
+   * unanswered, like a read.
+   */
+  private openStream(msg: unknown[], onEvent: StreamHandler): { id: number; answer: Promise<unknown> } {
+    let answer: Promise<unknown>;
+    try {
+      answer = this.send(msg, (v) => v, true, onEvent);
+    } catch (err) {
+      return { id: 0, answer: Promise.reject(err) };
+    }
+    return { id: msg[1] as number, answer };
+  }
+
+  /**
+   * 'error' when someone listens. Else an error thrown by the application's own handler is
+   * thrown again (as an EventEmitter would), and a failure of the client's (resubscribing)
+   * becomes a process warning.
+   */
+  private report(err: unknown, handlerThrew: boolean): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else if (handlerThrew)
+      setImmediate(() => {
+        throw err;
+      });
+    else process.emitWarning(err instanceof Error ? err.message : String(err), 'KvndbWarning');
   }
 
   /** Dial and run the handshake; the connection is returned unadopted. */
@@ -197,6 +260,7 @@ export class KvndbClient extends EventEmitter {
     conn.onMessage = this.onMessage;
     conn.once('close', (err?: KvndbError) => this.onClose(conn, err));
     for (const cmd of this.queue.takeWaiting()) conn.sendFrame(cmd.frame);
+    this.subscriptions.reconnected();
     this.emit('connect', w);
   }
 
@@ -217,6 +281,12 @@ export class KvndbClient extends EventEmitter {
         return;
       }
       cmd.resolve(value);
+    } else if (op === Op.EVENT) {
+      try {
+        this.streams.dispatch(msg);
+      } catch (err) {
+        this.conn?.close(err instanceof KvndbError ? err : KvndbError.protocol(String(err)));
+      }
     } else if (op === Op.ERROR) {
       const err = KvndbError.fromWire(msg[2], msg[3], msg[4]);
       if (msg[1] === 0) {

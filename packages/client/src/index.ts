@@ -2,6 +2,7 @@
 export { connect, KvndbClient } from './client';
 export type { ConnectOptions } from './options';
 export type { ReconnectingInfo } from './reconnector';
+export type { Subscription } from './subscriptions';
 export {
   KvndbError,
   ErrorCode,
@@ -33,4 +34,6 @@ export {
   type TlsMaterial,
   type TransportType,
   type WelcomeInfo,
+  type PubSubMessage,
+  type SubscriberCounts,
 } from '@kvndb/shared';

@@ -29,6 +29,7 @@ import { RouterClock } from './router-clock';
 import { ExpirySweeper } from './writes/expiry-sweeper';
 import { PubSubBroker } from './pubsub/broker';
 import { KeyspaceNotifier } from './pubsub/keyspace-notifier';
+import { NativePubSub } from './pubsub/native-pubsub';
 
 export type { RouterOptions } from './router-options';
 
@@ -120,6 +121,8 @@ export class Router extends EventEmitter {
     const sweeper = (this.sweeper = new ExpirySweeper(sequencer, replicas, clock));
     const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper);
     this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status(), () => clock.now());
+    const nativePubSub = new NativePubSub(this.pubsub, c.limits, logger);
+    for (const op of NativePubSub.OPS) this.requests.serveOp(op, (msg, sink, tag) => nativePubSub.execute(msg, sink, tag));
     this.admission = new Admission({
       clientSecret: c.clientSecret,
       replicaSecret: c.replicaSecret,

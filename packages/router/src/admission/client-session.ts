@@ -8,7 +8,7 @@ import {
   type FramedConnection,
   type Logger,
 } from '@kvndb/shared';
-import type { ReplySink } from '../requests/reply-sink';
+import type { ReplySink, StreamSink } from '../requests/reply-sink';
 
 /** Where a session's requests go: the request dispatcher. */
 export interface RequestExecutor {
@@ -52,7 +52,7 @@ export const DEFAULT_SESSION_OPTIONS: ClientSessionOptions = {
  * highWaterBytes, resumes at lowWaterBytes, and cuts the client off past outputLimitBytes.
  * It is the ReplySink for all its requests: the tag is the client's request id.
  */
-export class ClientSession implements ReplySink {
+export class ClientSession implements StreamSink {
   inflight = 0;
   /** Reading paused above highWaterBytes of unsent answers; cut off past outputLimitBytes. */
   private readonly output: Backpressure;
@@ -169,6 +169,26 @@ export class ClientSession implements ReplySink {
     }
     // Below the high-water mark and not paused: two comparisons.
     this.output.update(this.conn.bufferedBytes);
+  }
+
+  /** StreamSink: an event of a stream this client opened, after everything sent before it. */
+  event(streamId: number, payload: unknown[]): number {
+    if (this.conn.isClosed) return 0;
+    this.conn.send([Op.EVENT, streamId, ...payload]);
+    const buffered = this.conn.bufferedBytes;
+    this.output.update(buffered);
+    return buffered;
+  }
+
+  /** StreamSink: the client does not read its streams' events: an error frame after what it has, then closed. */
+  cutOff(err: KvndbError): void {
+    this.logger.warn(`client ${this.conn.address}: ${err.message}: closing it`);
+    this.conn.sendErrorAndClose(err);
+  }
+
+  onClose(fn: () => void): void {
+    if (this.conn.isClosed) fn();
+    else this.conn.once('close', fn);
   }
 
   /** Router stopping: answers already queued go out first, then SHUTTING_DOWN, then close. */

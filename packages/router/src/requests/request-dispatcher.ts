@@ -13,6 +13,9 @@ import type { ReadPath } from '../reads/read-path';
 import type { WritePath } from '../writes/write-path';
 import { CallbackSink, type ReplySink } from './reply-sink';
 
+/** A request the router answers itself, beyond PING, STATUS and TIME (pub/sub, streams). */
+export type RouterOpHandler = (msg: unknown[], sink: ReplySink, tag: number) => void;
+
 type Held =
   | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
   | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number };
@@ -37,6 +40,8 @@ export class RequestDispatcher {
   private phase = Phase.New;
   /** Requests held while the startup join window is open. */
   private held: Held[] = [];
+  /** Router-answered requests served by other parts, by opcode. */
+  private readonly routerOps: (RouterOpHandler | undefined)[] = [];
 
   constructor(
     private readonly limits: Limits,
@@ -89,6 +94,8 @@ export class RequestDispatcher {
       const shape = command.answer!;
       if (phase === Phase.Holding) this.held.push({ write: true, ops, shape, sink, tag });
       else this.writes.write(ops, shape, sink, tag);
+    } else if (this.routerOps[op] !== undefined) {
+      this.routerOps[op]!(msg, sink, tag);
     } else if (op === Op.STATUS) {
       sink.reply(tag, null, this.status());
     } else if (op === Op.TIME) {
@@ -101,6 +108,12 @@ export class RequestDispatcher {
   /** Run request `op` with `args` (the fields after the id) and call `done` with its answer. */
   dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void {
     this.execute([op, 0, ...args], new CallbackSink(done), 0);
+  }
+
+  /** Let `handler` answer router-answered request `op` (it runs at once, also in the join window). */
+  serveOp(op: number, handler: RouterOpHandler): void {
+    if (this.routerOps[op] !== undefined) throw new Error(`opcode ${op} is served twice`);
+    this.routerOps[op] = handler;
   }
 
   /** The router started: hold requests until release(). */

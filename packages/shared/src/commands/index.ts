@@ -26,11 +26,18 @@ import { move } from './move';
 import { flush } from './flush';
 import { randomkey } from './randomkey';
 import { time } from './time';
+import { subscribe } from './subscribe';
+import { psubscribe } from './psubscribe';
+import { unsubscribe } from './unsubscribe';
+import { publish } from './publish';
+import { pubsubChannels } from './pubsub-channels';
+import { pubsubNumsub } from './pubsub-numsub';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
 export const COMMANDS = [
   ping, get, has, mget, keys, latest, ttl, set, put, del, mset, batch, incr, expire, txn, status,
   incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time, getex, count,
+  subscribe, psubscribe, unsubscribe, publish, pubsubChannels, pubsubNumsub,
 ] as const;
 
 /** Commands by opcode: one array read on the request path. */
@@ -61,6 +68,10 @@ export type { ExpireOptions } from './expire';
 export type { GetExOptions } from './getex';
 export type { KeyCount } from './count';
 export type { BatchOp } from './batch';
+export type { SubscriberCounts } from './pubsub-numsub';
+export { checkChannel, checkChannels, type PubSubMessage } from './channels';
+export { subscribeRequest, decodeSubscribed } from './subscribe';
+export { unsubscribeRequest, decodeUnsubscribed } from './unsubscribe';
 export type { Txn, TxnCondition, TxnStep, TxnResult, TxnOpResult } from './txn';
 export type { CopyOptions } from './move';
 export { STRING_TOO_LONG } from './append';
