@@ -1,4 +1,4 @@
-import type { Entry, KeysPage, LatestEntry, RouterStatus, WriteResult } from '@kvndb/shared';
+import type { Entry, KeysPage, LatestEntry, PubSubMessage, RouterStatus, WriteResult } from '@kvndb/shared';
 
 /** A write inside an atomic batch, as the client takes it. */
 export type ConsoleBatchOp = { op: 'set'; key: string; value: Uint8Array } | { op: 'del'; key: string };
@@ -30,6 +30,9 @@ export interface ConsoleClient {
   rename(key: string, to: string): Promise<boolean>;
   copy(from: string, to: string, options?: { replace?: boolean }): Promise<boolean>;
   flush(): Promise<unknown>;
+  publish(channel: string, message: Uint8Array): Promise<number>;
+  subscribe(channels: string[], onMessage: (m: PubSubMessage) => void): Promise<{ unsubscribe(): Promise<void> }>;
+  psubscribe(patterns: string[], onMessage: (m: PubSubMessage) => void): Promise<{ unsubscribe(): Promise<void> }>;
 }
 
 /** What a command produced: the JSON form (--json) and the text form (one line each). */

@@ -17,6 +17,8 @@ import { decrCommand, incrCommand } from './commands/incr';
 import { appendCommand, strlenCommand } from './commands/append';
 import { copyCommand, renameCommand } from './commands/rename';
 import { flushCommand } from './commands/flush';
+import { psubscribeCommand, subscribeCommand } from './commands/subscribe';
+import { publishCommand } from './commands/publish';
 
 /** The console's commands. Adding one is a file in commands/ and a line here. */
 const COMMANDS: ConsoleCommand[] = [];
@@ -59,6 +61,9 @@ function register(command: ConsoleCommand): void {
   renameCommand,
   copyCommand,
   flushCommand,
+  subscribeCommand,
+  psubscribeCommand,
+  publishCommand,
   statusCommand,
   pingCommand,
   createHelpCommand(commandRegistry),
