@@ -18,6 +18,8 @@ export const PRE_AUTH_MAX_ARGS = 10;
 export const PRE_AUTH_MAX_BULK_BYTES = 16384;
 /** A native kvndb client on this port: the first byte of its HELLO frame's length prefix is 0. */
 const QUEUED = Buffer.from('+QUEUED\r\n');
+/** How long a subscriber cut off for not reading has to read up to the reason before it is hung up on. */
+const CUT_OFF_GRACE_MS = 10_000;
 /** Commands whose name in errors is `name|subcommand`, as Redis names them. */
 const WITH_SUBCOMMANDS = new Set(['config', 'client', 'command', 'pubsub']);
 const NATIVE_ON_RESP_PORT =
@@ -134,9 +136,10 @@ export class RespSession implements PushTarget {
   /** PushTarget: a subscriber that does not read its messages: an error after what it has, then closed. */
   cutOff(reason: string): void {
     this.server.logger.warn(`RESP client ${this.address}: ${reason}: closing it`);
+    // The reason comes after up to the limit's worth of messages: a slow reader gets longer
+    // than the usual grace to reach it. What it holds is bounded by the limit meanwhile.
+    this.closer.hangUpLater(CUT_OFF_GRACE_MS);
     this.errorThenClose(reason);
-    // The socket holds what was written; a peer that never reads is destroyed a grace period later.
-    this.closer.hangUpLater();
   }
 
   /**
