@@ -15,6 +15,7 @@ import {
   type CommandMethods,
   type KeysPage,
   type Limits,
+  type PubSubMessage,
   type Transport,
   type WelcomeInfo,
 } from '@kvndb/shared';
@@ -24,6 +25,7 @@ import { Reconnector, type ReconnectingInfo } from './reconnector';
 import { ClientStreams, type StreamHandler } from './streams';
 import { Watch, type StreamHost, type WatchOptions } from './watch';
 import { BlockingRequest } from './blocking-request';
+import { Subscriptions, type Subscription, type SubscriptionEvents } from './subscriptions';
 
 /**
  * A connection to a kvndb router. Requests are pipelined on one socket and matched to
@@ -52,13 +54,14 @@ export class KvndbClient extends EventEmitter implements StreamHost {
   private opening: FramedConnection | null = null;
   /** The router's limits, from its WELCOME. */
   limits: Limits = DEFAULT_LIMITS;
-  /** Watches and blocking reads open on the connection (streams.ts). */
+  /** Watches, blocking reads and subscriptions open on the connection (streams.ts). */
   private readonly streams = new ClientStreams();
   private closed = false;
   /** Set when reconnecting gave up; every later request fails with it. */
   private fatal: KvndbError | null = null;
   /** Between losing a connection and getting the next one: requests wait. */
   private reconnecting = false;
+  private readonly subscriptions: Subscriptions;
 
   /** Use connect(); the constructor does not open the connection. */
   constructor(options: ConnectOptions = {}) {
@@ -70,6 +73,33 @@ export class KvndbClient extends EventEmitter implements StreamHost {
     this.queue = new CommandQueue({ timeoutMs: this.options.requestTimeoutMs, maxQueued: this.options.maxQueued });
     this.reconnector = new Reconnector({ maxDelayMs: this.options.maxReconnectDelayMs });
     this.reconnector.on('reconnecting', (info: ReconnectingInfo) => this.emit('reconnecting', info));
+    const client = this;
+    this.subscriptions = new Subscriptions({
+      get limits() {
+        return client.limits;
+      },
+      get connected() {
+        return client.conn !== null;
+      },
+      openStream: (msg, onEvent) => this.openSubscription(msg, onEvent),
+      closeStream: (id) => this.streams.delete(id),
+      request: (msg) => this.send(msg, (v) => v, false),
+      report: (err, handlerThrew) => this.report(err, handlerThrew),
+    });
+  }
+
+  /**
+   * Receive the messages published on `channels` (a PUBLISH at any door). Resolves once
+   * subscribed, with the handle that unsubscribes. After a reconnect the client subscribes
+   * again by itself; messages published in between are not delivered (nothing is stored).
+   */
+  subscribe(channels: string | string[], onMessage: (message: PubSubMessage) => void): Promise<Subscription> {
+    return this.subscriptions.subscribe('channels', typeof channels === 'string' ? [channels] : channels, onMessage);
+  }
+
+  /** subscribe() for glob patterns (Redis's: `news.*`, `user:?`, `[a-c]*`); each message carries the pattern it matched. */
+  psubscribe(patterns: string | string[], onMessage: (message: PubSubMessage) => void): Promise<Subscription> {
+    return this.subscriptions.subscribe('patterns', typeof patterns === 'string' ? [patterns] : patterns, onMessage);
   }
 
   /** True while a connection is up and handshaken. */
@@ -195,13 +225,14 @@ export class KvndbClient extends EventEmitter implements StreamHost {
    * Queue one request. `msg[1]` is a placeholder for the id. Throws for a frame over the
    * limit or when the request cannot be queued.
    */
-  private send(msg: unknown[], decode: (value: unknown) => unknown, retryable: boolean, waitMs = 0): Promise<unknown> {
+  private send(msg: unknown[], decode: (value: unknown) => unknown, retryable: boolean, waitMs = 0, onStream?: StreamHandler): Promise<unknown> {
     if (this.closed) throw KvndbError.connectionClosed('client closed');
     if (this.fatal) throw this.fatal;
     const conn = this.conn;
     if (conn === null && !this.reconnecting) throw KvndbError.connectionClosed(`not connected to ${this.endpoint}`);
     const id = this.queue.allocateId();
     msg[1] = id;
+    if (onStream !== undefined) this.streams.add(id, onStream);
     const cmd = new Command(id, msg[0] as number, decode, encodeFrame(msg, this.limits.maxFrameBytes), retryable, this.queue.deadline());
     const promise = new Promise<unknown>((resolve, reject) => {
       cmd.resolve = resolve;
@@ -219,6 +250,43 @@ export class KvndbClient extends EventEmitter implements StreamHost {
       this.queue.addWaiting(cmd);
     }
     return promise;
+  }
+
+  /**
+   * Send a request that opens a stream (its id names the stream): `onEvent` gets each of the
+   * stream's events, registered before the request leaves. Re-sent after a reconnect while
+   * unanswered, like a read.
+   */
+  private openSubscription(msg: unknown[], onEvent: SubscriptionEvents): { id: number; answer: Promise<unknown> } {
+    let answer: Promise<unknown>;
+    // The request's own answer settles through the command queue; the subscriptions resubscribe
+    // by themselves after a reconnect (reconnected()), so the stream only routes its events.
+    const handler: StreamHandler = {
+      result: () => {},
+      error: () => {},
+      lost: () => {},
+      event: (payload) => onEvent(payload as unknown[]),
+    };
+    try {
+      answer = this.send(msg, (v) => v, true, 0, handler);
+    } catch (err) {
+      return { id: 0, answer: Promise.reject(err) };
+    }
+    return { id: msg[1] as number, answer };
+  }
+
+  /**
+   * 'error' when someone listens. Else an error thrown by the application's own handler is
+   * thrown again (as an EventEmitter would), and a failure of the client's (resubscribing)
+   * becomes a process warning.
+   */
+  private report(err: unknown, handlerThrew: boolean): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else if (handlerThrew)
+      setImmediate(() => {
+        throw err;
+      });
+    else process.emitWarning(err instanceof Error ? err.message : String(err), 'KvndbWarning');
   }
 
   /** Dial and run the handshake; the connection is returned unadopted. */
@@ -264,6 +332,7 @@ export class KvndbClient extends EventEmitter implements StreamHost {
     conn.onMessage = this.onMessage;
     conn.once('close', (err?: KvndbError) => this.onClose(conn, err));
     for (const cmd of this.queue.takeWaiting()) conn.sendFrame(cmd.frame);
+    this.subscriptions.reconnected();
     this.emit('connect', w);
   }
 
@@ -299,7 +368,12 @@ export class KvndbClient extends EventEmitter implements StreamHost {
       if (cmd !== undefined) cmd.reject(err);
       else this.streams.error(msg[1], err);
     } else if (op === Op.EVENT) {
-      this.streams.event(msg[1], msg[2]);
+      try {
+        this.streams.event(msg[1], msg[2]);
+      } catch (err) {
+        // A malformed push (the stream's decoder threw): the connection cannot be trusted.
+        this.conn?.close(err instanceof KvndbError ? err : KvndbError.protocol(String(err)));
+      }
     } else {
       this.conn?.close(KvndbError.protocol(`unexpected message ${String(op)} from the router`));
     }

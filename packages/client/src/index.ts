@@ -3,6 +3,7 @@ export { connect, KvndbClient } from './client';
 export type { ConnectOptions } from './options';
 export type { ReconnectingInfo } from './reconnector';
 export type { Watch, WatchOptions } from './watch';
+export type { Subscription } from './subscriptions';
 export {
   KvndbError,
   ErrorCode,
@@ -38,4 +39,6 @@ export {
   type ChangeType,
   type WaitOptions,
   type Waited,
+  type PubSubMessage,
+  type SubscriberCounts,
 } from '@kvndb/shared';

@@ -18,6 +18,8 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './admission/handshake';
 import { DEFAULT_WATERMARKS, type Watermarks } from './replicas/replica-link';
 import { DEFAULT_RESYNC_WINDOW } from './sync/full-resync';
 import type { WriteAckPolicy } from './writes/write-sequencer';
+import { DEFAULT_PUBSUB_OUTPUT_LIMIT, type OutputLimit } from './pubsub/output-limit';
+import { parseNotifyFlags } from './pubsub/keyspace-events';
 
 export interface RouterOptions {
   /** Default '127.0.0.1' ('::1' for type tcp6). */
@@ -98,6 +100,13 @@ export interface RouterOptions {
    * (told the interval in WELCOME) reconnect when the router is silent that long.
    */
   heartbeatMs?: number;
+  /**
+   * Redis's notify-keyspace-events flags (KEA, Ex, ...): keyspace notifications from the
+   * write stream. Default '' (off: writes are not observed at all). CONFIG SET changes it.
+   */
+  notifyKeyspaceEvents?: string;
+  /** Redis's client-output-buffer-limit for subscribers; default pubsub 32mb 8mb 60. */
+  pubsubOutputLimit?: OutputLimit;
 }
 
 function positiveInt(name: string, v: number | undefined, fallback: number): number {
@@ -141,6 +150,8 @@ export interface RouterConfig {
   resyncRateBytesPerSec: number | undefined;
   resyncProgressIntervalMs: number;
   blockingPops: { maxPerConnection: number; maxTotal: number };
+  notifyKeyspaceEvents: number;
+  pubsubOutputLimit: OutputLimit;
 }
 
 /** Check `options` (BAD_REQUEST naming the first wrong one) and fill in the defaults. */
@@ -220,7 +231,21 @@ export function routerConfig(options: RouterOptions): RouterConfig {
     resyncWindow: positive('resyncWindow', options.resyncWindow, DEFAULT_RESYNC_WINDOW),
     resyncRateBytesPerSec: options.resyncRateBytesPerSec,
     resyncProgressIntervalMs: options.resyncProgressIntervalMs ?? 5000,
+    notifyKeyspaceEvents: notifyFlags(options.notifyKeyspaceEvents ?? ''),
+    pubsubOutputLimit: outputLimit(options.pubsubOutputLimit),
   };
+}
+
+function notifyFlags(text: string): number {
+  const flags = parseNotifyFlags(text);
+  if (typeof flags !== 'number') throw KvndbError.badRequest(`notify-keyspace-events ${JSON.stringify(text)}: ${flags.error}`);
+  return flags;
+}
+
+function outputLimit(limit: OutputLimit | undefined): OutputLimit {
+  if (limit === undefined) return { ...DEFAULT_PUBSUB_OUTPUT_LIMIT };
+  for (const name of ['hard', 'soft', 'softSeconds'] as const) nonNegative(`pubsubOutputLimit.${name}`, limit[name], 0);
+  return { ...limit };
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

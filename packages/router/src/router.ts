@@ -34,6 +34,9 @@ import { ChangeFeed, type SequencePosition } from './changes/change-feed';
 import { KeyWaiters } from './changes/key-waiters';
 import { StreamRequests } from './changes/stream-requests';
 import type { WatchConsumer, Watcher } from './changes/watcher';
+import { PubSubBroker } from './pubsub/broker';
+import { KeyspaceNotifier } from './pubsub/keyspace-notifier';
+import { NativePubSub } from './pubsub/native-pubsub';
 
 export type { RouterOptions } from './router-options';
 
@@ -73,6 +76,10 @@ export class Router extends EventEmitter {
   private readonly feed: ChangeFeed;
   /** Blocking reads (GET_WAIT, WAIT), answered once their key exists. */
   private readonly keyWaiters: KeyWaiters;
+  /** Pub/sub: every door's subscribers and publishers meet here (messages are not stored). */
+  readonly pubsub = new PubSubBroker();
+  /** Keyspace notifications into `pubsub`, from the write stream (notify-keyspace-events). */
+  readonly keyspaceEvents: KeyspaceNotifier;
 
   private listener: Listener | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -96,6 +103,9 @@ export class Router extends EventEmitter {
       maxFrameBytes: c.limits.maxFrameBytes,
       clock,
     }));
+    this.pubsub.outputLimit = c.pubsubOutputLimit;
+    this.keyspaceEvents = new KeyspaceNotifier(this.pubsub, (observer) => sequencer.observe(observer));
+    this.keyspaceEvents.setFlags(c.notifyKeyspaceEvents);
     const whyNoReplicas = (): string => this.placement.whyNoReplicas();
     const reads = (this.reads = new ReadPath(c.readTimeoutMs, this.meter, whyNoReplicas));
     // Every applied write feeds the watchers and the blocked reads (changes/).
@@ -136,6 +146,8 @@ export class Router extends EventEmitter {
     const writes = new WritePath(sequencer, replicas, this.state, this.meter, whyNoReplicas, sweeper, popWaiters);
     popWaiters.attach(writes);
     this.requests = new RequestDispatcher(c.limits, reads, writes, () => this.status(), () => clock.now(), popWaiters, streams);
+    const nativePubSub = new NativePubSub(this.pubsub, c.limits, logger);
+    for (const op of NativePubSub.OPS) this.requests.serveOp(op, (msg, sink, tag) => nativePubSub.execute(msg, sink, tag));
     this.admission = new Admission({
       clientSecret: c.clientSecret,
       replicaSecret: c.replicaSecret,

@@ -1,4 +1,4 @@
-import type { ChangeEvent, Entry, KeysPage, LatestEntry, RouterStatus, WriteResult } from '@kvndb/shared';
+import type { ChangeEvent, Entry, KeysPage, LatestEntry, PubSubMessage, RouterStatus, WriteResult } from '@kvndb/shared';
 
 /** A write inside an atomic batch, as the client takes it. */
 export type ConsoleBatchOp = { op: 'set'; key: string; value: Uint8Array } | { op: 'del'; key: string };
@@ -34,6 +34,9 @@ export interface ConsoleClient {
   push(key: string, ...values: Uint8Array[]): Promise<number>;
   popBuffer(key: string, options?: { waitMs?: number; end?: 'head' | 'tail' }): Promise<Uint8Array | null>;
   peekBuffer(key: string): Promise<Uint8Array | null>;
+  publish(channel: string, message: Uint8Array): Promise<number>;
+  subscribe(channels: string[], onMessage: (m: PubSubMessage) => void): Promise<{ unsubscribe(): Promise<void> }>;
+  psubscribe(patterns: string[], onMessage: (m: PubSubMessage) => void): Promise<{ unsubscribe(): Promise<void> }>;
 }
 
 /** A live watch as the console uses it (the client's Watch). */

@@ -19,6 +19,8 @@ import { appendCommand, strlenCommand } from './commands/append';
 import { copyCommand, renameCommand } from './commands/rename';
 import { flushCommand } from './commands/flush';
 import { peekCommand, popCommand, pushCommand } from './commands/queue';
+import { psubscribeCommand, subscribeCommand } from './commands/subscribe';
+import { publishCommand } from './commands/publish';
 
 /** The console's commands. Adding one is a file in commands/ and a line here. */
 const COMMANDS: ConsoleCommand[] = [];
@@ -64,6 +66,9 @@ function register(command: ConsoleCommand): void {
   pushCommand,
   popCommand,
   peekCommand,
+  subscribeCommand,
+  psubscribeCommand,
+  publishCommand,
   statusCommand,
   watchCommand,
   pingCommand,

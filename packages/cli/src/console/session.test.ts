@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { KvndbError, compareKeys } from '@kvndb/shared';
-import type { Entry, KeysPage, LatestEntry, RouterStatus, WriteResult } from '@kvndb/shared';
+import type { Entry, KeysPage, LatestEntry, PubSubMessage, RouterStatus, WriteResult } from '@kvndb/shared';
 import type { ConsoleBatchOp, ConsoleClient } from './context';
 import { complete, promptFor } from './repl';
 import { ConsoleSession, runLines } from './session';
@@ -143,6 +143,33 @@ class FakeClient implements ConsoleClient {
     this.check();
     this.data.clear();
   }
+  /** Pub/sub as the fake knows it: exact channels, and patterns ending in * as prefixes. */
+  readonly subscribers: Array<{ names: string[]; pattern: boolean; fn: (m: PubSubMessage) => void }> = [];
+  async publish(channel: string, message: Uint8Array) {
+    this.check();
+    let n = 0;
+    for (const s of this.subscribers) {
+      for (const name of s.names) {
+        if (s.pattern ? channel.startsWith(name.replace(/\*$/, '')) : channel === name) {
+          s.fn({ channel, message: Buffer.from(message), ...(s.pattern ? { pattern: name } : {}) });
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+  private async sub(names: string[], pattern: boolean, fn: (m: PubSubMessage) => void) {
+    this.check();
+    const entry = { names, pattern, fn };
+    this.subscribers.push(entry);
+    return { unsubscribe: async () => void this.subscribers.splice(this.subscribers.indexOf(entry), 1) };
+  }
+  subscribe(names: string[], fn: (m: PubSubMessage) => void) {
+    return this.sub(names, false, fn);
+  }
+  psubscribe(names: string[], fn: (m: PubSubMessage) => void) {
+    return this.sub(names, true, fn);
+  }
   async status(): Promise<RouterStatus> {
     this.check();
     return {
@@ -185,6 +212,33 @@ function setup(options: { interactive?: boolean; json?: boolean; width?: number;
     lines: () => outText.split('\n').filter((l) => l !== ''),
   };
 }
+
+describe('console pub/sub', () => {
+  it('publish prints the receivers; subscribe and psubscribe tail messages until Ctrl+C, then unsubscribe', async () => {
+    const t = setup();
+    expect(await runLines(t.session, ['publish news nobody'])).toBe(true);
+    const tailing = t.session.execute('subscribe news weather');
+    while (!t.out().includes('(subscribed')) await new Promise((r) => setTimeout(r, 5));
+    await t.client.publish('news', Buffer.from('hello'));
+    await t.client.publish('weather', Buffer.from('rain\n'));
+    t.session.ctx.aborted = true;
+    expect(await tailing).toBe(true);
+    expect(t.client.subscribers).toHaveLength(0);
+    expect(t.lines()).toEqual(['(0 receivers)', '(subscribed to news, weather; Ctrl+C stops)', 'news: hello', 'weather: "rain\\n"', '(unsubscribed after 2 messages)']);
+  });
+
+  it('psubscribe shows the pattern matched; --json prints one object per message', async () => {
+    const t = setup({ json: true });
+    const tailing = t.session.execute('psubscribe news.*');
+    while (t.client.subscribers.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await t.client.publish('news.tech', Buffer.from('hi'))).toBe(1);
+    t.session.ctx.aborted = true;
+    expect(await tailing).toBe(true);
+    expect(t.lines()).toEqual([JSON.stringify({ pattern: 'news.*', channel: 'news.tech', message: 'hi' })]);
+    expect(await runLines(t.session, ['publish news.tech x'])).toBe(true);
+    expect(t.lines()[1]).toBe('0');
+  });
+});
 
 describe('console session (script mode)', () => {
   it('sets, gets, and shows (nil) for a missing key', async () => {

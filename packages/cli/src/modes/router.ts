@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { limitOptions, withLimits, type LimitArgs } from '../limit-options';
 import type { Argv, CommandModule } from 'yargs';
-import { RespServer, Router } from '@kvndb/router';
+import { RespServer, Router, parseNotifyFlags } from '@kvndb/router';
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, validHeartbeat, type Logger } from '@kvndb/shared';
 import { checkBindSafety, formatAddress, loadTls, resolveHost } from '../endpoint';
 import { describeError } from '../exit';
@@ -34,6 +34,7 @@ export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs
   expectReplicas?: number;
   resyncRate?: number;
   respPort?: number;
+  notifyKeyspaceEvents?: string;
   stateDir?: string;
   acceptDataLoss: boolean;
   insecure: boolean;
@@ -133,6 +134,18 @@ export function withRouterOptions(y: Argv): Argv {
             describe: 'also speak the Redis protocol (redis-cli, Redis clients) on this port, same host, same password',
             defaultDescription: 'off',
             coerce: (value: unknown) => (value === undefined ? undefined : parsePort(Array.isArray(value) ? value[value.length - 1] : value)),
+          })
+          .option('notify-keyspace-events', {
+            type: 'string',
+            describe: "Redis keyspace notifications from the write stream, Redis's flags (KEA, Ex, ...); CONFIG SET notify-keyspace-events changes it",
+            defaultDescription: 'off',
+            coerce: (value: unknown) => {
+              if (value === undefined) return undefined;
+              const text = String(Array.isArray(value) ? value[value.length - 1] : value);
+              const flags = parseNotifyFlags(text);
+              if (typeof flags !== 'number') throw new UsageError(`--notify-keyspace-events ${JSON.stringify(text)}: ${flags.error}`);
+              return text;
+            },
           }),
         'router',
       ),
@@ -166,6 +179,7 @@ export function createRouter(
     heartbeatMs: args.heartbeat,
     stateFile: overrides.stateFile ?? routerStateFile(args),
     acceptDataLoss: args.acceptDataLoss,
+    notifyKeyspaceEvents: args.notifyKeyspaceEvents,
     ...limitOptions(args),
     logger,
   });

@@ -9,7 +9,7 @@ import {
   type Logger,
 } from '@kvndb/shared';
 import type { ConnectionStreams } from '../changes/connection-streams';
-import type { ReplySink } from '../requests/reply-sink';
+import type { ReplySink, StreamSink as SubscriberSink } from '../requests/reply-sink';
 import type { StreamSink } from '../changes/stream-sink';
 
 /** Where a session's requests go: the request dispatcher. */
@@ -54,7 +54,7 @@ export const DEFAULT_SESSION_OPTIONS: ClientSessionOptions = {
  * highWaterBytes, resumes at lowWaterBytes, and cuts the client off past outputLimitBytes.
  * It is the ReplySink for all its requests: the tag is the client's request id.
  */
-export class ClientSession implements StreamSink {
+export class ClientSession implements StreamSink, SubscriberSink {
   inflight = 0;
   /** Watches and blocked reads open on this connection (created on the first one). */
   streams: ConnectionStreams | undefined = undefined;
@@ -205,6 +205,26 @@ export class ClientSession implements StreamSink {
   /** A stream ended: [ERROR, streamId, code, message, details]. */
   endStream(streamId: number, err: KvndbError): void {
     if (!this.conn.isClosed) this.conn.send(err.toWire(streamId));
+  }
+
+  /** SubscriberSink: a pub/sub message of a stream this client opened, after everything sent before it. */
+  event(streamId: number, payload: unknown[]): number {
+    if (this.conn.isClosed) return 0;
+    this.conn.send([Op.EVENT, streamId, payload]);
+    const buffered = this.conn.bufferedBytes;
+    this.output.update(buffered);
+    return buffered;
+  }
+
+  /** SubscriberSink: the client does not read its streams' events: an error frame after what it has, then closed. */
+  cutOff(err: KvndbError): void {
+    this.logger.warn(`client ${this.conn.address}: ${err.message}: closing it`);
+    this.conn.sendErrorAndClose(err);
+  }
+
+  onClose(fn: () => void): void {
+    if (this.conn.isClosed) fn();
+    else this.conn.once('close', fn);
   }
 
   /** Router stopping: answers already queued go out first, then SHUTTING_DOWN, then close. */

@@ -17,3 +17,21 @@ export class CallbackSink implements ReplySink {
     this.done(err, value);
   }
 }
+
+/**
+ * A connection that carries streams besides answers (a native client session): a request
+ * may open a stream, whose events are pushed as [EVENT, streamId, ...payload] until it ends
+ * or the connection closes. Subscriptions and watches build on it.
+ */
+export interface StreamSink extends ReplySink {
+  /** Push [EVENT, streamId, ...payload]; returns the bytes the connection has not sent yet. */
+  event(streamId: number, payload: unknown[]): number;
+  /** Cut the connection off with `err` (after what it was sent): a stream it does not read. */
+  cutOff(err: KvndbError): void;
+  /** Call `fn` once when the connection has closed. */
+  onClose(fn: () => void): void;
+}
+
+export function isStreamSink(sink: ReplySink): sink is StreamSink {
+  return typeof (sink as Partial<StreamSink>).event === 'function';
+}

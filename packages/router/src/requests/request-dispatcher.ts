@@ -14,6 +14,9 @@ import type { WritePath } from '../writes/write-path';
 import type { PopWaiters } from '../blocking/pop-waiters';
 import { CallbackSink, type ReplySink } from './reply-sink';
 
+/** A request the router answers itself, beyond PING, STATUS and TIME (pub/sub, streams). */
+export type RouterOpHandler = (msg: unknown[], sink: ReplySink, tag: number) => void;
+
 type Held =
   | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
   | { write: true; ops: WriteOp[]; shape: Answer; sink: ReplySink; tag: number; wait?: { keys: string[]; ms: number } }
@@ -44,6 +47,8 @@ export class RequestDispatcher {
   private phase = Phase.New;
   /** Requests held while the startup join window is open. */
   private held: Held[] = [];
+  /** Router-answered requests served by other parts, by opcode. */
+  private readonly routerOps: (RouterOpHandler | undefined)[] = [];
 
   constructor(
     private readonly limits: Limits,
@@ -104,6 +109,8 @@ export class RequestDispatcher {
       if (phase === Phase.Holding) this.held.push({ write: true, ops, shape, sink, tag, wait });
       else if (wait !== undefined) this.waiters.pop(ops[0], wait.keys, wait.ms, sink, tag);
       else this.writes.write(ops, shape, sink, tag);
+    } else if (this.routerOps[op] !== undefined) {
+      this.routerOps[op]!(msg, sink, tag);
     } else if (op === Op.STATUS) {
       sink.reply(tag, null, this.status());
     } else if (op === Op.TIME) {
@@ -132,6 +139,12 @@ export class RequestDispatcher {
   /** Run request `op` with `args` (the fields after the id) and call `done` with its answer. */
   dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void {
     this.execute([op, 0, ...args], new CallbackSink(done), 0);
+  }
+
+  /** Let `handler` answer router-answered request `op` (it runs at once, also in the join window). */
+  serveOp(op: number, handler: RouterOpHandler): void {
+    if (this.routerOps[op] !== undefined) throw new Error(`opcode ${op} is served twice`);
+    this.routerOps[op] = handler;
   }
 
   /** The router started: hold requests until release(). */

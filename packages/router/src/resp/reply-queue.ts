@@ -35,6 +35,8 @@ export class ReplyQueue implements ReplySink {
   private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
   private outLen = 0;
   private flushScheduled = false;
+  /** Bytes of replies filled but waiting behind an earlier one (counted in outputBytes). */
+  private heldBytes = 0;
   /**
    * Reading paused as soon as the socket holds replies it could not write at once (a write
    * returned false: its writable high-water mark, 16 KiB by default), read again once they
@@ -72,6 +74,25 @@ export class ReplyQueue implements ReplySink {
   /** Replies owed (slots reserved, not yet written). */
   get pending(): number {
     return this.replies.length;
+  }
+
+  /**
+   * Bytes of output not yet taken by the peer: waiting behind an earlier reply, in the
+   * output buffer, and in the socket. A subscriber's output limit is judged on it.
+   */
+  get outputBytes(): number {
+    return this.heldBytes + this.outLen + this.socket.writableLength;
+  }
+
+  /**
+   * A pushed frame (a pub/sub message): out at once when no reply is owed, else right after
+   * the replies owed now, so it never overtakes the confirmation of the SUBSCRIBE that asked
+   * for it. Nothing once closing.
+   */
+  push(frame: Buffer): void {
+    if (this.closer.closing) return;
+    if (this.replies.length === 0) this.append(frame);
+    else this.fill(this.reserve(SHAPE_DONE), frame);
   }
 
   /** Take the next reply slot. */
@@ -114,6 +135,7 @@ export class ReplyQueue implements ReplySink {
     if (i < 0 || i >= this.replies.length) return;
     if (i !== 0) {
       this.replies[i] = reply;
+      this.heldBytes += reply.length;
       return;
     }
     this.append(reply);
@@ -127,7 +149,9 @@ export class ReplyQueue implements ReplySink {
     this.shapes.shift();
     this.head++;
     while (replies.length > 0 && replies[0] !== undefined) {
-      this.append(replies.shift() as Buffer);
+      const next = replies.shift() as Buffer;
+      this.heldBytes -= next.length;
+      this.append(next);
       this.shapes.shift();
       this.head++;
     }

@@ -31,4 +31,12 @@ describe('resp-encoder: RESP2 and RESP3', () => {
     expect(s(R.verbatim('é\n', 3))).toBe('=7\r\ntxt:\xc3\xa9\n\r\n');
     expect(s(R.verbatim('hi', 2))).toBe('$2\r\nhi\r\n');
   });
+
+  test("push frames: > in RESP3, a plain array in RESP2 (Redis's pub/sub messages, bytes as given)", () => {
+    const ch = Buffer.from([0xff, 0x00]);
+    expect(s(R.push(['message', ch, 'hi'], 3))).toBe('>3\r\n$7\r\nmessage\r\n$2\r\n\xff\x00\r\n$2\r\nhi\r\n');
+    expect(s(R.push(['message', ch, 'hi'], 2))).toBe('*3\r\n$7\r\nmessage\r\n$2\r\n\xff\x00\r\n$2\r\nhi\r\n');
+    expect(s(R.push(['unsubscribe', null, 0], 3))).toBe('>3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n');
+    expect(s(R.push(['unsubscribe', null, 0], 2))).toBe('*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n');
+  });
 });

@@ -102,6 +102,16 @@ export function array(items: Reply[], proto: Proto = 2): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * An out-of-band frame (pub/sub messages and (un)subscribe confirmations): RESP3's push
+ * type (`>`), which a client tells from a reply, or a plain array in RESP2, as Redis sends.
+ */
+export function push(items: Reply[], proto: Proto): Buffer {
+  const parts: Buffer[] = [Buffer.from(`${proto === 3 ? '>' : '*'}${items.length}${CRLF}`)];
+  for (const item of items) parts.push(encode(item, proto));
+  return Buffer.concat(parts);
+}
+
 export function map(entries: ReadonlyArray<readonly [Reply, Reply]>, proto: Proto): Buffer {
   return encode(new RespMap(entries), proto);
 }

@@ -10,6 +10,7 @@ import {
   type RouterStatus,
 } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
+import type { KeyspaceNotifier, PubSubBroker } from '../pubsub';
 import * as R from './resp-encoder';
 import { RespSession } from './resp-session';
 import { ScanCursors } from './scan-cursors';
@@ -28,6 +29,10 @@ export interface RespBackend {
   readonly lastSeq: number;
   /** How many replicas have applied every write up to `seq`. */
   appliedBy(seq: number): number;
+  /** Pub/sub, shared with the other doors. */
+  readonly pubsub: PubSubBroker;
+  /** Keyspace notifications (CONFIG SET notify-keyspace-events). */
+  readonly keyspaceEvents: KeyspaceNotifier;
 }
 
 export interface RespServerOptions extends Endpoint {

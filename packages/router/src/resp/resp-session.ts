@@ -7,6 +7,7 @@ import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_RESP3, SHAPE_SET } from './re
 import type { RespServer } from './resp-server';
 import { RESP_COMMANDS, keyIn, wrongArity, type Done, type RespCommand } from './commands';
 import { TransactionState } from './transaction';
+import { RespSubscriber, type PushTarget } from './resp-subscriber';
 
 /**
  * Before AUTH (with a password set), as Redis does since CVE-2021-32675: a command may have
@@ -17,6 +18,10 @@ export const PRE_AUTH_MAX_ARGS = 10;
 export const PRE_AUTH_MAX_BULK_BYTES = 16384;
 /** A native kvndb client on this port: the first byte of its HELLO frame's length prefix is 0. */
 const QUEUED = Buffer.from('+QUEUED\r\n');
+/** How long a subscriber cut off for not reading has to read up to the reason before it is hung up on. */
+const CUT_OFF_GRACE_MS = 10_000;
+/** Commands whose name in errors is `name|subcommand`, as Redis names them. */
+const WITH_SUBCOMMANDS = new Set(['config', 'client', 'command', 'pubsub']);
 const NATIVE_ON_RESP_PORT =
   "this is kvndb's Redis-protocol (RESP) port; native kvndb clients (@kvndb/client, kvndb cmd, replicas) connect to the router's main port";
 
@@ -28,7 +33,7 @@ const NATIVE_ON_RESP_PORT =
  * router's ReplySink (the slot number is the tag), so a request allocates no callbacks.
  * Every request reaches the router through execute().
  */
-export class RespSession {
+export class RespSession implements PushTarget {
   authed: boolean;
   /** CLIENT ID, HELLO's id: unique among this door's connections, never reused. */
   readonly id: number;
@@ -43,6 +48,8 @@ export class RespSession {
   lastCommand = 'NULL';
   /** MULTI's queue and WATCH's versions. */
   readonly txn = new TransactionState();
+  /** Its channels and patterns, once it subscribed to any (SUBSCRIBE, PSUBSCRIBE). */
+  private subscriber: RespSubscriber | null = null;
   /** Commands that arrived while an EXEC waits for its WATCH reads, run once it is sent (hold()). */
   private held: Buffer[][] | null = null;
   /** The fast path's reply shapes, RESP3's nil included once HELLO 3 switched. */
@@ -103,6 +110,36 @@ export class RespSession {
       else if (this.partialSince === 0) this.partialSince = Date.now();
     });
     socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      if (this.subscriber !== null) this.server.backend.pubsub.unsubscribeAll(this.subscriber);
+    });
+  }
+
+  // ---- pub/sub ---------------------------------------------------------------------------
+
+  /** This connection as a subscriber (created on its first SUBSCRIBE or PSUBSCRIBE). */
+  get subscriptions(): RespSubscriber {
+    return (this.subscriber ??= new RespSubscriber(this.server.backend.pubsub, this));
+  }
+
+  /** Channels plus patterns subscribed to: above 0 a RESP2 connection is in subscribed mode. */
+  get subscriptionCount(): number {
+    return this.subscriber === null ? 0 : this.subscriber.count;
+  }
+
+  /** PushTarget: a message frame, after the replies owed now; the output not yet read. */
+  push(frame: Buffer): number {
+    this.replies.push(frame);
+    return this.replies.outputBytes;
+  }
+
+  /** PushTarget: a subscriber that does not read its messages: an error after what it has, then closed. */
+  cutOff(reason: string): void {
+    this.server.logger.warn(`RESP client ${this.address}: ${reason}: closing it`);
+    // The reason comes after up to the limit's worth of messages: a slow reader gets longer
+    // than the usual grace to reach it. What it holds is bounded by the limit meanwhile.
+    this.closer.hangUpLater(CUT_OFF_GRACE_MS);
+    this.errorThenClose(reason);
   }
 
   /**
@@ -227,6 +264,13 @@ export class RespSession {
       if (this.txn.inMulti) this.txn.dirty = true;
       return;
     }
+    // RESP2 subscribed mode: the connection carries messages, so replies to other commands
+    // could not be told apart from them (RESP3 has push frames, and keeps every command).
+    if (this.proto === 2 && !cmd.whenSubscribed && this.subscriptionCount > 0) {
+      const full = WITH_SUBCOMMANDS.has(name) && args.length > 1 ? `${name}|${args[1].toString('latin1').toLowerCase()}` : name;
+      done(R.error(`ERR Can't execute '${full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
+      return;
+    }
     if (this.txn.inMulti && !cmd.runsInMulti) {
       this.queue(cmd, args, done);
       return;
@@ -270,11 +314,13 @@ export class RespSession {
   /**
    * The parser's fast path: GET KEY (no value) or SET KEY VALUE, the key being bytes
    * start..end of data. The key is checked here, the rest by the router. Before AUTH, once
-   * closing, inside MULTI or while commands wait for an EXEC, the command goes the generic
-   * way (false).
+   * closing, inside MULTI, while commands wait for an EXEC or while subscribed, the command
+   * goes the generic way (false).
    */
   private fastGetOrSet(data: Buffer, start: number, end: number, value: Buffer | undefined): boolean {
     if (!this.authed || this.replies.closing || this.txn.queued !== null || this.held !== null) return false;
+    // A subscriber (RESP2's subscribed mode refuses GET and SET) goes the generic way too.
+    if (this.subscriber !== null && this.subscriber.count > 0) return false;
     this.commands++;
     const slot = this.replies.reserve(value === undefined ? this.getShape : this.setShape);
     let k: string;

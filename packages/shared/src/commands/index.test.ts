@@ -2,6 +2,7 @@ import { DEFAULT_LIMITS } from '../protocol/limits';
 import { Op } from '../protocol/opcodes';
 import { COMMANDS, COMMANDS_BY_NAME, COMMANDS_BY_OP, Immediate, type ClientMethod } from './index';
 import { ping } from './ping';
+import { publish } from './publish';
 
 /** Arguments each client method is called with to see its message. */
 const ARGS: Record<string, unknown[]> = {
@@ -67,6 +68,9 @@ const ARGS: Record<string, unknown[]> = {
   type: ['k'],
   wait: [['a', 'b'], { waitMs: 100 }],
   waitBuffer: [['a'], { waitMs: 0 }],
+  publish: ['ch', 'hello'],
+  pubsubChannels: ['news.*'],
+  pubsubNumsub: [['a', 'b']],
 };
 
 const methods = COMMANDS.flatMap((c) => Object.entries(c.methods as Record<string, ClientMethod<unknown[], unknown>>).map(([name, m]) => ({ c, name, m })));
@@ -100,8 +104,8 @@ describe('the command registry', () => {
     expect(arr.length).toBeLessThanOrEqual(c.arity[1]);
   });
 
-  test('each route has its parts; reads and router commands are retried, writes are not', () => {
-    for (const { c, m } of methods) expect(m.retryable).toBe(c.route !== 'write');
+  test('each route has its parts; reads and router commands are retried, writes are not, nor PUBLISH (it may have been delivered)', () => {
+    for (const { c, m } of methods) expect([c.name, m.retryable]).toEqual([c.name, c.route !== 'write' && c !== publish]);
     for (const c of COMMANDS) {
       const parts = { toRead: 'toRead' in c, serve: 'serve' in c, toWrite: 'toWrite' in c, answer: 'answer' in c };
       const want = { read: [true, true, false, false], write: [false, false, true, true], router: [false, c === ping, false, false] }[c.route];

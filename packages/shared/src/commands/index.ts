@@ -40,6 +40,12 @@ import { watch } from './watch';
 import { unwatch } from './unwatch';
 import { getWait } from './get-wait';
 import { wait } from './wait';
+import { subscribe } from './subscribe';
+import { psubscribe } from './psubscribe';
+import { unsubscribe } from './unsubscribe';
+import { publish } from './publish';
+import { pubsubChannels } from './pubsub-channels';
+import { pubsubNumsub } from './pubsub-numsub';
 
 /** Every command of the native protocol. Adding one: its file here, and a line in this list. */
 export const COMMANDS = [
@@ -47,6 +53,7 @@ export const COMMANDS = [
   incrfloat, append, setrange, strlen, getrange, getdel, move, flush, randomkey, time, getex, count,
   push, pop, llen, lrange, lindex, lrem, ltrim, lset, lmove, type,
   watch, unwatch, getWait, wait,
+  subscribe, psubscribe, unsubscribe, publish, pubsubChannels, pubsubNumsub,
 ] as const;
 
 /** Commands by opcode: one array read on the request path. */
@@ -77,6 +84,10 @@ export type { ExpireOptions } from './expire';
 export type { GetExOptions } from './getex';
 export type { KeyCount } from './count';
 export type { BatchOp } from './batch';
+export type { SubscriberCounts } from './pubsub-numsub';
+export { checkChannel, checkChannels, type PubSubMessage } from './channels';
+export { subscribeRequest, decodeSubscribed } from './subscribe';
+export { unsubscribeRequest, decodeUnsubscribed } from './unsubscribe';
 export type { Txn, TxnCondition, TxnStep, TxnResult, TxnOpResult } from './txn';
 export type { CopyOptions } from './move';
 export type { PopOptions } from './pop';

@@ -67,10 +67,13 @@ export class StreamCloser {
     this.hangUpLater();
   }
 
-  /** Destroy the stream graceMs from now unless it has closed by then (once; later calls keep the first timer). */
-  hangUpLater(): void {
+  /**
+   * Destroy the stream graceMs (or `ms`) from now unless it has closed by then (once; later
+   * calls keep the first timer, so a caller may arm a longer grace before end()).
+   */
+  hangUpLater(ms = this.graceMs): void {
     if (this.timer !== undefined || this.stream.destroyed) return;
-    const timer = setTimeout(() => this.stream.destroy(), this.graceMs);
+    const timer = setTimeout(() => this.stream.destroy(), ms);
     if (this.unref) timer.unref();
     this.timer = timer;
     this.stream.once('close', () => clearTimeout(timer));

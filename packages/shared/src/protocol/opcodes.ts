@@ -64,6 +64,14 @@ export const Op = {
   GET_WAIT: 73, // [GET_WAIT, id, key, waitMs] -> value | nil at the deadline
   WAIT: 74, // [WAIT, id, keys[], waitMs] -> [key, value] of the first key that exists | nil at the deadline
 
+  // Pub/sub (docs/PROTOCOL.md "Pub/sub"); messages pass through the router, never stored
+  SUBSCRIBE: 75, // [SUBSCRIBE, id, channels[]] -> channels in the stream; events [EVENT, id, ['message', channel, bytes]]
+  PSUBSCRIBE: 76, // [PSUBSCRIBE, id, patterns[]] -> patterns in the stream; events [EVENT, id, ['pmessage', pattern, channel, bytes]]
+  UNSUBSCRIBE: 77, // [UNSUBSCRIBE, id, streamId] -> whether the stream was open
+  PUBLISH: 78, // [PUBLISH, id, channel, bytes] -> receivers
+  PUBSUB_CHANNELS: 79, // [PUBSUB_CHANNELS, id, pattern|nil] -> channels[]
+  PUBSUB_NUMSUB: 90, // [PUBSUB_NUMSUB, id, channels[]] -> [subscribers[], patterns]
+
   // Router <-> replica replication stream
   WRITE: 50, // router -> replica: [WRITE, epoch, seq, ops[], time]
   WRITE_ACK: 51, // replica -> router: [WRITE_ACK, seq, results[]]

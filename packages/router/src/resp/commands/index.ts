@@ -47,6 +47,9 @@ import { lrem } from './lrem';
 import { ltrim } from './ltrim';
 import { lset } from './lset';
 import { lmove } from './lmove';
+import { psubscribe, punsubscribe, subscribe, unsubscribe } from './subscribe';
+import { publish } from './publish';
+import { pubsub } from './pubsub';
 
 const table = new Map<string, RespCommand>();
 
@@ -65,6 +68,7 @@ for (const c of [
   rename, renamenx, copy, touch, type, randomkey, flushdb, flushall,
   setex, psetex, getset, getex, expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
   lpush, rpush, lpushx, rpushx, lpop, rpop, blpop, brpop, llen, lrange, lindex, lrem, ltrim, lset, lmove,
+  subscribe, psubscribe, unsubscribe, punsubscribe, publish, pubsub,
 ]) {
   if (table.has(c.name)) throw new Error(`RESP command ${c.name} is registered twice`);
   table.set(c.name, c);

@@ -5,6 +5,7 @@ import type { RespCommand } from './resp-command';
 export const quit: RespCommand = {
   name: 'quit',
   runsInMulti: true,
+  whenSubscribed: true,
   arity: [1, Infinity],
   preAuth: true,
   run: (_s, _args, done) => done(R.OK),

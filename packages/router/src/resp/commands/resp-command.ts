@@ -28,6 +28,8 @@ export interface RespCommand {
    * is then refused) for a syntax error. Without it the command is refused inside MULTI.
    */
   readonly toOps?: (args: Buffer[]) => TxnPart;
+  /** Allowed in RESP2's subscribed mode ((P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT). */
+  readonly whenSubscribed?: boolean;
   /** Runs at once inside MULTI instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT). */
   readonly runsInMulti?: boolean;
 }
