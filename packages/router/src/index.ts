@@ -2,3 +2,7 @@ export { Router, type RouterOptions } from './router';
 export type { WriteAckPolicy } from './writes/write-sequencer';
 export type { ReplySink } from './requests/reply-sink';
 export { RespServer, type RespServerOptions, type RespBackend } from './resp/resp-server';
+export { HttpServer, type HttpServerOptions } from './http/http-server';
+export type { WatcherMetricsSource } from './http/metrics';
+export { Door, type RequestStats } from './requests/request-stats';
+export type { RouterInternals } from './router';

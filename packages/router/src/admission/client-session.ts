@@ -9,11 +9,14 @@ import {
   type Logger,
 } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
+import { Door, type RequestStats } from '../requests/request-stats';
 
 /** Where a session's requests go: the request dispatcher. */
 export interface RequestExecutor {
   /** Run the request message [op, id, ...args]; answer via sink.reply(tag, ...). */
   execute(msg: unknown[], sink: ReplySink, tag: number): void;
+  /** Where answered errors are counted for /metrics. */
+  readonly stats?: RequestStats;
 }
 
 export interface ClientSessionOptions {
@@ -160,6 +163,7 @@ export class ClientSession implements ReplySink {
 
   reply(tag: number, err: KvndbError | null, value?: unknown): void {
     this.inflight--;
+    if (err) this.requests.stats?.error(Door.Native, err);
     if (this.conn.isClosed) return;
     try {
       this.conn.send(err ? err.toWire(tag) : [Op.RESULT, tag, value]);

@@ -12,6 +12,7 @@ import {
 import type { ReadPath } from '../reads/read-path';
 import type { WritePath } from '../writes/write-path';
 import { CallbackSink, type ReplySink } from './reply-sink';
+import { Door, RequestStats } from './request-stats';
 
 type Held =
   | { write: false; msg: unknown[]; sink: ReplySink; tag: number }
@@ -37,6 +38,8 @@ export class RequestDispatcher {
   private phase = Phase.New;
   /** Requests held while the startup join window is open. */
   private held: Held[] = [];
+  /** Counts per door and command for /metrics (plain numbers; read at scrape time). */
+  readonly stats = new RequestStats();
 
   constructor(
     private readonly limits: Limits,
@@ -49,9 +52,11 @@ export class RequestDispatcher {
 
   /**
    * Run one request: `msg` is the whole request message [op, id, ...args] (the id is the
-   * caller's own; the RESP door sends 0). The answer goes to sink.reply(tag, ...).
+   * caller's own; the RESP door sends 0). The answer goes to sink.reply(tag, ...). `door`
+   * only labels the request in the metrics.
    */
-  execute(msg: unknown[], sink: ReplySink, tag: number): void {
+  execute(msg: unknown[], sink: ReplySink, tag: number, door: Door = Door.Native): void {
+    sink = this.stats.count(door, msg[0] as number, sink, tag);
     const phase = this.phase;
     if (phase !== Phase.Serving && phase !== Phase.Holding) {
       sink.reply(
@@ -99,8 +104,8 @@ export class RequestDispatcher {
   }
 
   /** Run request `op` with `args` (the fields after the id) and call `done` with its answer. */
-  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void {
-    this.execute([op, 0, ...args], new CallbackSink(done), 0);
+  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void, door: Door = Door.Native): void {
+    this.execute([op, 0, ...args], new CallbackSink(done), 0, door);
   }
 
   /** The router started: hold requests until release(). */
