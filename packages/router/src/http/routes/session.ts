@@ -9,6 +9,8 @@ import { secretOf } from '../http-auth';
  */
 export function sessionRoutes(ctx: HttpContext, refuse: (ip: string) => Promise<never>) {
   return async (app: FastifyInstance): Promise<void> => {
+    // Whether the page must ask for a password at all (a router may run without one).
+    app.get('/v1/login', async (_req, reply) => reply.send({ passwordRequired: ctx.auth.required }));
     app.post('/v1/login', async (req, reply) => {
       if (!ctx.auth.required) return reply.send({ token: '', expiresAt: 0, passwordRequired: false });
       const secret = secretOf(req.headers.authorization);
