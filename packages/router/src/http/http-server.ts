@@ -77,6 +77,7 @@ export class HttpServer {
       keepAliveTimeout: o.idleTimeoutMs && o.idleTimeoutMs > 0 ? o.idleTimeoutMs : 5000,
       return503OnClosing: true,
       forceCloseConnections: true,
+      clientErrorHandler: (err: NodeJS.ErrnoException, socket: import('node:net').Socket) => clientError(err, socket),
       frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
         this.answerError(reply, badUrlReason(req) ?? fromAnything(err));
       },
@@ -120,6 +121,9 @@ export class HttpServer {
         try {
           ctx.auth.check(req.headers.authorization);
         } catch (err) {
+          // No credential at all is no guess (a browser or a probe asks first): answered at
+          // once. A wrong one is delayed and counted, as at the other doors.
+          if (req.headers.authorization === undefined) throw err;
           await refuse(req.ip, err as KvndbError);
         }
       });
@@ -167,4 +171,29 @@ function badUrlReason(req: FastifyRequest): KvndbError | null {
   } catch (err) {
     return err as KvndbError;
   }
+}
+
+/**
+ * A request Node's HTTP parser refused before Fastify saw it (bytes that are not ASCII in
+ * the request line, headers too large, headers too slow): a JSON error like every other,
+ * then the connection closes, as the stream cannot be trusted.
+ */
+function clientError(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (!socket.writable) return void socket.destroy();
+  let status = 400;
+  let code: string = 'BAD_REQUEST';
+  let message = `the request is not valid HTTP/1.1 (${err.code ?? err.message}); non-ASCII bytes in the URL must be percent-encoded UTF-8`;
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    message = 'the request headers (URL included) are too large; long keys fit better in POST /v1/txn';
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT') {
+    status = 408;
+    code = HttpCode.REQUEST_TIMEOUT;
+    message = 'the request took too long to arrive';
+  }
+  const body = JSON.stringify({ error: code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
