@@ -168,7 +168,7 @@ export class RouterMetrics {
     const lagBytes = new Gauge({ name: 'kvndb_replica_lag_bytes', help: 'Bytes waiting to be sent to the replica.', labelNames: labels, registers: [r] });
     const reads = new Gauge({ name: 'kvndb_replica_inflight_reads', help: 'Reads sent to the replica and not yet answered.', labelNames: labels, registers: [r] });
     const keysDone = new Gauge({ name: 'kvndb_replica_resync_keys_done', help: 'Keys copied so far by the replica’s resync.', labelNames: labels, registers: [r] });
-    const keysTotal = new Gauge({ name: 'kvndb_replica_resync_keys_total', help: 'Keys the resync copies, once known.', labelNames: labels, registers: [r] });
+    const keysTotal = new Gauge({ name: 'kvndb_replica_resync_keys_expected', help: 'Keys the resync copies, once known.', labelNames: labels, registers: [r] });
     const bytesDone = new Gauge({ name: 'kvndb_replica_resync_bytes_done', help: 'Bytes copied so far by the resync.', labelNames: labels, registers: [r] });
     const ratio = new Gauge({ name: 'kvndb_replica_resync_progress_ratio', help: 'Fraction of the resync done (0..1), once the total is known.', labelNames: labels, registers: [r] });
 
