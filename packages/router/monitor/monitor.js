@@ -202,7 +202,8 @@
       height: 200,
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+      // At least the last minute on the x axis, so a first point or two do not span years.
+      scales: { x: { time: true, range: (u, min, max) => [Math.min(min ?? max - 60, max - 60), max] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
       series: [{}, ...series],
       axes: [{}, { size: 50 }],
     });
@@ -304,9 +305,12 @@
   const cursors = [null];
   let page = 0;
   let selected = null;
+  /** Only the newest listing is shown: an older answer arriving late is dropped. */
+  let listing = 0;
 
   async function browse(newPrefix, cursor) {
     prefix = newPrefix;
+    const mine = ++listing;
     const q = new URLSearchParams({ prefix, limit: String(PAGE) });
     if (cursor) q.set('cursor', cursor);
     const list = $('key-list');
@@ -316,9 +320,10 @@
       if (!res.ok) throw new Error(await errorText(res));
       body = await res.json();
     } catch (err) {
-      list.replaceChildren(el('li', { class: 'empty' }, 'Cannot list keys: ' + err.message));
+      if (mine === listing) list.replaceChildren(el('li', { class: 'empty' }, 'Cannot list keys: ' + err.message));
       return;
     }
+    if (mine !== listing) return;
     list.replaceChildren();
     for (const key of body.keys) {
       const b = el('button', { type: 'button', 'data-key': key }, key);
