@@ -11,6 +11,7 @@ const scripts = [
   ['resync.js', []],
   ['big-values.js', []],
   ['expiry.js', []],
+  ['http.js', []],
 ];
 let failed = 0;
 for (const [script, args] of scripts) {
