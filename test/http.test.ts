@@ -444,7 +444,8 @@ describe('large values', () => {
   test('a 64 MiB PUT and GET round-trip; the HTTP layer holds the value once, beside what the native door costs', async () => {
     const size = 64 * 1024 * 1024 - 1024;
     const value = crypto.randomBytes(size);
-    const db = await client(router.port, { password: PASSWORD });
+    // 64 MiB through two replicas can take more than the helper's 10 s on a busy machine.
+    const db = await client(router.port, { password: PASSWORD, requestTimeoutMs: 90000 });
     try {
       // Warm up both paths (JIT, pools) with a smaller value first.
       await http(kv('big-warm'), { method: 'PUT', body: value.subarray(0, 4 * 1024 * 1024) });

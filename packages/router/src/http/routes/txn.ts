@@ -36,6 +36,15 @@ function resultToJson(r: unknown, encoding: Encoding): unknown {
  */
 export function txnRoutes(ctx: HttpContext, maxBodyBytes: number) {
   return async (app: FastifyInstance): Promise<void> => {
+    // The body is JSON whatever its Content-Type says: `curl -d '{...}'` sends a form type.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body: Buffer, done) => {
+      try {
+        done(null, JSON.parse(body.toString('utf8')));
+      } catch (err) {
+        done(KvndbError.badRequest(`the body is not valid JSON: ${(err as Error).message}`));
+      }
+    });
     app.post('/v1/txn', { bodyLimit: maxBodyBytes }, async (req, reply) => {
       const body = req.body;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw KvndbError.badRequest('POST /v1/txn takes a JSON object { if, then, else }');
