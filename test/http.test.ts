@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { makeCert } from './security/harness';
-import { client, sleep, startReplica, startRouterWithHttp, stopAll, tempDir, waitInSync, type RouterHandle } from './helpers/cluster';
+import { KVNDB_BIN, client, sleep, startReplica, startRouterWithHttp, stopAll, tempDir, waitInSync, type RouterHandle } from './helpers/cluster';
 
 jest.setTimeout(120000);
 
@@ -273,6 +273,16 @@ describe('the key/value routes with fetch', () => {
     expect(await page.text()).toContain('<title>kvndb monitor</title>');
     expect((await fetch(`${base}/monitor/uplot.js`)).status).toBe(200);
     await expectError(await http(`${base}/v2/nothing`), 404, 'NOT_FOUND');
+  });
+
+  test("the console's status names the monitor's address", () => {
+    const r = spawnSync(process.execPath, [KVNDB_BIN, 'cmd', '127.0.0.1', String(router.port), 'status'], {
+      env: { ...process.env, KVNDB_PASSWORD: PASSWORD },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`web monitor: ${router.url} (metrics at ${router.url}metrics)`);
   });
 
   test('the monitor login gives a session token; the password never goes in a query string', async () => {
