@@ -10,7 +10,8 @@
  * with a message when redis-benchmark is not installed.
  * Options: --duration S (default 8), --connections N (default 50).
  */
-const { spawnSync } = require('node:child_process');
+const { execFile } = require('node:child_process');
+const { promisify } = require('node:util');
 const autocannon = require('autocannon');
 const { startCluster, waitFor, freePort, has, saveResults, sleep } = require('./lib');
 
@@ -35,15 +36,16 @@ function summary(result) {
   return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-function redisBenchmark(port, test, seconds) {
-  // -n sized to run about `seconds` at ~40k/s; the rate, not the count, is what is compared.
-  const n = Math.max(20000, Math.round(40000 * seconds));
-  const r = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-c', String(CONNECTIONS), '-n', String(n), '-d', '100', '-r', String(KEYS), '-t', test, '--csv'], {
-    encoding: 'utf8',
-    timeout: 600000,
-  });
-  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr || r.stdout}`);
-  const [header, row] = r.stdout.trim().split('\n').map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
+/** redis-benchmark, run asynchronously so that this process can scrape meanwhile. */
+async function redisBenchmark(port, test, seconds) {
+  // -n sized to run about `seconds` at ~20k/s; the rate, not the count, is what is compared.
+  const n = Math.max(20000, Math.round(20000 * seconds));
+  const { stdout } = await promisify(execFile)(
+    'redis-benchmark',
+    ['-h', '127.0.0.1', '-p', String(port), '-c', String(CONNECTIONS), '-n', String(n), '-d', '100', '-r', String(KEYS), '-t', test, '--csv'],
+    { encoding: 'utf8', timeout: 600000 },
+  );
+  const [header, row] = stdout.trim().split('\n').map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
   const rec = Object.fromEntries(header.map((h, i) => [h, row[i]]));
   return { rps: Math.round(Number(rec.rps)), p50: Number(rec.p50_latency_ms), p99: Number(rec.p99_latency_ms) };
 }
@@ -66,8 +68,8 @@ async function main() {
 
     const withResp = has('redis-benchmark');
     if (withResp) {
-      results.respSet = redisBenchmark(respPort, 'set', DURATION);
-      results.respGet = redisBenchmark(respPort, 'get', DURATION);
+      results.respSet = await redisBenchmark(respPort, 'set', DURATION);
+      results.respGet = await redisBenchmark(respPort, 'get', DURATION);
     } else {
       console.log('redis-benchmark not found (scripts/install-system-deps.sh installs it): RESP rows skipped');
     }
@@ -77,7 +79,7 @@ async function main() {
     const body = await (await fetch(`${base}/metrics`)).text();
     results.scrape = { ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes: Buffer.byteLength(body) };
     const loadOnce = async () =>
-      withResp ? redisBenchmark(respPort, 'set', DURATION) : summary(await cannon(base, { requests: [{ method: 'GET', setupRequest: randomKey }] }));
+      withResp ? await redisBenchmark(respPort, 'set', DURATION) : summary(await cannon(base, { requests: [{ method: 'GET', setupRequest: randomKey }] }));
     const quiet = await loadOnce();
     let scraping = true;
     let scrapes = 0;
