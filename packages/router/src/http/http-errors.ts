@@ -36,8 +36,11 @@ const STATUS: Readonly<Record<string, number>> = {
   [ErrorCode.TIMEOUT]: 504,
 };
 
-/** Errors after which the request's connection is not reused: its body may be left unread. */
-const CLOSE_AFTER = new Set<string>([ErrorCode.TOO_LARGE, HttpCode.REQUEST_TIMEOUT]);
+/**
+ * Errors after which the request's connection is not reused: its body may be left unread
+ * (a refused login is answered before its body is read; closing spares reading it at all).
+ */
+const CLOSE_AFTER = new Set<string>([ErrorCode.TOO_LARGE, HttpCode.REQUEST_TIMEOUT, ErrorCode.AUTH_FAILED]);
 
 export function statusOf(code: string): number {
   return STATUS[code] ?? 500;
