@@ -418,6 +418,16 @@ describe('bad input: a clean 4xx JSON error, and nothing changes', () => {
     expect(await seq()).toBe(before);
   });
 
+  test('without credentials a body is never read: 401 at once, the connection closed', async () => {
+    const head = `PUT /v1/kv/unauth HTTP/1.1\r\nHost: x\r\nContent-Length: ${60 * 1024 * 1024}\r\n\r\n`;
+    const started = Date.now();
+    const res = await raw(head + 'only the start of a body', { trickle: { after: head.length + 5, waitMs: 20000 } });
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'AUTH_FAILED' });
+    // The router closed the connection itself, long before the client would have.
+    expect(Date.now() - started).toBeLessThan(10000);
+  });
+
   test('a wrong password and a missing key', async () => {
     const before = await seq();
     await expectError(await fetch(kv('p'), { method: 'PUT', body: 'x', headers: { authorization: 'Bearer nope' } }), 401, 'AUTH_FAILED');
