@@ -134,7 +134,13 @@ export class HttpServer {
       await api.register(metricsRoutes(this.metrics));
     });
 
-    await app.listen({ host: o.host, port: o.port });
+    try {
+      await app.listen({ host: o.host, port: o.port });
+    } catch (err) {
+      this.app = null;
+      await app.close();
+      throw err;
+    }
     this.logger.info(`HTTP listening on ${this.url} (the web monitor; API under /v1, metrics at /metrics)`);
   }
 
