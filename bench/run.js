@@ -13,6 +13,7 @@ const scripts = [
   ['expiry.js', []],
   ['queues.js', []],
   ['watch.js', []],
+  ['http.js', []],
 ];
 let failed = 0;
 for (const [script, args] of scripts) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # System packages the test suite and benchmarks use: redis-tools (redis-cli drives the RESP
-# front door in tests), redis-server (the side-by-side benchmark) and python3-redis (redis-py,
-# one of the real Redis clients test/real-clients.test.ts drives). Debian/Ubuntu only;
+# front door in tests), redis-server (the side-by-side benchmark), python3-redis (redis-py,
+# one of the real Redis clients test/real-clients.test.ts drives), curl (drives the HTTP
+# door in test/http.test.ts) and chromium (headless, driven by puppeteer-core in
+# test/monitor-browser.test.ts). Debian/Ubuntu only;
 # skipped when they are already installed, so running it again changes nothing. Needs root
 # (CI runs as root).
 set -euo pipefail
@@ -16,8 +18,11 @@ missing=()
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 have_redis_py || missing+=(python3-redis)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+# Debian's package installs /usr/bin/chromium (Ubuntu's is a snap wrapper: set KVNDB_CHROMIUM).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system deps: redis-tools, redis-server and python3-redis already installed"
+  echo "system deps: redis-tools, redis-server, python3-redis, curl and chromium already installed"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

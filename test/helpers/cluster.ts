@@ -150,17 +150,33 @@ export async function startRouter(extraArgs: string[] = [], port = 0, env: Recor
   return { proc, port: bound };
 }
 
-/** A router that also speaks RESP (`--resp-port` on a free port); resolves once both listen. */
-export async function startRouterWithResp(extraArgs: string[] = []): Promise<RouterHandle & { respPort: number }> {
-  const respPort = await new Promise<number>((resolve) => {
+/** A loopback port free right now (for a door's --resp-port / --http-port). */
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const port = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A router that also speaks RESP (`--resp-port` on a free port); resolves once both listen. */
+export async function startRouterWithResp(extraArgs: string[] = []): Promise<RouterHandle & { respPort: number }> {
+  const respPort = await freePort();
   const router = await startRouter(['--resp-port', String(respPort), ...extraArgs]);
   await router.proc.waitFor(/RESP .*listening/);
   return { ...router, respPort };
+}
+
+/** A router that also serves HTTP (`--http-port` on a free port); resolves once both listen. */
+export async function startRouterWithHttp(
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RouterHandle & { httpPort: number; url: string }> {
+  const httpPort = await freePort();
+  const router = await startRouter(['--http-port', String(httpPort), ...extraArgs], 0, env);
+  const m = await router.proc.waitFor(/HTTP listening on (https?:\/\/\S+\/)/);
+  return { ...router, httpPort, url: m[1] };
 }
 
 export type ReplicaKind = 'memory' | 'sqlite';

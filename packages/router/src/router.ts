@@ -18,6 +18,7 @@ import { ReadPath } from './reads/read-path';
 import { ReplicaSet } from './replicas/replica-set';
 import { OpsMeter } from './requests/ops-meter';
 import type { ReplySink } from './requests/reply-sink';
+import { Door, type RequestStats } from './requests/request-stats';
 import { RequestDispatcher } from './requests/request-dispatcher';
 import { routerConfig, type RouterConfig, type RouterOptions } from './router-options';
 import { CatchUp } from './sync/catch-up';
@@ -39,6 +40,20 @@ import { KeyspaceNotifier } from './pubsub/keyspace-notifier';
 import { NativePubSub } from './pubsub/native-pubsub';
 
 export type { RouterOptions } from './router-options';
+
+/** What Router.internals() gives the metrics. */
+export interface RouterInternals {
+  writesSequenced: number;
+  readsServed: number;
+  backlogBytes: number;
+  /** Seq of the oldest write the backlog still holds; 0 when it is empty. */
+  backlogOldestSeq: number;
+  backlogMaxBytes: number;
+  nativeClients: number;
+  handshakes: number;
+  replicas: number;
+  nativeAuthFailures: number;
+}
 
 const TICK_MS = 1000;
 /** A stopping router waits at most this long for the writes in flight. */
@@ -80,6 +95,9 @@ export class Router extends EventEmitter {
   readonly pubsub = new PubSubBroker();
   /** Keyspace notifications into `pubsub`, from the write stream (notify-keyspace-events). */
   readonly keyspaceEvents: KeyspaceNotifier;
+  private readonly backlog: WriteBacklog;
+  /** The web monitor's address when the HTTP door serves it; status() shows it. */
+  monitorUrl: string | undefined;
 
   private listener: Listener | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -94,7 +112,7 @@ export class Router extends EventEmitter {
     const logger = c.logger;
     this.state = c.stateFile ? RouterState.open(c.stateFile) : RouterState.inMemory();
 
-    const backlog = new WriteBacklog(c.backlogBytes);
+    const backlog = (this.backlog = new WriteBacklog(c.backlogBytes));
     const clock = (this.clock = new RouterClock());
     const sequencer = (this.sequencer = new WriteSequencer({
       writeAck: c.writeAck,
@@ -312,6 +330,7 @@ export class Router extends EventEmitter {
       ...(waitingFor ? { waitingFor } : {}),
       replicas,
       clients: this.admission.clientCount,
+      ...(this.monitorUrl ? { monitor: this.monitorUrl } : {}),
       ops: { reads: this.meter.reads, writes: this.meter.writes, ...this.meter.rates(now) },
     };
   }
@@ -320,13 +339,33 @@ export class Router extends EventEmitter {
    * Run one request exactly as a native client's would be: `msg` is [op, id, ...args], the
    * answer goes to sink.reply(tag, ...). The RESP door calls this.
    */
-  execute(msg: unknown[], sink: ReplySink, tag: number): void {
-    this.requests.execute(msg, sink, tag);
+  execute(msg: unknown[], sink: ReplySink, tag: number, door: Door = Door.Native): void {
+    this.requests.execute(msg, sink, tag, door);
   }
 
   /** Run request `op` with `args` (the message fields after the id) and call `done` with the answer. */
-  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void {
-    this.requests.dispatch(op, args, done);
+  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void, door: Door = Door.Native): void {
+    this.requests.dispatch(op, args, done, door);
+  }
+
+  /** Request and error counts per door and command, for /metrics. */
+  get stats(): RequestStats {
+    return this.requests.stats;
+  }
+
+  /** Counters and gauges /metrics reads at scrape time that status() does not carry. */
+  internals(): RouterInternals {
+    return {
+      writesSequenced: this.meter.writes,
+      readsServed: this.meter.reads,
+      backlogBytes: this.backlog.bytes,
+      backlogOldestSeq: this.backlog.size > 0 ? this.backlog.firstSeq : 0,
+      backlogMaxBytes: this.backlog.maxBytes,
+      nativeClients: this.admission.clientCount,
+      handshakes: this.admission.handshakeCount,
+      replicas: this.replicas.size,
+      nativeAuthFailures: this.admission.authFailures,
+    };
   }
 
   /** Stop accepting, fail in-flight requests with SHUTTING_DOWN, close every connection. */

@@ -186,5 +186,6 @@ export function formatStatus(status: RouterStatus): string[] {
       if (r.conflict) lines.push(`  ${formatText(r.name)} is out of service: ${formatText(r.conflict)}`);
     }
   }
+  if (status.monitor) lines.push('', `web monitor: ${formatText(status.monitor)} (metrics at ${formatText(status.monitor)}metrics)`);
   return lines;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { limitOptions, withLimits, type LimitArgs } from '../limit-options';
 import type { Argv, CommandModule } from 'yargs';
-import { RespServer, Router, parseNotifyFlags } from '@kvndb/router';
+import { HttpServer, RespServer, Router, parseNotifyFlags } from '@kvndb/router';
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, validHeartbeat, type Logger } from '@kvndb/shared';
 import { checkBindSafety, formatAddress, loadTls, resolveHost } from '../endpoint';
 import { describeError } from '../exit';
@@ -35,6 +35,7 @@ export interface RouterArgs extends HostPortArgs, AuthArgs, TlsArgs, LoggingArgs
   resyncRate?: number;
   respPort?: number;
   notifyKeyspaceEvents?: string;
+  httpPort?: number;
   stateDir?: string;
   acceptDataLoss: boolean;
   insecure: boolean;
@@ -146,6 +147,12 @@ export function withRouterOptions(y: Argv): Argv {
               if (typeof flags !== 'number') throw new UsageError(`--notify-keyspace-events ${JSON.stringify(text)}: ${flags.error}`);
               return text;
             },
+          })
+          .option('http-port', {
+            type: 'string',
+            describe: 'also serve HTTP on this port, same host, same password, TLS with --type tls: the REST API (/v1/kv/KEY...), /metrics for Prometheus and the web monitor at /',
+            defaultDescription: 'off',
+            coerce: (value: unknown) => (value === undefined ? undefined : parsePort(Array.isArray(value) ? value[value.length - 1] : value)),
           }),
         'router',
       ),
@@ -236,6 +243,58 @@ export async function startResp(router: Router, args: RouterArgs, logger: Logger
   return resp;
 }
 
+/**
+ * The HTTP front door beside the router (--http-port), or null when not asked for: same
+ * host, transport and client password, the same limits. The router's status then names the
+ * monitor's address (the console's `status` shows it).
+ */
+export async function startHttp(router: Router, args: RouterArgs, logger: Logger, resp: RespServer | null): Promise<HttpServer | null> {
+  if (args.httpPort === undefined) return null;
+  const host = resolveHost(args);
+  const { limits, maxConnections, handshakeTimeoutMs, frameTimeoutMs, idleTimeoutMs } = limitOptions(args);
+  const http = new HttpServer(router, {
+    host,
+    port: args.httpPort,
+    type: args.type,
+    tls: loadTls(args, 'server'),
+    password: routerSecrets(args).password,
+    limits,
+    maxConnections: maxConnections ?? 10_000,
+    handshakeTimeoutMs,
+    frameTimeoutMs,
+    idleTimeoutMs,
+    respConnections: resp ? () => resp.connections.size : undefined,
+    logger,
+  });
+  try {
+    await http.start();
+  } catch (err) {
+    throw new Error(`cannot listen for HTTP on ${formatAddress(host, args.httpPort)}: ${describeError(err)}`, { cause: err });
+  }
+  router.monitorUrl = http.url;
+  return http;
+}
+
+/** The front doors beside the router's own port (--resp-port, --http-port); on failure the ones started are stopped. */
+export async function startDoors(router: Router, args: RouterArgs, logger: Logger): Promise<{ resp: RespServer | null; http: HttpServer | null; stop(): Promise<void> }> {
+  const resp = await startResp(router, args, logger);
+  let http: HttpServer | null;
+  try {
+    http = await startHttp(router, args, logger, resp);
+  } catch (err) {
+    await resp?.stop();
+    throw err;
+  }
+  return {
+    resp,
+    http,
+    async stop() {
+      await http?.stop();
+      await resp?.stop();
+    },
+  };
+}
+
 export const routerMode: CommandModule = {
   command: 'router [HOST] [PORT]',
   describe: 'run a router: the address clients and replicas connect to',
@@ -246,6 +305,7 @@ export const routerMode: CommandModule = {
       .example('$0 router ::1 54565 --type tcp6 -v -l router.log', 'IPv6, debug logging to a file too')
       .example('$0 router -p 6000', 'the default host, another port (the same as $0 router 127.0.0.1 6000)')
       .example('$0 router 127.0.0.1 54565 --resp-port 6379', 'also serve redis-cli and Redis clients on 6379')
+      .example('$0 router 127.0.0.1 54565 --http-port 8080', 'also serve HTTP: curl http://127.0.0.1:8080/v1/kv/KEY, /metrics, the web monitor at http://127.0.0.1:8080/')
       .example('$0 router 0.0.0.0 --type tls --tls-cert cert.pem --tls-key key.pem --password-file pw', 'TLS'),
   handler: guarded(async (argv) => {
     const args = argv as unknown as RouterArgs;
@@ -254,15 +314,15 @@ export const routerMode: CommandModule = {
     const logger = loggerFor('router', args);
     const router = createRouter(args, logger);
     await startRouter(router, host, args.port);
-    let resp: RespServer | null;
+    let doors: Awaited<ReturnType<typeof startDoors>>;
     try {
-      resp = await startResp(router, args, logger);
+      doors = await startDoors(router, args, logger);
     } catch (err) {
       await router.stop();
       throw err;
     }
     stopOnSignals(async () => {
-      await resp?.stop();
+      await doors.stop();
       await router.stop();
     }, logger);
   }),

@@ -8,7 +8,7 @@ import { withInsecure } from '../options';
 import { guarded } from '../run-handler';
 import { routerSecrets } from '../secrets';
 import { loggerFor, stopOnSignals } from '../server-lifecycle';
-import { createRouter, startResp, startRouter, withRouterOptions } from './router';
+import { createRouter, startDoors, startRouter, withRouterOptions } from './router';
 import { openSqliteStore, withSqliteStorageOptions, type SqliteStorageArgs } from './sqlite';
 import type { RouterArgs } from './router';
 
@@ -34,6 +34,7 @@ export const standaloneMode: CommandModule = {
       })
       .example('$0 standalone', 'a database on 127.0.0.1:54565 with its data in ./kvndb-data')
       .example('$0 standalone 127.0.0.1 6000 --data /tmp/kv', 'another port and directory')
+      .example('$0 standalone --http-port 8080', 'with the HTTP API, /metrics and the web monitor at http://127.0.0.1:8080/')
       .example('$0 memory 127.0.0.1 54565', '(in another shell) grow it by attaching a second replica'),
   handler: guarded(async (argv) => {
     const args = argv as unknown as StandaloneArgs;
@@ -59,12 +60,12 @@ export const standaloneMode: CommandModule = {
     const stateFile = args.stateDir === undefined ? path.join(dir, 'router.state.json') : undefined;
     const router = createRouter(args, logger, { expectReplicas: 1, stateFile });
     await startRouter(router, host, args.port);
-    let resp: Awaited<ReturnType<typeof startResp>>;
+    let doors: Awaited<ReturnType<typeof startDoors>>;
     // The embedded replica reaches the router inside this process, with no socket; more
     // replicas can still attach over the router's TCP/TLS port.
     const embedded = new InProcessTransport('standalone');
     try {
-      resp = await startResp(router, args, logger);
+      doors = await startDoors(router, args, logger);
     } catch (err) {
       await router.stop();
       throw err;
@@ -74,7 +75,7 @@ export const standaloneMode: CommandModule = {
     try {
       await router.serve(embedded);
     } catch (err) {
-      await resp?.stop();
+      await doors.stop();
       await router.stop();
       throw err;
     }
@@ -99,7 +100,7 @@ export const standaloneMode: CommandModule = {
     stopOnSignals(async () => {
       // Replica first, so the router does not log it as lost during its own shutdown.
       await replica.stop();
-      await resp?.stop();
+      await doors.stop();
       await router.stop();
     }, logger);
 
@@ -111,7 +112,8 @@ export const standaloneMode: CommandModule = {
       `the console:  npx kvndb cmd ${dialHost} ${bound.port}${args.type !== 'tcp' ? ` --type ${args.type}` : ''}`,
       `one command:  npx kvndb cmd ${dialHost} ${bound.port} set greeting hello${args.type !== 'tcp' ? ` --type ${args.type}` : ''}`,
     ];
-    if (resp) lines.push(`Redis:        redis-cli -h ${dialHost} -p ${resp.address.port}`);
+    if (doors.resp) lines.push(`Redis:        redis-cli -h ${dialHost} -p ${doors.resp.address.port}`);
+    if (doors.http) lines.push(`HTTP:         curl ${doors.http.url}v1/kv/greeting   (web monitor: ${doors.http.url})`);
     process.stdout.write(lines.join('\n') + '\n');
   }),
 };

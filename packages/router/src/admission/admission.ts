@@ -52,6 +52,16 @@ export class Admission {
     this.throttle = new AuthThrottle(200, 5000, 60_000, 10_000, options.maxPendingAuthFailures);
   }
 
+  /** Failed native handshakes since the start. */
+  get authFailures(): number {
+    return this.throttle.failuresTotal;
+  }
+
+  /** Handshakes under way (connections not yet admitted). */
+  get handshakeCount(): number {
+    return this.handshakes.size;
+  }
+
   get clientCount(): number {
     return this.sessions.size;
   }

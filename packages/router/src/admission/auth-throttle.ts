@@ -13,6 +13,8 @@ export class AuthThrottle {
    * address are turned away before any proof is checked.
    */
   private readonly pending = new Map<string, number>();
+  /** Failures since the router started (the metrics' auth failures of the native door). */
+  failuresTotal = 0;
 
   constructor(
     private readonly baseDelayMs = 200,
@@ -41,6 +43,7 @@ export class AuthThrottle {
 
   /** Record a failure from `address`; returns how long to wait before answering. */
   fail(address: string, now = Date.now()): number {
+    this.failuresTotal++;
     let entry = this.failures.get(address);
     if (!entry || now - entry.last > this.forgetAfterMs) {
       if (this.failures.size >= this.maxEntries) this.prune(now);

@@ -11,11 +11,14 @@ import {
 import type { ConnectionStreams } from '../changes/connection-streams';
 import type { ReplySink, StreamSink as SubscriberSink } from '../requests/reply-sink';
 import type { StreamSink } from '../changes/stream-sink';
+import { Door, type RequestStats } from '../requests/request-stats';
 
 /** Where a session's requests go: the request dispatcher. */
 export interface RequestExecutor {
   /** Run the request message [op, id, ...args]; answer via sink.reply(tag, ...). */
   execute(msg: unknown[], sink: ReplySink, tag: number): void;
+  /** Where answered errors are counted for /metrics. */
+  readonly stats?: RequestStats;
 }
 
 export interface ClientSessionOptions {
@@ -176,6 +179,7 @@ export class ClientSession implements StreamSink, SubscriberSink {
 
   reply(tag: number, err: KvndbError | null, value?: unknown): void {
     this.inflight--;
+    if (err) this.requests.stats?.error(Door.Native, err);
     if (this.conn.isClosed) return;
     try {
       this.conn.send(err ? err.toWire(tag) : [Op.RESULT, tag, value]);

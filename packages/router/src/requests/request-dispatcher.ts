@@ -13,6 +13,7 @@ import type { ReadPath } from '../reads/read-path';
 import type { WritePath } from '../writes/write-path';
 import type { PopWaiters } from '../blocking/pop-waiters';
 import { CallbackSink, type ReplySink } from './reply-sink';
+import { Door, RequestStats } from './request-stats';
 
 /** A request the router answers itself, beyond PING, STATUS and TIME (pub/sub, streams). */
 export type RouterOpHandler = (msg: unknown[], sink: ReplySink, tag: number) => void;
@@ -49,6 +50,8 @@ export class RequestDispatcher {
   private held: Held[] = [];
   /** Router-answered requests served by other parts, by opcode. */
   private readonly routerOps: (RouterOpHandler | undefined)[] = [];
+  /** Counts per door and command for /metrics (plain numbers; read at scrape time). */
+  readonly stats = new RequestStats();
 
   constructor(
     private readonly limits: Limits,
@@ -65,9 +68,11 @@ export class RequestDispatcher {
 
   /**
    * Run one request: `msg` is the whole request message [op, id, ...args] (the id is the
-   * caller's own; the RESP door sends 0). The answer goes to sink.reply(tag, ...).
+   * caller's own; the RESP door sends 0). The answer goes to sink.reply(tag, ...). `door`
+   * only labels the request in the metrics.
    */
-  execute(msg: unknown[], sink: ReplySink, tag: number): void {
+  execute(msg: unknown[], sink: ReplySink, tag: number, door: Door = Door.Native): void {
+    sink = this.stats.count(door, msg[0] as number, sink, tag);
     const phase = this.phase;
     if (phase !== Phase.Serving && phase !== Phase.Holding) {
       sink.reply(
@@ -137,8 +142,8 @@ export class RequestDispatcher {
   }
 
   /** Run request `op` with `args` (the fields after the id) and call `done` with its answer. */
-  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void): void {
-    this.execute([op, 0, ...args], new CallbackSink(done), 0);
+  dispatch(op: number, args: unknown[], done: (err: KvndbError | null, value?: unknown) => void, door: Door = Door.Native): void {
+    this.execute([op, 0, ...args], new CallbackSink(done), 0, door);
   }
 
   /** Let `handler` answer router-answered request `op` (it runs at once, also in the join window). */

@@ -48,6 +48,8 @@ export class ReplyQueue implements ReplySink {
   constructor(
     private readonly socket: net.Socket,
     private readonly closer: StreamCloser,
+    /** Told of every error answered through this queue (the metrics count them). */
+    private readonly onError: (err: KvndbError) => void = () => undefined,
   ) {
     this.output = new Backpressure({ high: socket.writableHighWaterMark - 1, low: 0, hard: Infinity }, {
       pause: () => {
@@ -110,6 +112,7 @@ export class ReplyQueue implements ReplySink {
     if (i < 0 || i >= this.replies.length) return;
     const shape = this.shapes[i];
     if (err) {
+      this.onError(err);
       this.fill(tag, R.errorReply(err));
     } else if ((shape & SHAPE_BULK) !== 0) {
       const body = value as Uint8Array | null;

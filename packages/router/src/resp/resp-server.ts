@@ -11,6 +11,7 @@ import {
 } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 import type { KeyspaceNotifier, PubSubBroker } from '../pubsub';
+import type { Door, RequestStats } from '../requests/request-stats';
 import * as R from './resp-encoder';
 import { RespSession } from './resp-session';
 import { ScanCursors } from './scan-cursors';
@@ -23,8 +24,10 @@ export { PRE_AUTH_MAX_ARGS, PRE_AUTH_MAX_BULK_BYTES } from './resp-session';
  */
 export interface RespBackend {
   /** A full native request [op, id, ...args]; the answer goes to sink.reply(tag, ...). */
-  execute(msg: unknown[], sink: ReplySink, tag: number): void;
+  execute(msg: unknown[], sink: ReplySink, tag: number, door?: Door): void;
   status(): RouterStatus;
+  /** Where errors and failed AUTHs are counted for /metrics. */
+  readonly stats?: RequestStats;
   /** The seq of the newest write sequenced. */
   readonly lastSeq: number;
   /** How many replicas have applied every write up to `seq`. */

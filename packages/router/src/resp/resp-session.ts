@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { describeAddress, Op, StreamCloser, type RouterStatus } from '@kvndb/shared';
 import { CallbackSink, type ReplySink } from '../requests/reply-sink';
+import { Door } from '../requests/request-stats';
 import { RespParser } from './resp-parser';
 import * as R from './resp-encoder';
 import { ReplyQueue, SHAPE_BULK, SHAPE_DONE, SHAPE_RESP3, SHAPE_SET } from './reply-queue';
@@ -78,7 +79,7 @@ export class RespSession implements PushTarget {
     this.authed = !server.options.password;
     this.address = describeAddress(socket);
     this.closer = new StreamCloser(socket, { unref: true });
-    this.replies = new ReplyQueue(socket, this.closer);
+    this.replies = new ReplyQueue(socket, this.closer, (err) => server.backend.stats?.error(Door.Resp, err));
     this.parser = new RespParser({
       maxBulkBytes: server.limits.maxValueBytes,
       maxArgs: 1024 * 1024,
@@ -341,7 +342,7 @@ export class RespSession implements PushTarget {
    * client sends it (the id is unused); the answer goes to sink.reply(tag, ...).
    */
   execute(msg: unknown[], sink: ReplySink, tag: number): void {
-    this.server.backend.execute(msg, sink, tag);
+    this.server.backend.execute(msg, sink, tag, Door.Resp);
   }
 
   /** The router's status (INFO). */
@@ -358,7 +359,10 @@ export class RespSession implements PushTarget {
     this.execute(
       msg,
       new CallbackSink((err, value) => {
-        if (err) done(R.errorReply(err));
+        if (err) {
+          this.server.backend.stats?.error(Door.Resp, err);
+          done(R.errorReply(err));
+        }
         else {
           try {
             done(map(value, proto));
@@ -374,7 +378,16 @@ export class RespSession implements PushTarget {
   /** Runs native request `msg` ([op, 0, ...args]) and resolves with its value (for multi-step commands). */
   request(msg: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.execute(msg, new CallbackSink((err, value) => (err ? reject(err) : resolve(value))), 0);
+      this.execute(
+        msg,
+        new CallbackSink((err, value) => {
+          if (err) {
+            this.server.backend.stats?.error(Door.Resp, err);
+            reject(err);
+          } else resolve(value);
+        }),
+        0,
+      );
     });
   }
 }

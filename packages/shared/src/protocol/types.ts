@@ -157,6 +157,8 @@ export interface RouterStatus {
   waitingFor?: string;
   replicas: ReplicaStatus[];
   clients: number;
+  /** The web monitor's address, when the router serves one (--http-port). */
+  monitor?: string;
   ops: {
     reads: number;
     writes: number;

@@ -1,5 +1,6 @@
 import * as R from '../resp-encoder';
 import type { RespSession } from '../resp-session';
+import { Door } from '../../requests/request-stats';
 import type { Done, RespCommand } from './resp-command';
 
 export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
@@ -11,7 +12,10 @@ export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is di
 export function logIn(s: RespSession, user: string, pass: Buffer): boolean {
   const ok = user === 'default' && (!s.server.options.password || s.server.checkPassword(pass));
   if (ok) s.login();
-  else s.server.logger.warn(`RESP authentication failed from ${s.address}`);
+  else {
+    s.server.backend.stats?.authFailed(Door.Resp);
+    s.server.logger.warn(`RESP authentication failed from ${s.address}`);
+  }
   return ok;
 }
 

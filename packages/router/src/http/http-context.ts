@@ -1,0 +1,35 @@
+import type { KvndbError, Limits, RouterStatus } from '@kvndb/shared';
+import type { RouterInternals } from '../router';
+import { CallbackSink, type ReplySink } from '../requests/reply-sink';
+import { Door, type RequestStats } from '../requests/request-stats';
+import type { HttpAuth } from './http-auth';
+
+/** What the HTTP door needs from the router: the request path every door shares, and what /metrics and /v1/status read. */
+export interface HttpBackend {
+  /** A full native request [op, id, ...args]; the answer goes to sink.reply(tag, ...). */
+  execute(msg: unknown[], sink: ReplySink, tag: number, door?: Door): void;
+  status(): RouterStatus;
+  readonly stats: RequestStats;
+  internals(): RouterInternals;
+}
+
+/** What every route file gets: the backend, the limits, the credentials and a promise-shaped request. */
+export class HttpContext {
+  constructor(
+    readonly backend: HttpBackend,
+    readonly limits: Limits,
+    readonly auth: HttpAuth,
+  ) {}
+
+  /** Send the native request [op, 0, ...args] through the dispatcher, as the other doors do. */
+  call(msg: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.backend.execute(
+        msg,
+        new CallbackSink((err: KvndbError | null, value?: unknown) => (err ? reject(err) : resolve(value))),
+        0,
+        Door.Http,
+      );
+    });
+  }
+}
