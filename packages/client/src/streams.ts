@@ -1,9 +1,9 @@
 /** What a stream's events are handed to: the payload after [EVENT, streamId]. */
-export type StreamHandler = (payload: unknown) => void;
+export type StreamHandler = (payload: unknown[]) => void;
 
 /**
  * The client's streams: a request may open a stream, whose events the router pushes as
- * [EVENT, streamId, payload], streamId being the id of the request that opened it. This
+ * [EVENT, streamId, ...payload], streamId being the id of the request that opened it. This
  * routes each event to the handler registered for its stream (before the request was sent,
  * so no event can arrive unrouted). Subscriptions and watches register here.
  */
@@ -29,7 +29,7 @@ export class Streams {
   dispatch(msg: unknown[]): boolean {
     const handler = this.handlers.get(msg[1] as number);
     if (handler === undefined) return false;
-    handler(msg[2]);
+    handler(msg.slice(2));
     return true;
   }
 }

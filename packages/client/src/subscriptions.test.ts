@@ -41,12 +41,12 @@ describe('Subscriptions', () => {
     expect(sent[0].msg).toEqual([Op.SUBSCRIBE, 1, ['a']]);
     sent[0].resolve(1);
     const sub = await pending;
-    streams.dispatch([Op.EVENT, 1, ['message', 'a', Buffer.from('1')]]);
+    streams.dispatch([Op.EVENT, 1, 'message', 'a', Buffer.from('1')]);
     subs.reconnected();
     expect(sent[1].msg).toEqual([Op.SUBSCRIBE, 2, ['a']]);
     sent[1].resolve(1);
-    expect(streams.dispatch([Op.EVENT, 1, ['message', 'a', Buffer.from('old')]])).toBe(false);
-    streams.dispatch([Op.EVENT, 2, ['message', 'a', Buffer.from('2')]]);
+    expect(streams.dispatch([Op.EVENT, 1, 'message', 'a', Buffer.from('old')])).toBe(false);
+    streams.dispatch([Op.EVENT, 2, 'message', 'a', Buffer.from('2')]);
     expect(got.map((m) => m.message.toString())).toEqual(['1', '2']);
     const done = sub.unsubscribe();
     await new Promise((r) => setImmediate(r));

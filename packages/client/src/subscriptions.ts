@@ -124,7 +124,7 @@ export class Subscriptions {
     }
   }
 
-  private deliver(sub: Subscription, payload: unknown): void {
+  private deliver(sub: Subscription, payload: unknown[]): void {
     if (!sub.active) return;
     const m = toMessage(payload);
     try {
@@ -142,8 +142,7 @@ function bytes(v: unknown): Buffer {
 }
 
 /** [message, channel, bytes] or [pmessage, pattern, channel, bytes]; PROTOCOL_ERROR otherwise. */
-export function toMessage(event: unknown): PubSubMessage {
-  const payload = Array.isArray(event) ? (event as unknown[]) : [];
+export function toMessage(payload: unknown[]): PubSubMessage {
   const [kind] = payload;
   if (kind === 'message' && payload.length === 3 && typeof payload[1] === 'string') {
     return { channel: payload[1], message: bytes(payload[2]) };
@@ -151,5 +150,5 @@ export function toMessage(event: unknown): PubSubMessage {
   if (kind === 'pmessage' && payload.length === 4 && typeof payload[1] === 'string' && typeof payload[2] === 'string') {
     return { pattern: payload[1], channel: payload[2], message: bytes(payload[3]) };
   }
-  throw KvndbError.protocol(`unexpected pub/sub event ${describe(event)}`);
+  throw KvndbError.protocol(`unexpected pub/sub event ${describe(payload)}`);
 }

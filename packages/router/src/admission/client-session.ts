@@ -172,9 +172,9 @@ export class ClientSession implements StreamSink {
   }
 
   /** StreamSink: an event of a stream this client opened, after everything sent before it. */
-  event(streamId: number, payload: unknown): number {
+  event(streamId: number, payload: unknown[]): number {
     if (this.conn.isClosed) return 0;
-    this.conn.send([Op.EVENT, streamId, payload]);
+    this.conn.send([Op.EVENT, streamId, ...payload]);
     const buffered = this.conn.bufferedBytes;
     this.output.update(buffered);
     return buffered;

@@ -19,8 +19,8 @@ const text = (name: string): string => Buffer.from(name, 'latin1').toString('utf
 
 /**
  * One native subscription stream (one SUBSCRIBE or PSUBSCRIBE request): its messages are
- * pushed as [EVENT, streamId, ['message', channel, bytes]] or [EVENT, streamId, ['pmessage',
- * pattern, channel, bytes]], and a connection that does not read them is cut off by Redis's
+ * pushed as [EVENT, streamId, 'message', channel, bytes] or [..., 'pmessage', pattern,
+ * channel, bytes], and a connection that does not read them is cut off by Redis's
  * client-output-buffer-limit pubsub rule, as at the RESP door.
  */
 class NativeSubscriber extends Subscriber {

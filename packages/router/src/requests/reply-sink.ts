@@ -20,12 +20,12 @@ export class CallbackSink implements ReplySink {
 
 /**
  * A connection that carries streams besides answers (a native client session): a request
- * may open a stream, whose events are pushed as [EVENT, streamId, payload] until it ends
+ * may open a stream, whose events are pushed as [EVENT, streamId, ...payload] until it ends
  * or the connection closes. Subscriptions and watches build on it.
  */
 export interface StreamSink extends ReplySink {
-  /** Push [EVENT, streamId, payload]; returns the bytes the connection has not sent yet. */
-  event(streamId: number, payload: unknown): number;
+  /** Push [EVENT, streamId, ...payload]; returns the bytes the connection has not sent yet. */
+  event(streamId: number, payload: unknown[]): number;
   /** Cut the connection off with `err` (after what it was sent): a stream it does not read. */
   cutOff(err: KvndbError): void;
   /** Call `fn` once when the connection has closed. */

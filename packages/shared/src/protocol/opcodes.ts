@@ -47,17 +47,16 @@ export const Op = {
   COUNT: 47, // [COUNT, id] -> [keys, keys with an expiry]
 
   // Streams: one request opens a stream, whose events the router pushes as
-  // [EVENT, streamId, payload] (streamId = the id of the request that opened it).
-  EVENT: 72, // router -> client: [EVENT, streamId, payload]
+  // [EVENT, streamId, ...payload] (streamId = the id of the request that opened it).
+  EVENT: 72, // router -> client: [EVENT, streamId, ...payload]
 
   // Pub/sub (docs/PROTOCOL.md "Pub/sub"); messages pass through the router, never stored
-  SUBSCRIBE: 75, // [SUBSCRIBE, id, channels[]] -> channels in the stream; events [EVENT, id, ['message', channel, bytes]]
-  PSUBSCRIBE: 76, // [PSUBSCRIBE, id, patterns[]] -> patterns in the stream; events [EVENT, id, ['pmessage', pattern, channel, bytes]]
+  SUBSCRIBE: 75, // [SUBSCRIBE, id, channels[]] -> channels in the stream; events [EVENT, id, 'message', channel, bytes]
+  PSUBSCRIBE: 76, // [PSUBSCRIBE, id, patterns[]] -> patterns in the stream; events [EVENT, id, 'pmessage', pattern, channel, bytes]
   UNSUBSCRIBE: 77, // [UNSUBSCRIBE, id, streamId] -> whether the stream was open
   PUBLISH: 78, // [PUBLISH, id, channel, bytes] -> receivers
   PUBSUB_CHANNELS: 79, // [PUBSUB_CHANNELS, id, pattern|nil] -> channels[]
-  // (80-89 are the lists' opcodes on main)
-  PUBSUB_NUMSUB: 90, // [PUBSUB_NUMSUB, id, channels[]] -> [subscribers[], patterns]
+  PUBSUB_NUMSUB: 80, // [PUBSUB_NUMSUB, id, channels[]] -> [subscribers[], patterns]
 
   // Router <-> replica replication stream
   WRITE: 50, // router -> replica: [WRITE, epoch, seq, ops[], time]
