@@ -1,10 +1,22 @@
 import { DEFAULT_LIMITS, Op, type PubSubMessage } from '@kvndb/shared';
-import { Streams } from './streams';
 import { Subscriptions, type SubscriptionHost } from './subscriptions';
 
-/** A host whose requests the test answers by hand. */
+/** A host whose requests the test answers by hand; `streams` routes events as the client does. */
 function host() {
-  const streams = new Streams();
+  const handlers = new Map<number, (payload: unknown[]) => void>();
+  const streams = {
+    add: (id: number, fn: (payload: unknown[]) => void) => handlers.set(id, fn),
+    delete: (id: number) => handlers.delete(id),
+    get size() {
+      return handlers.size;
+    },
+    /** An EVENT for stream `id`; false when no stream has it (dropped). */
+    event(id: number, payload: unknown[]): boolean {
+      const fn = handlers.get(id);
+      fn?.(payload);
+      return fn !== undefined;
+    },
+  };
   const sent: Array<{ msg: unknown[]; resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   let nextId = 1;
   const send = (msg: unknown[]): Promise<unknown> =>
@@ -41,12 +53,12 @@ describe('Subscriptions', () => {
     expect(sent[0].msg).toEqual([Op.SUBSCRIBE, 1, ['a']]);
     sent[0].resolve(1);
     const sub = await pending;
-    streams.dispatch([Op.EVENT, 1, 'message', 'a', Buffer.from('1')]);
+    streams.event(1, ['message', 'a', Buffer.from('1')]);
     subs.reconnected();
     expect(sent[1].msg).toEqual([Op.SUBSCRIBE, 2, ['a']]);
     sent[1].resolve(1);
-    expect(streams.dispatch([Op.EVENT, 1, 'message', 'a', Buffer.from('old')])).toBe(false);
-    streams.dispatch([Op.EVENT, 2, 'message', 'a', Buffer.from('2')]);
+    expect(streams.event(1, ['message', 'a', Buffer.from('old')])).toBe(false);
+    streams.event(2, ['message', 'a', Buffer.from('2')]);
     expect(got.map((m) => m.message.toString())).toEqual(['1', '2']);
     const done = sub.unsubscribe();
     await new Promise((r) => setImmediate(r));
