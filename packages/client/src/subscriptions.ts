@@ -30,6 +30,8 @@ export interface SubscriptionHost {
 export class Subscription {
   /** Set while its SUBSCRIBE is waiting for an answer (the client re-sends that one itself after a reconnect). */
   pending = false;
+  /** That SUBSCRIBE's answer, settled either way. */
+  opening: Promise<void> = Promise.resolve();
   streamId = 0;
   private ended = false;
 
@@ -97,19 +99,27 @@ export class Subscriptions {
 
   async end(sub: Subscription): Promise<void> {
     this.active.delete(sub);
-    const id = sub.streamId;
-    this.host.closeStream(id);
+    this.host.closeStream(sub.streamId);
+    // A (re)subscription in flight is ended once the router has made it.
+    if (sub.pending) await sub.opening;
     // On a lost connection the router has ended the stream already.
-    if (!this.host.connected || sub.pending) return;
-    decodeUnsubscribed(await this.host.request(unsubscribeRequest(id)));
+    if (!this.host.connected) return;
+    decodeUnsubscribed(await this.host.request(unsubscribeRequest(sub.streamId)));
   }
 
   private async open(sub: Subscription, msg: unknown[]): Promise<void> {
     sub.pending = true;
     const { id, answer } = this.host.openStream(msg, (payload) => this.deliver(sub, payload));
     sub.streamId = id;
+    const settled = answer.then((v) => {
+      decodeSubscribed(v);
+    });
+    sub.opening = settled.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      decodeSubscribed(await answer);
+      await settled;
     } finally {
       sub.pending = false;
     }
