@@ -320,6 +320,7 @@ export class Router extends EventEmitter {
     this.placement.settle();
     this.replicas.tick(now);
     this.admission.checkTimeouts(now);
+    this.feed.tick();
   };
 
   private async shutdown(): Promise<void> {
