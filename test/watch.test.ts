@@ -156,6 +156,26 @@ test('the same through a lost client socket: the watch resumes from the last seq
   watch.stop();
 });
 
+test('a narrow watch resumes after a reconnect even when the history rolled past its last change (progress marks)', async () => {
+  const router = await startRouter(['--backlog-size', '64k']);
+  startReplica('memory', router.port, { name: 'm1' });
+  const db = await openClient(router.port);
+  const watcherDb = await openClient(router.port);
+  await waitInSync(db, 1);
+  const watch = await collect(watcherDb, 'rare:');
+  await db.set('rare:1', 'a');
+  for (let i = 0; i < 300; i++) await db.set(`busy:${i}`, 'x'.repeat(1000));
+  // The router's once-a-second tick tells the watch how far it got.
+  await sleep(1500);
+  (watcherDb as unknown as { conn: FramedConnection }).conn.stream.destroy();
+  await sleep(300);
+  await db.set('rare:2', 'b');
+  await waitUntil('the watcher has rare:2', () => watch.events.some((e) => e.key === 'rare:2'));
+  expect(watch.failed()).toBeUndefined();
+  expect(watch.events.map((e) => `${e.key}=${e.value}`)).toEqual(['rare:1=a', 'rare:2=b']);
+  watch.stop();
+});
+
 test('a watch from a seq the history no longer holds fails with COMPACTED and the oldest seq held; from there it works', async () => {
   const router = await startRouter(['--backlog-size', '64k']);
   startReplica('memory', router.port, { name: 'm1' });

@@ -391,6 +391,7 @@ export class Router extends EventEmitter {
     this.replicas.tick(now);
     this.admission.checkTimeouts(now);
     this.popWaiters.sweep();
+    this.feed.tick();
   };
 
   private async shutdown(): Promise<void> {

@@ -52,6 +52,20 @@ describe('ChangeFeed', () => {
     expect(c.got.map((p) => p[0])).toEqual([5, 5, 5]);
   });
 
+  test('a watcher whose keys saw no change gets a progress mark (an empty payload) on the tick, once', () => {
+    const { feed, set } = setup();
+    const c = consumer();
+    feed.watch({ prefix: 'rare:' }, null, c).start();
+    feed.tick();
+    expect(c.got).toEqual([]);
+    set('rare:1');
+    set('other:1');
+    set('other:2');
+    feed.tick();
+    feed.tick();
+    expect(c.got.map((p) => [p[1], p[2].length])).toEqual([[1, 1], [3, 0]]);
+  });
+
   test('a key-set watcher sees only its keys', () => {
     const { feed, set } = setup();
     const c = consumer();

@@ -106,6 +106,11 @@ export class ChangeFeed {
     return w;
   }
 
+  /** About once a second (the router's tick): progress marks for watchers whose keys saw no change. */
+  tick(): void {
+    for (const w of this.watchers) w.progress();
+  }
+
   /**
    * The router is stopping: end every watch with `err`, its details carrying the watch's
    * position as `seq` (every write up to it was delivered or did not match), so its client

@@ -26,6 +26,9 @@ export class Watcher {
   private live = false;
   private scheduled = false;
   ended = false;
+  /** The seq of the last payload pushed, and the epoch of the newest write offered. */
+  private sentSeq: number;
+  private epoch = 0;
   private readonly keys: ReadonlySet<string> | undefined;
   private readonly prefix: string;
 
@@ -37,6 +40,7 @@ export class Watcher {
     private readonly history: ChangeHistory,
     private readonly onEnd: (w: Watcher) => void,
   ) {
+    this.sentSeq = position;
     this.keys = 'keys' in selector ? new Set(selector.keys) : undefined;
     this.prefix = 'prefix' in selector ? selector.prefix : '';
   }
@@ -55,6 +59,7 @@ export class Watcher {
   /** A write the feed just observed (the newest). */
   offer(epoch: number, seq: number, changes: readonly WireChange[]): void {
     if (this.ended) return;
+    this.epoch = epoch;
     if (!this.live) {
       // Paused: the history must still hold the next write it needs.
       if (this.position < this.history.floor) this.compacted();
@@ -63,7 +68,25 @@ export class Watcher {
     if (seq <= this.position) return;
     this.position = seq;
     const mine = this.filter(changes);
-    if (mine !== undefined && !this.consumer.event([epoch, seq, mine])) this.live = false;
+    if (mine !== undefined) this.send(epoch, seq, mine);
+  }
+
+  /**
+   * Called about once a second: a live watcher whose position moved past the last payload
+   * it pushed (writes that touched none of its keys) pushes an empty one, a progress mark,
+   * so its client resumes from there: a narrow watch is not COMPACTED after a reconnect
+   * just because the history rolled past its last matching write.
+   */
+  progress(): void {
+    if (this.ended || !this.live || this.position <= this.sentSeq || this.epoch === 0) return;
+    this.send(this.epoch, this.position, []);
+  }
+
+  private send(epoch: number, seq: number, changes: WireChange[]): boolean {
+    this.sentSeq = seq;
+    if (this.consumer.event([epoch, seq, changes])) return true;
+    this.live = false;
+    return false;
   }
 
   /** Stop without telling the consumer (UNWATCH, the connection closed). */
@@ -109,8 +132,9 @@ export class Watcher {
       const past = h.write(seq);
       if (past === undefined) return this.compacted();
       this.position = seq;
+      if (past.epoch !== 0) this.epoch = past.epoch;
       const mine = this.filter(past.changes);
-      if (mine !== undefined && !this.consumer.event([past.epoch, seq, mine])) return;
+      if (mine !== undefined && !this.send(past.epoch, seq, mine)) return;
     }
     this.live = true;
   };
