@@ -1,4 +1,5 @@
-import type { KvndbError, Limits, RouterStatus } from '@kvndb/shared';
+import type { KvndbError, Limits, RouterStatus, WatchSelector } from '@kvndb/shared';
+import type { WatchConsumer, Watcher } from '../changes/watcher';
 import type { RouterInternals } from '../router';
 import { CallbackSink, type ReplySink } from '../requests/reply-sink';
 import { Door, type RequestStats } from '../requests/request-stats';
@@ -11,6 +12,8 @@ export interface HttpBackend {
   status(): RouterStatus;
   readonly stats: RequestStats;
   internals(): RouterInternals;
+  /** The change feed (Router.watch): GET /v1/watch streams it as Server-Sent Events. */
+  watch(selector: WatchSelector, fromSeq: number | null, consumer: WatchConsumer): Watcher;
 }
 
 /** What every route file gets: the backend, the limits, the credentials and a promise-shaped request. */

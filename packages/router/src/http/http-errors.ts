@@ -23,6 +23,8 @@ const STATUS: Readonly<Record<string, number>> = {
   [HttpCode.METHOD_NOT_ALLOWED]: 405,
   [HttpCode.REQUEST_TIMEOUT]: 408,
   [ErrorCode.WRONG_TYPE]: 409,
+  // The watch's history no longer holds the writes after the asked seq: gone for good.
+  [ErrorCode.COMPACTED]: 410,
   [HttpCode.PRECONDITION_FAILED]: 412,
   [ErrorCode.TOO_LARGE]: 413,
   [HttpCode.UNSUPPORTED_MEDIA_TYPE]: 415,

@@ -14,6 +14,7 @@ import { metricsRoutes } from './routes/metrics';
 import { monitorRoutes } from './routes/monitor';
 import { sessionRoutes } from './routes/session';
 import { txnRoutes } from './routes/txn';
+import { watchRoutes } from './routes/watch';
 import { decodeStrict, splitUrl } from './url-decoding';
 
 export interface HttpServerOptions extends Endpoint {
@@ -130,6 +131,7 @@ export class HttpServer {
       await api.register(kvRoutes(ctx, { maxBytes: this.limits.maxValueBytes, timeoutMs: frameMs }));
       await api.register(keysRoutes(ctx));
       await api.register(txnRoutes(ctx, common.bodyLimit));
+      await api.register(watchRoutes(ctx));
       await api.register(statusRoutes(ctx));
       await api.register(metricsRoutes(this.metrics));
     });
