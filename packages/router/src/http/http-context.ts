@@ -24,6 +24,9 @@ export class HttpContext {
     readonly auth: HttpAuth,
   ) {}
 
+  /** The open watch streams (routes/watch.ts): stop() ends each with an error event before the sockets close. */
+  readonly streams = new Set<{ shutDown(err: KvndbError): void }>();
+
   /** Send the native request [op, 0, ...args] through the dispatcher, as the other doors do. */
   call(msg: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {

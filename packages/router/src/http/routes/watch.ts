@@ -39,9 +39,13 @@ export function watchRoutes(ctx: HttpContext) {
 
       const res = reply.raw;
       let heartbeat: NodeJS.Timeout | undefined;
+      const stream = {
+        shutDown: (err: KvndbError) => watcher.fail(new KvndbError(err.code, err.message, { details: { seq: watcher.position } })),
+      };
       const end = () => {
         if (heartbeat) clearInterval(heartbeat);
         heartbeat = undefined;
+        ctx.streams.delete(stream);
       };
       // Throws COMPACTED / TOO_MANY_REQUESTS / SHUTTING_DOWN before anything was sent: the
       // error handler answers it with its status (410, 429, 503).
@@ -52,6 +56,7 @@ export function watchRoutes(ctx: HttpContext) {
           if (!res.destroyed) res.end(errorEvent(err));
         },
       });
+      ctx.streams.add(stream);
       reply.hijack();
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
