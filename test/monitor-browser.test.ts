@@ -2,7 +2,7 @@
  * The web monitor in a real browser: Debian's Chromium, headless, driven by puppeteer-core
  * (scripts/install-system-deps.sh installs Chromium). Logs in, sees two replicas in sync,
  * watches a full resync's progress bar move, sets a key with the form and finds it in the
- * key browser, deletes it, and takes screenshots at 1280 and 390 px into test-output/.
+ * key browser and in the live tail (GET /v1/watch), deletes it, and takes screenshots at 1280 and 390 px into test-output/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -128,6 +128,16 @@ async function monitorWalkthrough(): Promise<void> {
   await page.type('#set-value', 'hello from chromium');
   await page.click('#set-form button[type="submit"]');
   await page.waitForFunction(`/Stored "browser\\/greeting"/.test(document.querySelector('#set-result')?.textContent ?? '')`);
+  // The live tail (GET /v1/watch read with the session token) shows the write, among the
+  // background load's writes.
+  const tailLine = (type: string) => `#tail-list li[data-key="browser/greeting"]:has(.tail-${type})`;
+  await page.waitForSelector(tailLine('set'), { timeout: 10000 });
+  const first = await page.$eval(tailLine('set'), (li) => ({
+    seq: (li as unknown as { dataset: Record<string, string> }).dataset.seq,
+    text: [...li.children].map((c) => c.textContent),
+  }));
+  expect(first.text).toEqual([`#${first.seq}`, 'set', 'browser/greeting', 'hello from chromium']);
+  expect(await page.$eval('#tail-status', (e) => e.textContent)).toMatch(/Watching/);
   await page.type('#prefix', 'browser/');
   await page.click('#browse-form button[type="submit"]');
   await page.waitForSelector('#key-list button[data-key="browser/greeting"]');
@@ -162,8 +172,13 @@ async function monitorWalkthrough(): Promise<void> {
   const res = await fetch(`${router.url}v1/kv/browser%2Fgreeting`, { headers: { authorization: `Bearer ${PASSWORD}` } });
   expect(res.status).toBe(404);
 
-  // The live tail is not wired yet (it needs GET /v1/watch): the page says so and shows nothing made up.
-  expect(await page.$eval('#tail-status', (e) => e.textContent)).toMatch(/\/v1\/watch/);
-  expect(await page.$$eval('#tail-list li', (items) => items.length)).toBe(0);
+  // The delete is in the live tail too, above the set; the tail keeps at most 50 lines, newest first.
+  await page.waitForSelector(tailLine('del'), { timeout: 10000 });
+  const del = Number(await page.$eval(tailLine('del'), (li) => (li as unknown as { dataset: Record<string, string> }).dataset.seq));
+  expect(del).toBeGreaterThan(Number(first.seq));
+  const seqs = await page.$$eval('#tail-list li', (items) => items.map((li) => Number((li as unknown as { dataset: Record<string, string> }).dataset.seq)));
+  expect(seqs.length).toBeGreaterThan(0);
+  expect(seqs.length).toBeLessThanOrEqual(50);
+  expect([...seqs].sort((x, y) => y - x)).toEqual(seqs);
   await page.close();
 }

@@ -1,5 +1,5 @@
 // kvndb web monitor. Plain browser JavaScript, no build step: it reads the router's HTTP API
-// (/v1/status, /metrics, /v1/keys, /v1/kv) with a session token from POST /v1/login, kept in
+// (/v1/status, /metrics, /v1/keys, /v1/kv, /v1/watch) with a session token from POST /v1/login, kept in
 // this page's memory only (a reload asks for the password again).
 'use strict';
 
@@ -51,6 +51,7 @@
   function signOut(message) {
     if (token) fetch('/v1/logout', { method: 'POST', headers: { authorization: 'Bearer ' + token } }).catch(() => {});
     token = '';
+    stopTail();
     clearInterval(timer);
     clearInterval(metricsTimer);
     $('app-view').hidden = true;
@@ -69,6 +70,7 @@
     timer = setInterval(pollStatus, 1000);
     metricsTimer = setInterval(pollMetrics, 2000);
     browse('', null);
+    startTail();
   }
 
   $('login-form').addEventListener('submit', async (e) => {
@@ -487,6 +489,106 @@
     e.preventDefault();
     removeKey($('del-key').value);
   });
+
+  // ---- live tail ---------------------------------------------------------------------
+  // GET /v1/watch as Server-Sent Events, read with fetch rather than EventSource because
+  // EventSource cannot send the Authorization header the session token travels in. One event
+  // per write (id = its seq); a dropped stream reconnects with Last-Event-ID, so it misses
+  // and repeats nothing while the router's history still holds the writes in between.
+  const TAIL_MAX = 50;
+  let tail = null;
+
+  function startTail() {
+    stopTail();
+    const state = { abort: new AbortController(), lastId: null, retry: null };
+    tail = state;
+    $('tail-list').replaceChildren();
+    const connect = async () => {
+      if (tail !== state) return;
+      const headers = {};
+      if (state.lastId !== null) headers['last-event-id'] = state.lastId;
+      try {
+        const res = await api('/v1/watch?prefix=', { headers, signal: state.abort.signal });
+        if (!res.ok) {
+          const text = await errorText(res);
+          // Behind the history (410): start again from now rather than retry forever.
+          if (res.status === 410) state.lastId = null;
+          throw new Error(text);
+        }
+        $('tail-status').textContent = 'Watching every key; newest first.';
+        await readEvents(res.body, (ev) => onTailEvent(state, ev));
+        if (tail === state) $('tail-status').textContent = 'The stream ended; reconnecting...';
+      } catch (err) {
+        if (tail !== state || state.abort.signal.aborted) return;
+        $('tail-status').textContent = 'Live changes interrupted (' + err.message + '); reconnecting...';
+      }
+      if (tail === state) state.retry = setTimeout(connect, 1000);
+    };
+    connect();
+  }
+
+  function stopTail() {
+    if (!tail) return;
+    tail.abort.abort();
+    clearTimeout(tail.retry);
+    tail = null;
+  }
+
+  function onTailEvent(state, ev) {
+    if (ev.id !== null) state.lastId = ev.id;
+    if (ev.event === 'error') {
+      const body = JSON.parse(ev.data);
+      // COMPACTED: the writes since lastId are gone; the next connection starts from now.
+      if (body.error === 'COMPACTED') state.lastId = null;
+      $('tail-status').textContent = body.error + ': ' + body.message;
+      return;
+    }
+    if (ev.event !== 'change') return;
+    const body = JSON.parse(ev.data);
+    const list = $('tail-list');
+    for (const c of body.changes) {
+      const value = c.value === null ? '' : c.encoding === 'base64' ? '(' + bytes(atob(c.value).length) + ' binary)' : c.value.length > 60 ? c.value.slice(0, 60) + '…' : c.value;
+      list.prepend(
+        el(
+          'li',
+          { 'data-seq': String(body.seq), 'data-key': c.key },
+          el('span', { class: 'tail-seq' }, '#' + body.seq),
+          el('span', { class: 'tail-type tail-' + c.type }, c.type),
+          el('span', { class: 'tail-key' }, c.key),
+          el('span', { class: 'tail-value' }, value),
+        ),
+      );
+    }
+    while (list.children.length > TAIL_MAX) list.lastElementChild.remove();
+  }
+
+  /** Parse a text/event-stream body (the WHATWG rules the route needs: id, event, data, comments). */
+  async function readEvents(body, onEvent) {
+    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    let ev = { id: null, event: 'message', data: '' };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += value;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).replace(/\r$/, '');
+        buf = buf.slice(nl + 1);
+        if (line === '') {
+          if (ev.data !== '' || ev.event !== 'message') onEvent(ev);
+          ev = { id: null, event: 'message', data: '' };
+        } else if (!line.startsWith(':')) {
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const v = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'id') ev.id = v;
+          else if (field === 'event') ev.event = v;
+          else if (field === 'data') ev.data += (ev.data ? '\n' : '') + v;
+        }
+      }
+    }
+  }
 
   // ---- start -------------------------------------------------------------------------
   // A router without a password needs no login: /v1/login says so.

@@ -1,4 +1,5 @@
-import type { KvndbError, Limits, RouterStatus } from '@kvndb/shared';
+import type { KvndbError, Limits, RouterStatus, WatchSelector } from '@kvndb/shared';
+import type { WatchConsumer, Watcher } from '../changes/watcher';
 import type { RouterInternals } from '../router';
 import { CallbackSink, type ReplySink } from '../requests/reply-sink';
 import { Door, type RequestStats } from '../requests/request-stats';
@@ -11,6 +12,8 @@ export interface HttpBackend {
   status(): RouterStatus;
   readonly stats: RequestStats;
   internals(): RouterInternals;
+  /** The change feed (Router.watch): GET /v1/watch streams it as Server-Sent Events. */
+  watch(selector: WatchSelector, fromSeq: number | null, consumer: WatchConsumer): Watcher;
 }
 
 /** What every route file gets: the backend, the limits, the credentials and a promise-shaped request. */
@@ -20,6 +23,9 @@ export class HttpContext {
     readonly limits: Limits,
     readonly auth: HttpAuth,
   ) {}
+
+  /** The open watch streams (routes/watch.ts): stop() ends each with an error event before the sockets close. */
+  readonly streams = new Set<{ shutDown(err: KvndbError): void }>();
 
   /** Send the native request [op, 0, ...args] through the dispatcher, as the other doors do. */
   call(msg: unknown[]): Promise<unknown> {

@@ -23,6 +23,8 @@ const STATUS: Readonly<Record<string, number>> = {
   [HttpCode.METHOD_NOT_ALLOWED]: 405,
   [HttpCode.REQUEST_TIMEOUT]: 408,
   [ErrorCode.WRONG_TYPE]: 409,
+  // The watch's history no longer holds the writes after the asked seq: gone for good.
+  [ErrorCode.COMPACTED]: 410,
   [HttpCode.PRECONDITION_FAILED]: 412,
   [ErrorCode.TOO_LARGE]: 413,
   [HttpCode.UNSUPPORTED_MEDIA_TYPE]: 415,
@@ -82,5 +84,8 @@ export function sendError(reply: FastifyReply, err: KvndbError): FastifyReply {
   if (err.code === ErrorCode.NO_REPLICAS || err.code === ErrorCode.SHUTTING_DOWN) reply.header('retry-after', '1');
   if (err.code === ErrorCode.AUTH_FAILED) reply.header('www-authenticate', 'Bearer realm="kvndb", Basic realm="kvndb"');
   if (CLOSE_AFTER.has(err.code)) reply.header('connection', 'close');
-  return reply.code(status).type('application/json; charset=utf-8').send({ error: err.code, message: err.message });
+  const body: Record<string, unknown> = { error: err.code, message: err.message };
+  // A watch behind the history: where it can start again.
+  if (err.code === ErrorCode.COMPACTED && err.details?.oldestSeq !== undefined) body.oldestSeq = err.details.oldestSeq;
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { DEFAULT_LIMITS, KvndbError, silentLogger, type Endpoint, type Limits, type Logger } from '@kvndb/shared';
+import { DEFAULT_LIMITS, ErrorCode, KvndbError, silentLogger, type Endpoint, type Limits, type Logger } from '@kvndb/shared';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AuthThrottle } from '../admission/auth-throttle';
 import { Door } from '../requests/request-stats';
@@ -14,6 +14,7 @@ import { metricsRoutes } from './routes/metrics';
 import { monitorRoutes } from './routes/monitor';
 import { sessionRoutes } from './routes/session';
 import { txnRoutes } from './routes/txn';
+import { watchRoutes } from './routes/watch';
 import { decodeStrict, splitUrl } from './url-decoding';
 
 export interface HttpServerOptions extends Endpoint {
@@ -47,6 +48,7 @@ export class HttpServer {
   private app: FastifyInstance | null = null;
   private openConnections = 0;
   private readonly throttle = new AuthThrottle();
+  private ctx: HttpContext | null = null;
 
   constructor(
     readonly backend: HttpBackend,
@@ -103,7 +105,7 @@ export class HttpServer {
       this.answerError(reply, httpError(HttpCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)} (see docs/HTTP.md)`)),
     );
 
-    const ctx = new HttpContext(this.backend, this.limits, new HttpAuth(o.password));
+    const ctx = (this.ctx = new HttpContext(this.backend, this.limits, new HttpAuth(o.password)));
     const refuse = async (ip: string, err: KvndbError = KvndbError.authFailed()): Promise<never> => {
       this.backend.stats.authFailed(Door.Http);
       // Delayed as the native handshake and RESP AUTH delay a refusal, growing with repeats.
@@ -130,6 +132,7 @@ export class HttpServer {
       await api.register(kvRoutes(ctx, { maxBytes: this.limits.maxValueBytes, timeoutMs: frameMs }));
       await api.register(keysRoutes(ctx));
       await api.register(txnRoutes(ctx, common.bodyLimit));
+      await api.register(watchRoutes(ctx));
       await api.register(statusRoutes(ctx));
       await api.register(metricsRoutes(this.metrics));
     });
@@ -160,6 +163,10 @@ export class HttpServer {
   async stop(): Promise<void> {
     const app = this.app;
     this.app = null;
+    // Watch streams get their SHUTTING_DOWN event (with the seq to resume from) rather than a
+    // cut socket; the doors stop before the router, so the feed's own stop comes too late.
+    const err = new KvndbError(ErrorCode.SHUTTING_DOWN, 'the router is shutting down');
+    for (const s of [...(this.ctx?.streams ?? [])]) s.shutDown(err);
     if (app) await app.close();
   }
 
