@@ -90,8 +90,11 @@ export class WriteSequencer {
   lastAckedSeq = 0;
   private currentEpoch = 0;
   private currentSeq = 0;
-  /** Observers of applied writes; empty (the usual case) costs one length check per ack. */
-  private readonly observers: Array<(write: AppliedWrite) => void> = [];
+  /**
+   * Observers of applied writes; empty costs one length check per ack. Replaced, never
+   * changed in place, so notify() can iterate it while an observer stops observing.
+   */
+  private observers: ReadonlyArray<(write: AppliedWrite) => void> = [];
 
   constructor(options: WriteSequencerOptions) {
     this.writeAck = options.writeAck;
@@ -118,10 +121,9 @@ export class WriteSequencer {
    * applied it, in seq order. Returns the function that stops observing.
    */
   observe(observer: (write: AppliedWrite) => void): () => void {
-    this.observers.push(observer);
+    this.observers = [...this.observers, observer];
     return () => {
-      const i = this.observers.indexOf(observer);
-      if (i >= 0) this.observers.splice(i, 1);
+      this.observers = this.observers.filter((o) => o !== observer);
     };
   }
 
@@ -239,8 +241,8 @@ export class WriteSequencer {
 
   private notify(w: PendingWrite, results: WriteResult[]): void {
     const applied: AppliedWrite = { epoch: this.currentEpoch, seq: w.seq, time: w.time, ops: w.ops, results };
-    // A copy: an observer may stop observing from inside its call.
-    for (const observer of this.observers.slice()) observer(applied);
+    const observers = this.observers;
+    for (let i = 0; i < observers.length; i++) observers[i](applied);
   }
 
   private complete(w: PendingWrite): void {
