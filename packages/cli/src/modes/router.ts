@@ -214,17 +214,14 @@ export async function startRouter(router: Router, host: string, port: number): P
 }
 
 /**
- * The Redis-protocol front door beside the router (--resp-port), or null when not asked
- * for. Same host, transport and client password as the router; it logs where it listens.
+ * What every front door beside the router shares: its host, transport and client password,
+ * and the same key/value size, connection and timeout limits as the native listener.
  */
-export async function startResp(router: Router, args: RouterArgs, logger: Logger): Promise<RespServer | null> {
-  if (args.respPort === undefined) return null;
-  const host = resolveHost(args);
-  // The same key/value size, connection and timeout limits as the native listener.
+function doorOptions(args: RouterArgs, host: string, port: number, logger: Logger) {
   const { limits, maxConnections, handshakeTimeoutMs, frameTimeoutMs, idleTimeoutMs } = limitOptions(args);
-  const resp = new RespServer(router, {
+  return {
     host,
-    port: args.respPort,
+    port,
     type: args.type,
     tls: loadTls(args, 'server'),
     password: routerSecrets(args).password,
@@ -234,7 +231,17 @@ export async function startResp(router: Router, args: RouterArgs, logger: Logger
     frameTimeoutMs,
     idleTimeoutMs,
     logger,
-  });
+  };
+}
+
+/**
+ * The Redis-protocol front door beside the router (--resp-port), or null when not asked
+ * for. Same host, transport and client password as the router; it logs where it listens.
+ */
+export async function startResp(router: Router, args: RouterArgs, logger: Logger): Promise<RespServer | null> {
+  if (args.respPort === undefined) return null;
+  const host = resolveHost(args);
+  const resp = new RespServer(router, doorOptions(args, host, args.respPort, logger));
   try {
     await resp.start();
   } catch (err) {
@@ -251,20 +258,9 @@ export async function startResp(router: Router, args: RouterArgs, logger: Logger
 export async function startHttp(router: Router, args: RouterArgs, logger: Logger, resp: RespServer | null): Promise<HttpServer | null> {
   if (args.httpPort === undefined) return null;
   const host = resolveHost(args);
-  const { limits, maxConnections, handshakeTimeoutMs, frameTimeoutMs, idleTimeoutMs } = limitOptions(args);
   const http = new HttpServer(router, {
-    host,
-    port: args.httpPort,
-    type: args.type,
-    tls: loadTls(args, 'server'),
-    password: routerSecrets(args).password,
-    limits,
-    maxConnections: maxConnections ?? 10_000,
-    handshakeTimeoutMs,
-    frameTimeoutMs,
-    idleTimeoutMs,
+    ...doorOptions(args, host, args.httpPort, logger),
     respConnections: resp ? () => resp.connections.size : undefined,
-    logger,
   });
   try {
     await http.start();
