@@ -149,4 +149,26 @@ async function startCluster({ replicas = 1, kind = 'memory', routerArgs = [], di
   };
 }
 
-module.exports = { ROOT, KVNDB_BIN, kvndb, routerStateArgs, startProcess, waitFor, stop, sleep, freePort, procStats, percentile, mb, has, saveResults, startCluster };
+/**
+ * `kvndb standalone` with its RESP door and its SQLite file in a temporary directory,
+ * removed at stop; resolves once its replica is ready.
+ */
+async function startStandalone() {
+  const [port, respPort] = [await freePort(), await freePort()];
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'kvndb-bench-standalone-'));
+  const child = kvndb(['standalone', '127.0.0.1', String(port), '--data', dir, '--resp-port', String(respPort)]);
+  const cleanUp = async () => {
+    await stop(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(child, /RESP .*listening/);
+    await waitFor(child, /ready|in-sync|adopting/i);
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
+  return { respPort, stop: cleanUp };
+}
+
+module.exports = { ROOT, KVNDB_BIN, kvndb, routerStateArgs, startProcess, waitFor, stop, sleep, freePort, procStats, percentile, mb, has, saveResults, startCluster, startStandalone };

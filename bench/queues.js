@@ -13,11 +13,8 @@
  * Prints a table, saves JSON. Skips (exit 0) when redis-server or redis-benchmark is missing.
  */
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const Redis = require('ioredis');
-const { kvndb, startProcess, startCluster, waitFor, stop, freePort, has, saveResults, percentile } = require('./lib');
+const { startProcess, startCluster, waitFor, stop, freePort, has, saveResults, startStandalone, percentile } = require('./lib');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -103,21 +100,6 @@ async function blockingLoad(port) {
   } finally {
     for (const c of conns) c.disconnect();
   }
-}
-
-async function startStandalone() {
-  const [port, respPort] = [await freePort(), await freePort()];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvndb-bench-queues-'));
-  const child = kvndb(['standalone', '127.0.0.1', String(port), '--data', dir, '--resp-port', String(respPort)]);
-  try {
-    await waitFor(child, /RESP .*listening/);
-    await waitFor(child, /ready|in-sync|adopting/i);
-  } catch (err) {
-    await stop(child);
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return { respPort, stop: async () => { await stop(child); fs.rmSync(dir, { recursive: true, force: true }); } };
 }
 
 async function main() {

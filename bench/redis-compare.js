@@ -12,10 +12,8 @@
  * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
  */
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { kvndb, startProcess, startCluster, waitFor, stop, freePort, has, saveResults } = require('./lib');
+const { startProcess, startCluster, waitFor, stop, freePort, has, saveResults, startStandalone } = require('./lib');
 
 const LOADS = [
   { name: '-c 50 -P 1', args: ['-c', '50', '-P', '1'], n: 200000 },
@@ -54,28 +52,6 @@ async function startKvndb(replicas) {
   const cluster = await startCluster({ replicas, routerArgs: ['--resp-port', String(respPort), '--write-ack', 'majority'] });
   await waitFor(cluster.router, /RESP .*listening/);
   return { respPort, stop: () => cluster.stop() };
-}
-
-/** `kvndb standalone` with its SQLite file in a temporary directory, removed at stop. */
-async function startStandalone() {
-  const [port, respPort] = [await freePort(), await freePort()];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvndb-bench-standalone-'));
-  const child = kvndb(['standalone', '127.0.0.1', String(port), '--data', dir, '--resp-port', String(respPort)]);
-  try {
-    await waitFor(child, /RESP .*listening/);
-    await waitFor(child, /ready|in-sync|adopting/i);
-  } catch (err) {
-    await stop(child);
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    respPort,
-    stop: async () => {
-      await stop(child);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 function median(values) {
