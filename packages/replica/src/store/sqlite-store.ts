@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { ErrorCode, KvndbError, compareKeys, listSpan, wrongType, type WriteResult } from '@kvndb/shared';
 import { DataFileLock } from './file-lock';
 import { ValueCache } from './value-cache';
-import { WalCheckpointer } from './wal-checkpointer';
+import { RESTART_FRAMES, WalCheckpointer } from './wal-checkpointer';
 import {
   applyOps,
   asBuffer,
@@ -116,8 +116,10 @@ export class SqliteStore implements Store, KvPrimitives {
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
-      // Checkpoints run on a worker thread (wal-checkpointer.ts), never inside a commit.
-      this.db.pragma('wal_autocheckpoint = 0');
+      // Checkpoints run on a worker thread (wal-checkpointer.ts), not inside a commit. SQLite's
+      // own stays only as a backstop at twice the worker's RESTART size: a worker starved of
+      // CPU must not let a steady writer grow the log without bound.
+      this.db.pragma(`wal_autocheckpoint = ${2 * RESTART_FRAMES}`);
       // After the log is rewound its file is cut back to this size rather than kept at its peak.
       this.db.pragma('journal_size_limit = 33554432');
       this.db.exec(`

@@ -31,11 +31,13 @@ describe('the WAL checkpointer of the SQLite store', () => {
         await new Promise((r) => setImmediate(r));
         if (round % 10 === 0) await sleep(5);
       }
-      // The writer never checkpoints (wal_autocheckpoint is off): the pages in the file were copied by the worker.
+      // The pages in the file were copied by the worker (the writer's own checkpoint is only a backstop at 64 MiB of log).
       for (let i = 0; i < 500 && size(file) < 5000 * 4000; i++) await sleep(20);
       expect(size(file)).toBeGreaterThanOrEqual(5000 * 4000);
-      // The log is rewound past 32 MiB and cut back: it does not grow with the load.
-      expect(peakWal).toBeLessThan(64 * 1024 * 1024);
+      // The log is rewound past 32 MiB and cut back, and a worker starved of CPU is backed up
+      // by the writer's own checkpoint at 64 MiB: it does not grow with the load (at most the
+      // backstop and one commit group over it).
+      expect(peakWal).toBeLessThan(72 * 1024 * 1024);
       expect(store.get('k42', 0)).toEqual(value);
     } finally {
       store.close();

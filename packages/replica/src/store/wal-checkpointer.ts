@@ -11,7 +11,7 @@ const INTERVAL_MS = 25;
  * pass left (the writer waits on its busy timeout for that long) and rewinds the log.
  * 8192 pages of 4 KiB: a 32 MiB log (journal_size_limit trims the file back to that after a reset).
  */
-const RESTART_FRAMES = 8192;
+export const RESTART_FRAMES = 8192;
 /** How long a RESTART checkpoint waits for the writer or for a snapshot reader before giving up (it retries). */
 const BUSY_TIMEOUT_MS = 100;
 
