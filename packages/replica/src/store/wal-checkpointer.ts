@@ -52,7 +52,8 @@ parentPort.on('message', () => {
  * applies writes never does. With SQLite's automatic checkpoint, every thousandth page
  * committed made the committing write copy the log into the database file and fsync it:
  * measured on 100k keys, 67 µs per SET in groups of 16 with it, 12 µs without it. The store
- * turns the automatic checkpoint off and counts its commits here; the worker, on its own
+ * keeps the automatic checkpoint only as a backstop at twice RESTART_FRAMES and counts its
+ * commits here; the worker, on its own
  * connection, runs a passive checkpoint (which never blocks the writer) whenever the count
  * moved. Durability does not change: a commit is durable once it is in the log, and a
  * checkpoint only copies committed pages (an interrupted one is redone by SQLite).
