@@ -21,6 +21,14 @@ test('parses families, labels with escapes, histograms', () => {
   expect(m.get('lat_seconds')!.type).toBe('histogram');
 });
 
+test('reads NaN and Inf in any case, as Prometheus does (prom-client writes "Nan")', () => {
+  const m = parsePrometheusText('# TYPE a gauge\na{x="1"} Nan\na{x="2"} NaN\na{x="3"} +Inf\na{x="4"} -inf\n');
+  expect(sampleValue(m, 'a', { x: '1' })).toBeNaN();
+  expect(sampleValue(m, 'a', { x: '2' })).toBeNaN();
+  expect(sampleValue(m, 'a', { x: '3' })).toBe(Infinity);
+  expect(sampleValue(m, 'a', { x: '4' })).toBe(-Infinity);
+});
+
 test.each([
   ['a sample before its TYPE', GOOD],
   ['a series twice', '# TYPE x gauge\nx 1\nx 2\n'],
