@@ -127,4 +127,32 @@ describe('WriteBacklog slabs', () => {
     expect(b.get(11)?.[0]).toBe(99);
     expect(b.has(1)).toBe(false);
   });
+
+  test('a note lives and goes with its frame: kept through growth, gone with eviction and reset', () => {
+    const b = new WriteBacklog(100 * 200);
+    b.reset(0);
+    for (let s = 1; s <= 3000; s++) {
+      b.append(s, frame(s, 100));
+      if (s % 2 === 0) b.note(s, { seq: s });
+    }
+    // Ring growth (past 1024 entries) kept the notes of the frames still held.
+    expect(b.noteOf(b.lastSeq)).toEqual({ seq: 3000 });
+    expect(b.noteOf(b.lastSeq - 1)).toBeUndefined();
+    expect(b.noteOf(b.firstSeq - 1)).toBeUndefined();
+    // A note for a write no longer (or not yet) held is dropped.
+    b.note(1, 'gone');
+    b.note(b.lastSeq + 1, 'ahead');
+    expect(b.noteOf(1)).toBeUndefined();
+    // A reused ring slot starts without the note of the frame it held before.
+    const small = new WriteBacklog(300);
+    small.reset(0);
+    for (let s = 1; s <= 2000; s++) {
+      small.append(s, frame(s, 100));
+      expect(small.noteOf(s)).toBeUndefined();
+      small.note(s, s);
+    }
+    b.reset(5000);
+    b.append(5001, frame(1, 100));
+    expect(b.noteOf(5001)).toBeUndefined();
+  });
 });

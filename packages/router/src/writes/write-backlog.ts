@@ -27,6 +27,8 @@ export class WriteBacklog {
   private entrySlab = new Float64Array(this.cap);
   private entryOffset = new Float64Array(this.cap);
   private entryLength = new Float64Array(this.cap);
+  /** What a reader attached to each entry (the change feed: the write's slimmed results). */
+  private entryNote: unknown[] = new Array(this.cap);
   private head = 0;
   private count = 0;
   private first = 1; // seq of the oldest frame (when count > 0)
@@ -47,6 +49,7 @@ export class WriteBacklog {
     this.count = 0;
     this.first = afterSeq + 1;
     this.totalBytes = 0;
+    this.entryNote.fill(undefined);
   }
 
   get bytes(): number {
@@ -85,11 +88,25 @@ export class WriteBacklog {
     this.entrySlab[at] = this.firstSlab + this.slabs.length - 1;
     this.entryOffset[at] = this.tailUsed;
     this.entryLength[at] = len;
+    this.entryNote[at] = undefined;
     this.tailUsed += len;
     this.count++;
     this.totalBytes += len;
     // Keep at least the newest frame even if it alone is over the limit.
     while (this.totalBytes > this.maxBytes && this.count > 1) this.evictOldest();
+  }
+
+  /**
+   * Attach `note` to held write `seq` (nothing if it is not held): it lives and goes with
+   * the frame, so whoever keeps something per write needs no ring of its own.
+   */
+  note(seq: number, note: unknown): void {
+    if (this.has(seq)) this.entryNote[(this.head + (seq - this.first)) % this.cap] = note;
+  }
+
+  /** The note attached to write `seq`; undefined when none was or it is not held. */
+  noteOf(seq: number): unknown {
+    return this.has(seq) ? this.entryNote[(this.head + (seq - this.first)) % this.cap] : undefined;
   }
 
   has(seq: number): boolean {
@@ -129,6 +146,7 @@ export class WriteBacklog {
   private evictOldest(): void {
     const slabNo = this.entrySlab[this.head];
     this.totalBytes -= this.entryLength[this.head];
+    this.entryNote[this.head] = undefined;
     this.head = (this.head + 1) % this.cap;
     this.count--;
     this.first++;
@@ -146,15 +164,18 @@ export class WriteBacklog {
     const slabs = new Float64Array(cap);
     const offsets = new Float64Array(cap);
     const lengths = new Float64Array(cap);
+    const notes: unknown[] = new Array(cap);
     for (let i = 0; i < this.count; i++) {
       const from = (this.head + i) % this.cap;
       slabs[i] = this.entrySlab[from];
       offsets[i] = this.entryOffset[from];
       lengths[i] = this.entryLength[from];
+      notes[i] = this.entryNote[from];
     }
     this.entrySlab = slabs;
     this.entryOffset = offsets;
     this.entryLength = lengths;
+    this.entryNote = notes;
     this.cap = cap;
     this.head = 0;
   }

@@ -27,7 +27,9 @@ export interface AppliedWrite {
   readonly results: readonly WriteResult[];
 }
 
+/** A write awaiting acks; observers get it as the AppliedWrite itself (no copy per write). */
 interface PendingWrite {
+  epoch: number;
   seq: number;
   time: number;
   ops: WriteOp[];
@@ -167,6 +169,7 @@ export class WriteSequencer {
     if (sink) {
       // Writes without a client (epoch markers) take a seq but no entry.
       this.pending.set(seq, {
+        epoch: this.currentEpoch,
         seq,
         time,
         ops,
@@ -198,7 +201,7 @@ export class WriteSequencer {
     if (!w || !w.targets.includes(targetId)) return;
     if (w.results === undefined) {
       w.results = results;
-      if (this.observers.length > 0) this.notify(w, results);
+      if (this.observers.length > 0) this.notify(w as AppliedWrite);
     }
     if (++w.acked >= w.required) this.complete(w);
   }
@@ -239,10 +242,9 @@ export class WriteSequencer {
     this.clearTimer();
   }
 
-  private notify(w: PendingWrite, results: WriteResult[]): void {
-    const applied: AppliedWrite = { epoch: this.currentEpoch, seq: w.seq, time: w.time, ops: w.ops, results };
+  private notify(w: AppliedWrite): void {
     const observers = this.observers;
-    for (let i = 0; i < observers.length; i++) observers[i](applied);
+    for (let i = 0; i < observers.length; i++) observers[i](w);
   }
 
   private complete(w: PendingWrite): void {
