@@ -103,6 +103,12 @@ function keysOf(query: Map<string, string[]>): string[] {
 export function kvRoutes(ctx: HttpContext, body: RawBodyLimits) {
   return async (app: FastifyInstance): Promise<void> => {
     registerRawBody(app, body);
+    // Fastify answers a Content-Type it cannot parse with 415 before any handler runs, and
+    // lets others through that are not media types either: a write's type is checked here
+    // first, so every bad one gets the same 400 naming what is wrong, before the body is read.
+    app.addHook('onRequest', async (req) => {
+      if ((req.method === 'PUT' || req.method === 'POST') && req.headers['content-type'] !== undefined) contentTypeOf(req);
+    });
 
     app.get('/v1/kv/*', async (req, reply) => {
       const { key } = keyOf(req);
