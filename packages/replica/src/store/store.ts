@@ -72,7 +72,7 @@ export interface Store {
    */
   getStored(key: string, now: number): StoredBytes | undefined;
   has(key: string, now: number): boolean;
-  /** The value with its version, updated time and expiry, or undefined (a list: empty value, `list` its length). */
+  /** The value with its version, updated time, expiry and content type, or undefined (a list: empty value, `list` its length). */
   entry(key: string, now: number): RawEntry | undefined;
   /** What the key holds at `now`, or undefined when it is absent. */
   typeOf(key: string, now: number): 'string' | 'list' | undefined;
