@@ -1,8 +1,9 @@
 /**
  * The HTTP front door (--http-port) against a real router and two memory replicas, with
  * Node's fetch and Debian's curl: every route, conditional writes racing, `latest`, large
- * values (and the router's RSS growth for 64 MiB), and bad input that must get a clean
- * 4xx JSON error and change nothing.
+ * values (and the router's RSS growth for 64 MiB), content types (stored, cleared by a
+ * RESP SET, carried by a SQLite resync and served by `kvndb standalone`), and bad input that
+ * must get a clean 4xx JSON error and change nothing.
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -10,7 +11,22 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { makeCert } from './security/harness';
-import { KVNDB_BIN, client, sleep, startReplica, startRouterWithHttp, stopAll, tempDir, waitInSync, type RouterHandle } from './helpers/cluster';
+import Database from 'better-sqlite3';
+import {
+  KVNDB_BIN,
+  KvndbProcess,
+  client,
+  freePort,
+  sleep,
+  startReplica,
+  startRouterWithHttp,
+  stopAll,
+  tempDir,
+  waitConverged,
+  waitInSync,
+  waitUntil,
+  type RouterHandle,
+} from './helpers/cluster';
 
 jest.setTimeout(120000);
 
@@ -99,7 +115,8 @@ describe('the key/value routes with fetch', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe(`"${put.version}"`);
     expect(res.headers.get('x-kvndb-version')).toBe(String(put.version));
-    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    // The PUT's Content-Type is stored with the value.
+    expect(res.headers.get('content-type')).toBe('text/plain');
     expect(await res.text()).toBe('first');
 
     res = await http(kv(key), { method: 'HEAD' });
@@ -435,6 +452,162 @@ describe('bad input: a clean 4xx JSON error, and nothing changes', () => {
     await expectError(await fetch(kv('p'), { method: 'PUT', body: 'x' }), 401, 'AUTH_FAILED');
     await expectError(await http(kv('never-set')), 404, 'NOT_FOUND');
     expect(await seq()).toBe(before);
+  });
+});
+
+describe('content types', () => {
+  const HTML = 'text/html; charset=utf-8';
+
+  test('a PUT stores its Content-Type; GET and HEAD give it back exactly (fetch and curl), as do ?keys=, latest and the native client', async () => {
+    let res = await http(kv('ct/page'), { method: 'PUT', body: '<h1>été</h1>', headers: { 'content-type': HTML } });
+    expect(res.status).toBe(200);
+    res = await http(kv('ct/page'));
+    expect(res.headers.get('content-type')).toBe(HTML);
+    expect(await res.text()).toBe('<h1>été</h1>');
+    res = await http(kv('ct/page'), { method: 'HEAD' });
+    expect([res.status, res.headers.get('content-type'), res.headers.get('content-length')]).toEqual([200, HTML, String(Buffer.byteLength('<h1>été</h1>'))]);
+    const got = curl(['-f', '-i', '-H', `Authorization: Bearer ${PASSWORD}`, kv('ct/page')]).stdout.toString();
+    expect(got).toMatch(/^content-type: text\/html; charset=utf-8\r$/im);
+    expect(got.endsWith('\r\n\r\n<h1>été</h1>')).toBe(true);
+    expect(curl(['-f', '-I', '-u', `:${PASSWORD}`, kv('ct/page')]).stdout.toString()).toMatch(/^content-type: text\/html; charset=utf-8\r$/im);
+
+    // curl --data-binary sends the form type whatever the bytes are: stored raw, without a type.
+    curl(['-f', '-u', `:${PASSWORD}`, '-X', 'PUT', '--data-binary', 'raw bytes', kv('ct/form')]);
+    res = await http(kv('ct/form'));
+    expect([res.headers.get('content-type'), await res.text()]).toEqual(['application/octet-stream', 'raw bytes']);
+    curl(['-f', '-u', `:${PASSWORD}`, '-X', 'PUT', '-H', 'Content-Type: image/svg+xml', '--data-binary', '<svg/>', kv('ct/svg')]);
+    expect((await http(kv('ct/svg'))).headers.get('content-type')).toBe('image/svg+xml');
+
+    res = await http(`${base}/v1/kv?keys=ct/page,ct/form,ct/none`);
+    const map = (await res.json()) as Record<string, Record<string, unknown> | null>;
+    expect(map['ct/page']).toMatchObject({ value: '<h1>été</h1>', contentType: HTML });
+    expect(map['ct/form']).not.toHaveProperty('contentType');
+    expect(map['ct/none']).toBeNull();
+    res = await http(`${base}/v1/kv?keys=ct/form,ct/svg&latest=1`);
+    expect([decodeURIComponent(res.headers.get('x-kvndb-key')!), res.headers.get('content-type')]).toEqual(['ct/svg', 'image/svg+xml']);
+
+    const db = await client(router.port, { password: PASSWORD });
+    try {
+      expect(await db.getEntry('ct/page')).toMatchObject({ value: Buffer.from('<h1>été</h1>'), contentType: HTML });
+      expect(await db.getEntry('ct/form')).not.toHaveProperty('contentType');
+      await db.set('ct/native', '{"a":1}', { contentType: 'application/json' });
+      res = await http(kv('ct/native'));
+      expect([res.headers.get('content-type'), await res.text()]).toEqual(['application/json', '{"a":1}']);
+      // A native SET without one replaces the value and its type; APPEND keeps the type.
+      await db.set('ct/native', 'plain');
+      expect((await http(kv('ct/native'))).headers.get('content-type')).toBe('application/octet-stream');
+      await db.set('ct/log', 'line 1\n', { contentType: 'text/plain' });
+      await db.append('ct/log', 'line 2\n');
+      res = await http(kv('ct/log'));
+      expect([res.headers.get('content-type'), await res.text()]).toEqual(['text/plain', 'line 1\nline 2\n']);
+    } finally {
+      await db.close();
+    }
+
+    // A PUT without a Content-Type replaces the value and clears the type.
+    res = await http(kv('ct/page'), { method: 'PUT', body: Buffer.from('bytes') });
+    expect(res.status).toBe(200);
+    res = await http(kv('ct/page'));
+    expect([res.headers.get('content-type'), await res.text()]).toEqual(['application/octet-stream', 'bytes']);
+  });
+
+  test('an invalid Content-Type is a 400 JSON error and changes nothing', async () => {
+    await http(kv('ct/keep'), { method: 'PUT', body: 'kept', headers: { 'content-type': 'text/plain' } });
+    const version = (await http(kv('ct/keep'))).headers.get('etag');
+    const before = await seq();
+    for (const type of ['text', 'text/html;', 'text/html; charset', 'a b/c', '/html', `text/${'x'.repeat(251)}`]) {
+      const message = await expectError(await http(kv('ct/keep'), { method: 'PUT', body: 'lost', headers: { 'content-type': type } }), 400, 'BAD_REQUEST');
+      expect(message).toMatch(/content type|media type/);
+    }
+    expect(await seq()).toBe(before);
+    const res = await http(kv('ct/keep'));
+    expect([res.headers.get('etag'), res.headers.get('content-type'), await res.text()]).toEqual([version, 'text/plain', 'kept']);
+  });
+
+  test('a RESP SET clears it, RESP APPEND keeps it, and a second SQLite replica resynced from the first has the same types', async () => {
+    const respPort = await freePort();
+    const r = await startRouterWithHttp(['--resp-port', String(respPort)]);
+    const url = (key: string) => `${r.url}v1/kv/${encodeURIComponent(key)}`;
+    const dir = tempDir('kvndb-http-ct-');
+    const files = { s1: path.join(dir, 's1.sqlite'), s2: path.join(dir, 's2.sqlite') };
+    const s1 = startReplica('sqlite', r.port, { name: 's1', file: files.s1 });
+    const db = await client(r.port);
+    try {
+      await waitInSync(db, 1);
+      for (const [key, type] of [['a', HTML], ['b', 'text/plain'], ['c', 'application/json'], ['d', 'image/png']]) {
+        expect((await fetch(url(key), { method: 'PUT', body: `value of ${key}`, headers: { 'content-type': type } })).status).toBe(200);
+      }
+      const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(respPort), ...args], { encoding: 'utf8', timeout: 10000 }).stdout.trim();
+      expect(cli('SET', 'a', 'set by redis-cli')).toBe('OK');
+      expect(cli('APPEND', 'b', '+more')).toBe(String('value of b+more'.length));
+      expect(cli('INCR', 'n')).toBe('1');
+      let res = await fetch(url('a'));
+      expect([res.headers.get('content-type'), await res.text()]).toEqual(['application/octet-stream', 'set by redis-cli']);
+      res = await fetch(url('b'));
+      expect([res.headers.get('content-type'), await res.text()]).toEqual(['text/plain', 'value of b+more']);
+
+      // A new, empty SQLite replica joins: a full resync copies s1's file, content types included.
+      const mark = r.proc.output.length;
+      startReplica('sqlite', r.port, { name: 's2', file: files.s2 });
+      await r.proc.waitFor(/full resync \d+ of s2 from s1/, 30000, mark);
+      await waitConverged(db, ['s1', 's2']);
+      const types = (file: string) => {
+        const f = new Database(file, { readonly: true, fileMustExist: true });
+        try {
+          return f.prepare('SELECT key, value, version, content_type FROM kv ORDER BY key').all();
+        } finally {
+          f.close();
+        }
+      };
+      const copied = types(files.s2);
+      expect(copied).toEqual(types(files.s1));
+      expect(copied.map((row) => (row as { content_type: string | null }).content_type)).toEqual([null, 'text/plain', 'application/json', 'image/png', null]);
+
+      // With s1 gone, s2 answers the HTTP door with the types it was given.
+      await s1.stop();
+      await waitUntil('only s2 serves', async () => (await db.status()).replicas.filter((x) => x.state === 'in-sync').length === 1);
+      res = await fetch(url('c'));
+      expect([res.headers.get('content-type'), await res.text()]).toEqual(['application/json', 'value of c']);
+      expect((await fetch(url('a'))).headers.get('content-type')).toBe('application/octet-stream');
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('kvndb standalone --http-port stores and serves it, beside the reads its embedded store answers, and keeps it across a restart', async () => {
+    const dir = tempDir('kvndb-http-ct-standalone-');
+    const httpPort = await freePort();
+    const start = async () => {
+      const proc = new KvndbProcess(['standalone', '127.0.0.1', '0', '--data', dir, '--http-port', String(httpPort)]);
+      const m = await proc.waitFor(/kvndb standalone listening on 127\.0\.0\.1:(\d+)/, 30000);
+      await proc.waitFor(/^ready$/m, 30000);
+      return { proc, port: Number(m[1]) };
+    };
+    const url = `http://127.0.0.1:${httpPort}/v1/kv/doc`;
+    let s = await start();
+    const db = await client(s.port);
+    try {
+      expect((await fetch(url, { method: 'PUT', body: '<p>one</p>', headers: { 'content-type': HTML } })).status).toBe(200);
+      // A native GET (answered from the embedded store and its value cache) and the HTTP GET agree.
+      expect(await db.get('doc')).toBe('<p>one</p>');
+      let res = await fetch(url);
+      expect([res.headers.get('content-type'), await res.text()]).toEqual([HTML, '<p>one</p>']);
+      await db.set('doc', 'two');
+      expect(await db.get('doc')).toBe('two');
+      res = await fetch(url);
+      expect([res.headers.get('content-type'), await res.text()]).toEqual(['application/octet-stream', 'two']);
+      await db.set('doc', '<p>three</p>', { contentType: 'text/html' });
+      expect(await db.get('doc')).toBe('<p>three</p>');
+      res = await fetch(url);
+      expect([res.headers.get('content-type'), await res.text()]).toEqual(['text/html', '<p>three</p>']);
+    } finally {
+      await db.close();
+    }
+    await s.proc.stop();
+    s = await start();
+    const res = await fetch(url);
+    expect([res.headers.get('content-type'), await res.text()]).toEqual(['text/html', '<p>three</p>']);
+    await s.proc.stop();
   });
 });
 

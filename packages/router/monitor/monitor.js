@@ -414,6 +414,7 @@
       { class: 'meta' },
       el('span', { class: 'preview-key' }, key),
       el('span', { class: 'preview-size' }, bytes(size)),
+      el('span', { class: 'preview-type' }, res.headers.get('content-type') || ''),
       el('span', {}, 'version ' + res.headers.get('x-kvndb-version')),
       el('span', {}, 'updated ' + new Date(Number(res.headers.get('x-kvndb-updated'))).toLocaleString()),
     );

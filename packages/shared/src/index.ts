@@ -10,6 +10,7 @@ export * from './protocol/write-ops';
 export * from './protocol/changes';
 export * from './protocol/int64';
 export * from './protocol/lists';
+export * from './protocol/content-type';
 export * from './net/transport';
 export * from './net/in-process-transport';
 export * from './net/framed-connection';

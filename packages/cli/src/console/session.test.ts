@@ -100,7 +100,9 @@ class FakeClient implements ConsoleClient {
   }
   async getEntry(key: string): Promise<Entry | null> {
     const value = this.data.get(key);
-    return value === undefined ? null : { value: Buffer.from(value), version: 1, updated: 0, expires: 0 };
+    if (value === undefined) return null;
+    // A key named like a page carries a content type, as one stored through the HTTP door would.
+    return key.endsWith('.html') ? { value: Buffer.from(value), version: 1, updated: 0, expires: 0, contentType: 'text/html' } : { value: Buffer.from(value), version: 1, updated: 0, expires: 0 };
   }
 
   async latest(keys: string[]): Promise<LatestEntry | null> {
@@ -262,6 +264,9 @@ describe('console session (script mode)', () => {
       'b: 2',
       'version 1, updated unknown, no expiry',
     ]);
+    const u = setup();
+    await runLines(u.session, ['set p.html <p/>', 'entry p.html']);
+    expect(u.lines()).toEqual(['OK', '<p/>', 'version 1, updated unknown, no expiry, content type text/html']);
   });
 
   it('sets with --ttl, and expire, ttl and persist a key', async () => {

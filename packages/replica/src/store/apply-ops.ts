@@ -3,6 +3,7 @@ import {
   ExpireCond,
   KvndbError,
   STRING_TOO_LONG,
+  checkContentType,
   describe,
   expiryFrom,
   inInt64,
@@ -36,6 +37,12 @@ export interface EntryMeta {
 /** A key with its value; a list's value is empty (its items are read with listRange). */
 export interface RawEntry extends EntryMeta {
   value: Buffer;
+  /**
+   * The content type stored with a string (SET's `ct` flag); absent or null: none. A write
+   * that replaces the whole value (SET without `ct`, MSET, INCR) leaves none; one that edits
+   * it (APPEND, SETRANGE), touches it (EXPIRE, GETEX) or moves it (RENAME, COPY) keeps it.
+   */
+  contentType?: string | null;
 }
 
 /**
@@ -48,7 +55,8 @@ export interface KvPrimitives {
   rawEntry(key: string): RawEntry | undefined;
   /** The same without the value. */
   meta(key: string): EntryMeta | undefined;
-  put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void;
+  /** Store a string, replacing what the key held; `contentType` undefined: it has none. */
+  put(key: string, value: Uint8Array, version: number, updated: number, expires: number, contentType?: string): void;
   /** Change a key's version, updated time and expiry, keeping its value. */
   touch(key: string, version: number, updated: number, expires: number): void;
   /** Remove a key (a string or a whole list); returns whether it was stored. */
@@ -192,6 +200,7 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       const next = current + BigInt(op[2]);
       if (!inInt64(next)) return OVERFLOW;
       if (op.length > 3 && op[3] && (next > SAFE_MAX || next < -SAFE_MAX)) return UNSAFE;
+      // A counter has no content type: the number's text replaces the value (INCRBYFLOAT too).
       t.put(op[1], Buffer.from(next.toString(), 'latin1'), seq, time, e?.expires ?? 0);
       return counterResult(next);
     }
@@ -216,7 +225,8 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       // The limit travels in the op (commands/append.ts): every replica refuses alike.
       if (op.length > 3 && (e?.value.length ?? 0) + op[2].length > (op[3] as number)) return TOO_LONG;
       const value = e === undefined ? Buffer.from(op[2]) : Buffer.concat([e.value, op[2]]);
-      t.put(op[1], value, seq, time, e?.expires ?? 0);
+      // An edit of the value keeps its content type, as a file keeps its type when appended to.
+      t.put(op[1], value, seq, time, e?.expires ?? 0, e?.contentType ?? undefined);
       return value.length;
     }
     case 'r': {
@@ -230,7 +240,7 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
       const value = Buffer.alloc(length);
       if (e !== undefined) e.value.copy(value);
       value.set(bytes, offset);
-      t.put(op[1], value, seq, time, e?.expires ?? 0);
+      t.put(op[1], value, seq, time, e?.expires ?? 0, e?.contentType ?? undefined);
       return length;
     }
     case 'e':
@@ -274,7 +284,9 @@ function applyOp(t: KvPrimitives, op: WriteOp, ctx: WriteContext): WriteResult {
     case 'V': {
       const e = liveString(t, op[1], time);
       if (isOpErr(e)) return e;
-      return e === undefined ? null : [e.value, e.version, e.updated, e.expires];
+      if (e === undefined) return null;
+      // As an entry read answers (commands/mget.ts entryAnswer): the content type only when there is one.
+      return e.contentType ? [e.value, e.version, e.updated, e.expires, e.contentType] : [e.value, e.version, e.updated, e.expires];
     }
     case 'H':
       return liveMeta(t, op[1], time) !== undefined;
@@ -414,7 +426,7 @@ function applySet(t: KvPrimitives, key: string, value: Uint8Array, flags: SetFla
     const expires = flags.keep ? (old?.expires ?? 0) : expiryFrom(flags.px, flags.at, time);
     // An expiry already past (EXAT in the past) removes the key, as Redis does.
     if (expires !== 0 && expires <= time) t.remove(key);
-    else t.put(key, value, seq, time, expires);
+    else t.put(key, value, seq, time, expires, flags.ct);
   }
   return flags.get ? [applied, (old as RawEntry | undefined)?.value ?? null] : applied;
 }
@@ -460,7 +472,7 @@ function applyMove(t: KvPrimitives, from: string, to: string, flags: MoveFlags, 
     t.remove(to);
     t.listPush(to, items, false, seq, time, src.expires);
   } else {
-    t.put(to, src.value, seq, time, src.expires);
+    t.put(to, src.value, seq, time, src.expires, src.contentType ?? undefined);
   }
   if (!flags.copy) t.remove(from);
   return true;
@@ -517,7 +529,7 @@ function isTime(x: unknown): boolean {
   return x === null || (Number.isSafeInteger(x) && (x as number) > 0);
 }
 
-const SET_FLAGS = new Set(['nx', 'xx', 'ver', 'eq', 'get', 'px', 'at', 'keep']);
+const SET_FLAGS = new Set(['nx', 'xx', 'ver', 'eq', 'get', 'px', 'at', 'keep', 'ct']);
 
 function checkSetFlags(i: number, flags: unknown): void {
   if (flags === undefined || flags === null) return;
@@ -530,6 +542,13 @@ function checkSetFlags(i: number, flags: unknown): void {
   if (f.eq !== undefined && !(f.eq instanceof Uint8Array)) throw bad(i, 'eq must be bytes');
   if (f.px !== undefined && !(Number.isSafeInteger(f.px) && (f.px as number) > 0)) throw bad(i, 'px must be a positive integer');
   if (f.at !== undefined && !(Number.isSafeInteger(f.at) && (f.at as number) > 0)) throw bad(i, 'at must be a positive integer');
+  if (f.ct !== undefined) {
+    try {
+      checkContentType(f.ct);
+    } catch (err) {
+      throw bad(i, `ct: ${(err as Error).message}`);
+    }
+  }
 }
 
 export function checkOps(ops: unknown, inTxn = false): asserts ops is WriteOp[] {

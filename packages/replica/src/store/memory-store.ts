@@ -9,6 +9,7 @@ import {
   checkPosition,
   entryBytes,
   listPieces,
+  stringEntry,
   type EntryMeta,
   type KvPrimitives,
   type RawEntry,
@@ -52,6 +53,8 @@ class Entry implements EntryMeta {
     public version: number,
     public updated: number,
     public expires: number,
+    /** A string's content type (undefined: none; a list never has one). Always present, so every Entry has one shape. */
+    public contentType: string | undefined,
   ) {}
 
   /** EntryMeta's list length: 0 for a string. */
@@ -256,7 +259,8 @@ export class MemoryStore implements Store, KvPrimitives {
     checkEntries(entries);
     for (let i = 0; i < entries.length; i++) {
       const [key, value, version, updated, expires, more] = entries[i];
-      if (!Array.isArray(value)) this.put(key, value, version, updated, expires);
+      // A string's sixth element is its content type (checkEntries checked it).
+      if (!Array.isArray(value)) this.put(key, value, version, updated, expires, more as string | undefined);
       else {
         // A list's first piece replaces the key; the pieces after it (more) extend it.
         if (more !== true) this.remove(key);
@@ -304,7 +308,7 @@ export class MemoryStore implements Store, KvPrimitives {
     let items: ListItems;
     if (e === undefined) {
       items = new ListItems();
-      this.store(key, new Entry(items, version, updated, expires));
+      this.store(key, new Entry(items, version, updated, expires, undefined));
     } else {
       items = this.changeList(key, e, version, updated);
     }
@@ -337,7 +341,7 @@ export class MemoryStore implements Store, KvPrimitives {
   private changeList(key: string, e: Entry, version: number, updated: number): ListItems {
     if (this.snapshots.size > 0) {
       const copy = new ListItems((e.v as ListItems).toArray());
-      this.store(key, new Entry(copy, version, updated, e.expires));
+      this.store(key, new Entry(copy, version, updated, e.expires, undefined));
       return copy;
     }
     e.version = version;
@@ -349,22 +353,23 @@ export class MemoryStore implements Store, KvPrimitives {
     return this.map.get(key);
   }
 
-  put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void {
+  put(key: string, value: Uint8Array, version: number, updated: number, expires: number, contentType?: string): void {
     if (expires === 0 && this.snapshots.size === 0) {
       const e = this.map.get(key);
       if (e !== undefined && e.expires === 0) {
         e.v = toStored(value);
         e.version = version;
         e.updated = updated;
+        e.contentType = contentType;
         return;
       }
     }
-    this.store(key, new Entry(toStored(value), version, updated, expires));
+    this.store(key, new Entry(toStored(value), version, updated, expires, contentType));
   }
 
   touch(key: string, version: number, updated: number, expires: number): void {
     const e = this.map.get(key);
-    if (e !== undefined) this.store(key, new Entry(e.v, version, updated, expires));
+    if (e !== undefined) this.store(key, new Entry(e.v, version, updated, expires, e.contentType));
   }
 
   remove(key: string): boolean {
@@ -418,13 +423,15 @@ export class MemoryStore implements Store, KvPrimitives {
 function rawOf(e: Entry): RawEntry {
   const v = e.v;
   if (v instanceof ListItems) return { value: EMPTY, version: e.version, updated: e.updated, expires: e.expires, list: v.length };
-  return { value: fromStored(v), version: e.version, updated: e.updated, expires: e.expires };
+  const raw: RawEntry = { value: fromStored(v), version: e.version, updated: e.updated, expires: e.expires };
+  if (e.contentType !== undefined) raw.contentType = e.contentType;
+  return raw;
 }
 
 /** A key's snapshot entries: one for a string, a list's items in pieces (listPieces). */
 function snapshotEntries(key: string, e: Entry): SnapshotEntry[] {
   const v = e.v;
-  if (!(v instanceof ListItems)) return [[key, fromStored(v), e.version, e.updated, e.expires]];
+  if (!(v instanceof ListItems)) return [stringEntry(key, fromStored(v), e.version, e.updated, e.expires, e.contentType)];
   return listPieces(key, v.toArray().map(fromStored), e.version, e.updated, e.expires);
 }
 

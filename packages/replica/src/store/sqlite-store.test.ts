@@ -184,7 +184,7 @@ describe('SqliteStore schema upgrade', () => {
       expect(store.position()).toEqual({ epoch: 1700000000, seq: 42 });
       expect(store.time()).toBe(0);
       // Keys from before versions: version 1 on every replica alike, no updated time, no expiry.
-      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 1, updated: 0, expires: 0, list: 0 });
+      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 1, updated: 0, expires: 0, list: 0, contentType: null });
       expect(store.get('b', 1e12)).toEqual(Buffer.from([0, 255, 7]));
       expect([store.count(), store.expiringCount(), store.nextExpiry()]).toEqual([2, 0, 0]);
       // The upgraded file takes the new model's writes.
@@ -197,8 +197,33 @@ describe('SqliteStore schema upgrade', () => {
     const again = new SqliteStore(file);
     expect([again.position(), again.time(), again.scan('', null, 10, 6000)]).toEqual([{ epoch: 1700000000, seq: 44 }, 5100, ['b']]);
     const cols = (again as unknown as { db: Database.Database }).db.prepare('PRAGMA table_info(kv)').all() as Array<{ name: string }>;
-    expect(cols.map((c) => c.name)).toEqual(['key', 'value', 'version', 'updated', 'expires', 'llen', 'lhead']);
+    expect(cols.map((c) => c.name)).toEqual(['key', 'value', 'version', 'updated', 'expires', 'llen', 'lhead', 'content_type']);
     again.close();
+  });
+
+  test('a file from before content types gets the column: its keys have none, and new writes can set one', () => {
+    const file = newFile();
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE kv (
+        key TEXT PRIMARY KEY, value BLOB NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1, updated INTEGER NOT NULL DEFAULT 0, expires INTEGER NOT NULL DEFAULT 0,
+        llen INTEGER NOT NULL DEFAULT 0, lhead INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 0), epoch INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO meta (id, epoch, seq, time) VALUES (0, 5, 10, 777);
+      INSERT INTO kv (key, value, version, updated) VALUES ('a', x'31', 10, 777);
+    `);
+    old.close();
+    const store = new SqliteStore(file);
+    try {
+      expect(store.entry('a', 1)).toEqual({ value: Buffer.from('1'), version: 10, updated: 777, expires: 0, list: 0, contentType: null });
+      store.apply([{ epoch: 5, seq: 11, time: 800, ops: [['s', 'b', Buffer.from('<b/>'), { ct: 'text/html' }], ['a', 'a', Buffer.from('2')]] }]);
+      expect([store.entry('a', 800)?.contentType, store.entry('b', 800)?.contentType]).toEqual([null, 'text/html']);
+    } finally {
+      store.close();
+    }
   });
 
   test('count() is cached until the next change', () => {

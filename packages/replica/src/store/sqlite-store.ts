@@ -14,6 +14,7 @@ import {
   checkPosition,
   entryBytes,
   listPieces,
+  stringEntry,
   type EntryMeta,
   type KvPrimitives,
   type RawEntry,
@@ -67,6 +68,7 @@ export class SqliteStore implements Store, KvPrimitives {
   private readonly rawEntryStmt: Database.Statement<[string], RawEntry>;
   private readonly metaStmt: Database.Statement<[string], EntryMeta>;
   private readonly putStmt: Database.Statement<[string, Buffer, number, number, number]>;
+  private readonly putTypedStmt: Database.Statement<[string, Buffer, number, number, number, string]>;
   private readonly touchStmt: Database.Statement<[number, number, number, string]>;
   private readonly delStmt: Database.Statement<[string], number>;
   private readonly setPositionStmt: Database.Statement<[number, number, number]>;
@@ -126,7 +128,8 @@ export class SqliteStore implements Store, KvPrimitives {
         CREATE TABLE IF NOT EXISTS kv (
           key TEXT PRIMARY KEY, value BLOB NOT NULL,
           version INTEGER NOT NULL DEFAULT 1, updated INTEGER NOT NULL DEFAULT 0, expires INTEGER NOT NULL DEFAULT 0,
-          llen INTEGER NOT NULL DEFAULT 0, lhead INTEGER NOT NULL DEFAULT 0
+          llen INTEGER NOT NULL DEFAULT 0, lhead INTEGER NOT NULL DEFAULT 0,
+          content_type TEXT
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 0), epoch INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL DEFAULT 0);
         INSERT OR IGNORE INTO meta (id, epoch, seq) VALUES (0, 0, 0);
@@ -172,7 +175,7 @@ export class SqliteStore implements Store, KvPrimitives {
     );
     this.listUpdateStmt = db.prepare<[number, number, number, number, string]>('UPDATE kv SET llen = ?, lhead = ?, version = ?, updated = ? WHERE key = ?');
     this.hasStmt = db.prepare<[string, number], number>(`SELECT 1 FROM kv WHERE key = ? AND ${live}`).pluck();
-    this.rawEntryStmt = db.prepare<[string], RawEntry>('SELECT value, version, updated, expires, llen AS list FROM kv WHERE key = ?');
+    this.rawEntryStmt = db.prepare<[string], RawEntry>('SELECT value, version, updated, expires, llen AS list, content_type AS contentType FROM kv WHERE key = ?');
     this.metaStmt = db.prepare<[string], EntryMeta>('SELECT version, updated, expires, llen AS list FROM kv WHERE key = ?');
     this.putStmt = db.prepare<[string, Buffer, number, number, number]>(
       // An upsert, not INSERT OR REPLACE: with the expiry index on the table, REPLACE deletes
@@ -180,8 +183,14 @@ export class SqliteStore implements Store, KvPrimitives {
       // 3x slower (71k -> 22k sets/s in groups of 16); the upsert updates the row in place and
       // touches the partial index only when an expiry is involved.
       // llen = 0: a SET over a list replaces it (the trigger drops its items).
+      // A plain SET binds no content type: the statement clears it (a column left out is NULL).
       'INSERT INTO kv (key, value, version, updated, expires) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated = excluded.updated, expires = excluded.expires, llen = 0, lhead = 0',
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated = excluded.updated, expires = excluded.expires, llen = 0, lhead = 0, content_type = NULL',
+    );
+    this.putTypedStmt = db.prepare<[string, Buffer, number, number, number, string]>(
+      'INSERT INTO kv (key, value, version, updated, expires, content_type) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated = excluded.updated, expires = excluded.expires, llen = 0, lhead = 0, ' +
+        'content_type = excluded.content_type',
     );
     this.touchStmt = db.prepare<[number, number, number, string]>('UPDATE kv SET version = ?, updated = ?, expires = ? WHERE key = ?');
     // RETURNING says whether a key went and whether it had an expiry: counts stay exact through sweeps.
@@ -223,7 +232,8 @@ export class SqliteStore implements Store, KvPrimitives {
     const loadTxn = db.transaction((entries: SnapshotEntry[]) => {
       for (let i = 0; i < entries.length; i++) {
         const [key, value, version, updated, expires, more] = entries[i];
-        if (!Array.isArray(value)) this.putStmt.run(key, asBuffer(value), version, updated, expires);
+        // A string's sixth element is its content type (checkEntries checked it).
+        if (!Array.isArray(value)) this.putRow(key, value, version, updated, expires, more as string | undefined);
         else {
           // A list's first piece replaces the key; the pieces after it (more) extend it.
           if (more !== true) this.delStmt.get(key);
@@ -413,10 +423,15 @@ export class SqliteStore implements Store, KvPrimitives {
     return this.metaStmt.get(key);
   }
 
-  put(key: string, value: Uint8Array, version: number, updated: number, expires: number): void {
+  put(key: string, value: Uint8Array, version: number, updated: number, expires: number, contentType?: string): void {
     this.counts = null;
     this.cache?.delete(key);
-    this.putStmt.run(key, asBuffer(value), version, updated, expires);
+    this.putRow(key, value, version, updated, expires, contentType);
+  }
+
+  private putRow(key: string, value: Uint8Array, version: number, updated: number, expires: number, contentType: string | undefined): void {
+    if (contentType === undefined) this.putStmt.run(key, asBuffer(value), version, updated, expires);
+    else this.putTypedStmt.run(key, asBuffer(value), version, updated, expires, contentType);
   }
 
   touch(key: string, version: number, updated: number, expires: number): void {
@@ -503,7 +518,7 @@ export class SqliteStore implements Store, KvPrimitives {
 }
 
 /**
- * Files written before keys carried versions and expiry get the columns. Such keys get
+ * Files written before keys carried versions and expiry (then lists, then content types) get the columns. Such keys get
  * version 1 on every replica alike (a version must never differ between replicas holding
  * the same key), no updated time and no expiry.
  */
@@ -524,6 +539,8 @@ function upgradeSchema(db: Database.Database): void {
       ALTER TABLE kv ADD COLUMN lhead INTEGER NOT NULL DEFAULT 0;
     `);
   }
+  // Files from before content types: every key has none (NULL), on every replica alike.
+  if (!has('kv', 'content_type')) db.exec('ALTER TABLE kv ADD COLUMN content_type TEXT');
 }
 
 function newIdentity(file: string): string {
@@ -537,7 +554,7 @@ function newIdentity(file: string): string {
  */
 class SqliteSnapshot implements StoreSnapshot {
   private readonly reader: Database.Database;
-  private readonly pageStmt: Database.Statement<[string, number], [string, Buffer, number, number, number, number]>;
+  private readonly pageStmt: Database.Statement<[string, number], [string, Buffer, number, number, number, number, string | null]>;
   private readonly itemsStmt: Database.Statement<[string], Buffer>;
   private lastKey = '';
   /** Entries of a long list not yet sent: the next chunk starts with them. */
@@ -551,8 +568,8 @@ class SqliteSnapshot implements StoreSnapshot {
     this.reader = new Database(file, { readonly: true, fileMustExist: true });
     try {
       this.pageStmt = this.reader
-        .prepare<[string, number], [string, Buffer, number, number, number, number]>(
-          'SELECT key, value, version, updated, expires, llen FROM kv WHERE key > ? ORDER BY key LIMIT ?',
+        .prepare<[string, number], [string, Buffer, number, number, number, number, string | null]>(
+          'SELECT key, value, version, updated, expires, llen, content_type FROM kv WHERE key > ? ORDER BY key LIMIT ?',
         )
         .raw();
       this.itemsStmt = this.reader.prepare<[string], Buffer>('SELECT value FROM list_items WHERE key = ? ORDER BY idx').pluck();
@@ -579,10 +596,10 @@ class SqliteSnapshot implements StoreSnapshot {
     // Rows are read into an array first: a list's items come from the same connection.
     const rows = this.pageStmt.all(this.lastKey, Math.max(1, maxEntries - out.length));
     for (const row of rows) {
-      const [key, value, version, updated, expires, llen] = row;
+      const [key, value, version, updated, expires, llen, contentType] = row;
       this.lastKey = key;
       const entries: SnapshotEntry[] =
-        llen > 0 ? listPieces(key, this.itemsStmt.all(key), version, updated, expires) : [[key, value, version, updated, expires]];
+        llen > 0 ? listPieces(key, this.itemsStmt.all(key), version, updated, expires) : [stringEntry(key, value, version, updated, expires, contentType)];
       for (let j = 0; j < entries.length; j++) {
         if (full()) {
           this.queued = entries.slice(j);

@@ -514,6 +514,109 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
       });
     });
 
+    describe('content types', () => {
+      const HTML = 'text/html; charset=utf-8';
+      const typed = (key: string, value: string, ct: string, flags: Record<string, unknown> = {}): WriteOp => ['s', key, b(value), { ...flags, ct }];
+      /** The key's content type, undefined for none (SQLite says null, memory leaves it out). */
+      const typeOf = (key: string, now = 1, s: Store = store) => s.entry(key, now)?.contentType ?? undefined;
+
+      test('a set with a content type stores it; a set without one (or with other flags only) clears it', () => {
+        write(typed('page', '<p>hi</p>', HTML));
+        expect(typeOf('page')).toBe(HTML);
+        expect(store.get('page', 1)).toEqual(b('<p>hi</p>'));
+        expect(storedToBuffer(store.getStored('page', 1) as StoredBytes)).toEqual(b('<p>hi</p>'));
+        write(set('page', 'plain'));
+        expect(typeOf('page')).toBeUndefined();
+        write(typed('page', '{}', 'application/json'));
+        expect(typeOf('page')).toBe('application/json');
+        write(['s', 'page', b('later'), { px: 5000 }]);
+        expect(typeOf('page')).toBeUndefined();
+        // A refused condition changes nothing, the type included.
+        write(typed('page', 'x', 'text/plain'), typed('page', 'y', 'image/png', { nx: true }));
+        expect([store.get('page', 1)?.toString(), typeOf('page')]).toEqual(['x', 'text/plain']);
+        // SET with GET and KEEPTTL: the new type, the old value.
+        expect(write(typed('page', 'z', 'text/css', { get: true, keep: true }))).toEqual([[true, b('x')]]);
+        expect(typeOf('page')).toBe('text/css');
+      });
+
+      test('APPEND and SETRANGE keep it; EXPIRE, PERSIST and GETEX keep it; INCR and INCRBYFLOAT clear it', () => {
+        write(typed('f', 'ab', 'text/plain'), ['a', 'f', b('cd')], ['r', 'f', 1, b('X')]);
+        expect([store.get('f', 1)?.toString(), typeOf('f')]).toEqual(['aXcd', 'text/plain']);
+        write(['e', 'f', 5000, null, 0], ['gx', 'f', null, 9000, false], ['e', 'f', null, null, 0], ['gx', 'f', 100, null, false]);
+        expect(typeOf('f')).toBe('text/plain');
+        write(typed('n', '5', 'text/plain'), ['i', 'n', '1']);
+        expect([store.get('n', 1)?.toString(), typeOf('n')]).toEqual(['6', undefined]);
+        write(typed('x', '1.5', 'text/plain'), ['f', 'x', '1']);
+        expect([store.get('x', 1)?.toString(), typeOf('x')]).toEqual(['2.5', undefined]);
+        // An append to a missing key makes one without a type.
+        write(['a', 'new', b('v')]);
+        expect(typeOf('new')).toBeUndefined();
+      });
+
+      test('RENAME and COPY carry it; DEL, GETDEL, a sweep and FLUSH take it with the key; a list never has one', () => {
+        write(typed('a', '1', 'text/plain'), ['m', 'a', 'b', {}], ['m', 'b', 'c', { copy: true }]);
+        expect([typeOf('a'), typeOf('b'), typeOf('c')]).toEqual([undefined, 'text/plain', 'text/plain']);
+        write(['d', 'b'], set('b', 'again'));
+        expect(typeOf('b')).toBeUndefined();
+        write(['gd', 'c'], set('c', 'again'));
+        expect(typeOf('c')).toBeUndefined();
+        write(typed('t', 'short-lived', 'text/plain', { px: 10 }));
+        store.apply([{ epoch: 7, seq: ++seq, time: 100, ops: [['x', 10]] }]);
+        write(['a', 't', b('v')]);
+        expect(typeOf('t')).toBeUndefined();
+        write(typed('l', 'string', 'text/plain'), ['d', 'l'], ['L', 'l', [b('item')], false, false]);
+        expect(store.entry('l', 1)).toMatchObject({ list: 1 });
+        expect(typeOf('l')).toBeUndefined();
+        // A typed SET over a list replaces it with a typed string.
+        write(typed('l', 's', 'text/plain'));
+        expect([store.typeOf('l', 1), typeOf('l')]).toEqual(['string', 'text/plain']);
+        write(['F'], set('l', 'plain'));
+        expect(typeOf('l')).toBeUndefined();
+      });
+
+      test('an invalid content type fails the whole group cleanly', () => {
+        write(typed('k', 'old', 'text/plain'));
+        const pos = store.position();
+        for (const ct of ['', 'text', 'text/html;', 'a b/c', 'text/html; charset', `text/${'x'.repeat(251)}`, 'text/é', 42, true]) {
+          expect(() => store.apply([{ epoch: 7, seq: seq + 1, time: 1, ops: [set('k', 'new'), ['s', 'k', b('v'), { ct }] as unknown as WriteOp] }])).toThrow(
+            expect.objectContaining({ code: 'BAD_REQUEST' }),
+          );
+        }
+        expect(store.position()).toEqual(pos);
+        expect([store.get('k', 1)?.toString(), typeOf('k')]).toEqual(['old', 'text/plain']);
+        // The longest accepted: 255 bytes.
+        write(typed('k', 'v', `text/${'x'.repeat(250)}`));
+        expect(typeOf('k')).toHaveLength(255);
+      });
+
+      test('a snapshot carries content types (only where a key has one) and load() restores them', () => {
+        write(typed('a', '1', HTML), set('b', '2'), typed('c', '3', 'image/svg+xml', { px: 9000 }), ['L', 'q', [b('i')], false, false]);
+        const snap = store.snapshot();
+        // A change after the snapshot began is not in it.
+        write(set('a', 'changed'));
+        const entries = [];
+        for (let chunk = snap.next(10, 1 << 20); chunk !== null; chunk = snap.next(10, 1 << 20)) entries.push(...chunk);
+        expect(entries.map(([k, v, ...m]) => [k, Array.isArray(v) ? v.map(String) : v.toString(), ...m])).toEqual([
+          ['a', '1', 1, 1, 0, HTML],
+          ['b', '2', 1, 1, 0],
+          ['c', '3', 1, 1, 9001, 'image/svg+xml'],
+          ['q', ['i'], 1, 1, 0],
+        ]);
+        const copy = makeStore();
+        try {
+          copy.load(entries);
+          expect([typeOf('a', 1, copy), typeOf('b', 1, copy), typeOf('c', 1, copy), typeOf('q', 1, copy)]).toEqual([HTML, undefined, 'image/svg+xml', undefined]);
+          expect(copy.get('a', 1)).toEqual(b('1'));
+          // An entry's type replaces what the key had; an entry without one clears it.
+          copy.load([['a', b('x'), 2, 1, 0]]);
+          expect(typeOf('a', 1, copy)).toBeUndefined();
+          expect(() => copy.load([['a', b('x'), 2, 1, 0, 'not a type'] as never])).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+        } finally {
+          copy.close();
+        }
+      });
+    });
+
     describe('lists', () => {
       const push = (key: string, left: boolean, ...values: string[]): WriteOp => ['L', key, values.map(b), left, false];
       const pop = (keys: string | string[], count: number | null, left = true): WriteOp => ['P', Array.isArray(keys) ? keys : [keys], count, left];
@@ -697,6 +800,13 @@ export function storeContractSuite(name: string, makeStore: () => Store, options
         expect(store.position()).toEqual({ epoch: 4, seq: 9 });
         expect(store.get('a', 1)).toEqual(b('before'));
         expect(store.scan('', null, 10, 1)).toEqual(['a']);
+      });
+
+      test('content types survive close and reopen', () => {
+        store.apply([{ epoch: 4, seq: 9, time: 1, ops: [['s', 'a', b('1'), { ct: 'text/plain' }], set('b', '2')] }]);
+        store.load([['c', b('3'), 4, 1, 0, 'application/json']]);
+        store = reopen(store);
+        expect(['a', 'b', 'c'].map((k) => store.entry(k, 1)?.contentType ?? undefined)).toEqual(['text/plain', undefined, 'application/json']);
       });
 
       test('lists survive close and reopen', () => {

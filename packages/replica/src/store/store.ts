@@ -1,4 +1,4 @@
-import { KvndbError, describe, type StoredBytes, type WriteOp, type WriteResult } from '@kvndb/shared';
+import { KvndbError, checkContentType, describe, type StoredBytes, type WriteOp, type WriteResult } from '@kvndb/shared';
 import { checkOps, type RawEntry } from './apply-ops';
 
 /** Where a store is in the router's write stream. `(0, 0)` means empty. */
@@ -17,13 +17,14 @@ export interface WriteBatch {
 }
 
 /**
- * One key in a snapshot: [key, value, version, updated, expires] for a string; for a list,
- * [key, [item, ...], version, updated, expires, more?]: a long list travels in several
- * entries, the first replacing the key and those with `more` true extending it
- * (docs/PROTOCOL.md "Full resync").
+ * One key in a snapshot: [key, value, version, updated, expires, contentType?] for a string
+ * (the content type only when it has one); for a list, [key, [item, ...], version, updated,
+ * expires, more?]: a long list travels in several entries, the first replacing the key and
+ * those with `more` true extending it (docs/PROTOCOL.md "Full resync").
  */
 export type SnapshotEntry =
   | [string, Buffer, number, number, number]
+  | [string, Buffer, number, number, number, string]
   | [string, Buffer[], number, number, number]
   | [string, Buffer[], number, number, number, boolean];
 
@@ -71,7 +72,7 @@ export interface Store {
    */
   getStored(key: string, now: number): StoredBytes | undefined;
   has(key: string, now: number): boolean;
-  /** The value with its version, updated time and expiry, or undefined (a list: empty value, `list` its length). */
+  /** The value with its version, updated time, expiry and content type, or undefined (a list: empty value, `list` its length). */
   entry(key: string, now: number): RawEntry | undefined;
   /** What the key holds at `now`, or undefined when it is absent. */
   typeOf(key: string, now: number): 'string' | 'list' | undefined;
@@ -127,6 +128,11 @@ export function checkBatches(batches: WriteBatch[]): void {
   }
 }
 
+/** A string's snapshot entry, with its content type when it has one. */
+export function stringEntry(key: string, value: Buffer, version: number, updated: number, expires: number, contentType: string | null | undefined): SnapshotEntry {
+  return contentType ? [key, value, version, updated, expires, contentType] : [key, value, version, updated, expires];
+}
+
 /** Validate resync entries before they are loaded. */
 export function checkEntries(entries: unknown): asserts entries is SnapshotEntry[] {
   if (!Array.isArray(entries)) throw KvndbError.badRequest(`snapshot entries must be an array, got ${describe(entries)}`);
@@ -134,7 +140,7 @@ export function checkEntries(entries: unknown): asserts entries is SnapshotEntry
     const e = entries[i] as unknown[];
     if (
       !Array.isArray(e) ||
-      (e.length !== 5 && !(e.length === 6 && typeof e[5] === 'boolean' && Array.isArray(e[1]))) ||
+      (e.length !== 5 && !(e.length === 6 && (typeof e[5] === 'boolean' ? Array.isArray(e[1]) : isContentType(e[5]) && e[1] instanceof Uint8Array))) ||
       typeof e[0] !== 'string' ||
       e[0].length === 0 ||
       !(e[1] instanceof Uint8Array || isItems(e[1])) ||
@@ -142,8 +148,19 @@ export function checkEntries(entries: unknown): asserts entries is SnapshotEntry
       !Number.isSafeInteger(e[3]) ||
       !Number.isSafeInteger(e[4])
     ) {
-      throw KvndbError.badRequest(`snapshot entry ${i} must be [key, bytes, version, updated, expires] or [key, [bytes, ...], version, updated, expires, more?]`);
+      throw KvndbError.badRequest(
+        `snapshot entry ${i} must be [key, bytes, version, updated, expires, contentType?] or [key, [bytes, ...], version, updated, expires, more?]`,
+      );
     }
+  }
+}
+
+function isContentType(x: unknown): boolean {
+  try {
+    checkContentType(x);
+    return true;
+  } catch {
+    return false;
   }
 }
 

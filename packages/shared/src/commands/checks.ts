@@ -1,3 +1,4 @@
+import { checkContentType } from '../protocol/content-type';
 import { KvndbError } from '../protocol/errors';
 import { checkKey, checkValue, describe, type Limits } from '../protocol/limits';
 import type { SetFlags, WriteOp } from '../protocol/types';
@@ -21,7 +22,7 @@ export function checkKeyLength(what: string, s: string, limits: Limits): void {
   }
 }
 
-const FLAG_NAMES = new Set(['nx', 'xx', 'get', 'ver', 'eq', 'px', 'at', 'keep']);
+const FLAG_NAMES = new Set(['nx', 'xx', 'get', 'ver', 'eq', 'px', 'at', 'keep', 'ct']);
 
 /**
  * Normalised SET flags, or undefined when none is set: at most one condition (nx, xx, ver,
@@ -34,7 +35,7 @@ export function parseFlags(raw: unknown, limits?: Limits): SetFlags | undefined 
   }
   let flags: SetFlags | undefined;
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (!FLAG_NAMES.has(name)) throw KvndbError.badRequest(`unknown SET flag ${JSON.stringify(name)} (expected nx, xx, get, ver, eq, px, at, keep)`);
+    if (!FLAG_NAMES.has(name)) throw KvndbError.badRequest(`unknown SET flag ${JSON.stringify(name)} (expected nx, xx, get, ver, eq, px, at, keep, ct)`);
     if (v === null || v === undefined || v === false) continue;
     const f = (flags ??= {});
     switch (name) {
@@ -48,6 +49,9 @@ export function parseFlags(raw: unknown, limits?: Limits): SetFlags | undefined 
           throw KvndbError.badRequest(`SET flag ${name} must be a positive integer of milliseconds, got ${describe(v)}`);
         }
         f[name] = v as number;
+        break;
+      case 'ct':
+        f.ct = checkContentType(v);
         break;
       case 'eq':
         if (!(v instanceof Uint8Array)) throw KvndbError.badRequest(`SET flag eq must be bytes, got ${describe(v)}`);

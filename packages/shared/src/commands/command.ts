@@ -60,8 +60,8 @@ export interface ReadStore {
   /** The same, or the bytes as Latin1Bytes where the store keeps them so (the replica frames those without a copy). */
   getStored(key: string, now: number): StoredBytes | undefined;
   has(key: string, now: number): boolean;
-  /** The value with its version, updated time and expiry (0: none). */
-  entry(key: string, now: number): { value: Buffer; version: number; updated: number; expires: number; list?: number } | undefined;
+  /** The value with its version, updated time, expiry (0: none) and content type (absent or null: none). */
+  entry(key: string, now: number): { value: Buffer; version: number; updated: number; expires: number; list?: number; contentType?: string | null } | undefined;
   /** Up to `limit` keys starting with `prefix` after `after`, in code point order. */
   scan(prefix: string, after: string | null, limit: number, now: number): string[];
   /** Keys stored (expired ones not yet removed included). */

@@ -4,7 +4,7 @@ import { describe, type Limits } from '../protocol/limits';
 import { badAnswer, bufferOrNull } from './answers';
 import { checkKeys, keyArg } from './checks';
 import { Immediate, type Command, type ReadStore } from './command';
-import type { Entry } from './mget';
+import { entryAnswer, type Entry } from './mget';
 
 /** What latest() resolves with: the most recently updated key of those asked. */
 export interface LatestEntry extends Entry {
@@ -40,18 +40,20 @@ export const latest = {
     for (let i = 0; i < keys.length; i++) {
       const key = keyArg(keys[i]);
       const e = store.entry(key, now);
-      if (e !== undefined && !e.list && (best === null || e.version > (best[2] as number))) best = [key, e.value, e.version, e.updated, e.expires];
+      if (e !== undefined && !e.list && (best === null || e.version > (best[2] as number))) best = [key, ...entryAnswer(e)];
     }
     return best;
   },
   methods: {
-    /** Of `keys`, the most recently updated one with its value and metadata, or null when none exists. */
+    /** Of `keys`, the most recently updated one with its value and metadata (its content type too, when it has one), or null when none exists. */
     latest: {
       request,
       decode(v: unknown): LatestEntry | null {
         if (v === null || v === undefined) return null;
-        if (!Array.isArray(v) || v.length !== 5 || typeof v[0] !== 'string') throw badAnswer('LATEST', v);
-        return { key: v[0], value: bufferOrNull(v[1]) as Buffer, version: v[2] as number, updated: v[3] as number, expires: v[4] as number };
+        if (!Array.isArray(v) || !(v.length === 5 || (v.length === 6 && typeof v[5] === 'string')) || typeof v[0] !== 'string') throw badAnswer('LATEST', v);
+        const found: LatestEntry = { key: v[0], value: bufferOrNull(v[1]) as Buffer, version: v[2] as number, updated: v[3] as number, expires: v[4] as number };
+        if (v.length === 6) found.contentType = v[5] as string;
+        return found;
       },
       retryable: true,
     },

@@ -37,6 +37,25 @@ describe('MGET', () => {
     expect(thrown(() => mget.serve(store, [Op.MGET, 1, 'a'], 1)).code).toBe(ErrorCode.BAD_REQUEST);
   });
 
+  test('entries: [value, version, updated, expires], with the content type only when the key has one', () => {
+    const entries = new Map([
+      ['t', { value: Buffer.from('<p/>'), version: 3, updated: 10, expires: 0, contentType: 'text/html' }],
+      ['n', { value: Buffer.from('1'), version: 4, updated: 11, expires: 0, contentType: null }],
+    ]);
+    const withEntries: ReadStore = { ...store, entry: (k) => entries.get(k) };
+    const answer = mget.serve(withEntries, [Op.MGET, 1, ['t', 'n', 'x'], true], 1);
+    expect(answer).toEqual([[Buffer.from('<p/>'), 3, 10, 0, 'text/html'], [Buffer.from('1'), 4, 11, 0], null]);
+    expect(mget.methods.mgetEntries.decode(answer)).toEqual([
+      { value: Buffer.from('<p/>'), version: 3, updated: 10, expires: 0, contentType: 'text/html' },
+      { value: Buffer.from('1'), version: 4, updated: 11, expires: 0 },
+      null,
+    ]);
+    expect('contentType' in mget.methods.getEntry.decode([[Buffer.from('1'), 4, 11, 0]])!).toBe(false);
+    for (const bad of [[[Buffer.from('1'), 4, 11, 0, 5]], [[Buffer.from('1'), 4, 11, 0, 'a', 'b']]]) {
+      expect(thrown(() => mget.methods.mgetEntries.decode(bad)).code).toBe(ErrorCode.PROTOCOL_ERROR);
+    }
+  });
+
   test('decode: a list of strings or bytes; PROTOCOL_ERROR on other shapes', () => {
     const answer = [new Uint8Array(Buffer.from('é')), null];
     expect(mget.methods.mget.decode(answer)).toEqual(['é', null]);

@@ -14,6 +14,8 @@ export interface Entry {
   updated: number;
   /** The router time the key expires at; 0: never. */
   expires: number;
+  /** The content type stored with the value (set's contentType, the HTTP door's Content-Type); absent when it has none. */
+  contentType?: string;
 }
 
 function request(limits: Limits, [keys]: [keys: string[]]): unknown[] | Immediate<never[]> {
@@ -28,12 +30,21 @@ function entriesRequest(limits: Limits, [keys]: [keys: string[]]): unknown[] | I
   return [Op.MGET, 0, keys, true];
 }
 
-/** An entry as the wire carries it: [value, version, updated, expires] or nil. */
+/** An entry as the wire carries it: [value, version, updated, expires, contentType?] or nil. */
 export function entryOrNull(v: unknown): Entry | null {
   if (v === null || v === undefined) return null;
-  if (!Array.isArray(v) || v.length !== 4 || !(v[0] instanceof Uint8Array)) throw badAnswer('an entry read', v);
+  if (!Array.isArray(v) || !(v.length === 4 || (v.length === 5 && typeof v[4] === 'string')) || !(v[0] instanceof Uint8Array)) {
+    throw badAnswer('an entry read', v);
+  }
   const value = bufferOrNull(v[0]) as Buffer;
-  return { value, version: v[1] as number, updated: v[2] as number, expires: v[3] as number };
+  const entry: Entry = { value, version: v[1] as number, updated: v[2] as number, expires: v[3] as number };
+  if (v.length === 5) entry.contentType = v[4] as string;
+  return entry;
+}
+
+/** A stored entry as an entry read answers it: the content type travels only when the key has one. */
+export function entryAnswer(e: { value: Buffer; version: number; updated: number; expires: number; contentType?: string | null }): unknown[] {
+  return e.contentType ? [e.value, e.version, e.updated, e.expires, e.contentType] : [e.value, e.version, e.updated, e.expires];
 }
 
 /** The value at a key, nil for none and for a list (Redis's MGET). */
@@ -46,7 +57,7 @@ function valueOrNil(store: ReadStore, key: string, now: number): Buffer | null {
   }
 }
 
-/** MGET: the values of several keys, nil where missing, in the order asked; with `meta`, each as [value, version, updated, expires]. */
+/** MGET: the values of several keys, nil where missing, in the order asked; with `meta`, each as [value, version, updated, expires, contentType?]. */
 export const mget = {
   name: 'mget',
   op: Op.MGET,
@@ -68,7 +79,7 @@ export const mget = {
       for (let i = 0; i < keys.length; i++) {
         const e = store.entry(keyArg(keys[i]), now);
         // A list is not a value: nil, as Redis's MGET answers for a key of another type.
-        values[i] = e === undefined || e.list ? null : [e.value, e.version, e.updated, e.expires];
+        values[i] = e === undefined || e.list ? null : entryAnswer(e);
       }
     } else {
       for (let i = 0; i < keys.length; i++) values[i] = valueOrNil(store, keyArg(keys[i]), now);
@@ -80,9 +91,9 @@ export const mget = {
     mget: { request, decode: (v: unknown) => list('MGET', v, stringOrNull), retryable: true },
     /** Values as bytes. */
     mgetBuffer: { request, decode: (v: unknown) => list('MGET', v, bufferOrNull), retryable: true },
-    /** Each key's value with its version, updated time and expiry, or null. */
+    /** Each key's value with its version, updated time, expiry and content type (when it has one), or null. */
     mgetEntries: { request: entriesRequest, decode: (v: unknown) => list('MGET', v, entryOrNull), retryable: true },
-    /** One key's value with its version, updated time and expiry, or null. */
+    /** One key's value with its version, updated time, expiry and content type (when it has one), or null. */
     getEntry: {
       request(limits: Limits, [key]: [key: string]): unknown[] {
         checkKeys([key], 'getEntry', limits);

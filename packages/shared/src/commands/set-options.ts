@@ -1,3 +1,4 @@
+import { checkContentType } from '../protocol/content-type';
 import { KvndbError } from '../protocol/errors';
 import { describe, type Limits } from '../protocol/limits';
 import type { SetFlags } from '../protocol/types';
@@ -19,6 +20,12 @@ export interface SetOptions {
   expireAt?: number;
   /** Keep the key's current expiry (without this a set clears it, as Redis's SET does). */
   keepTtl?: boolean;
+  /**
+   * The value's content type (a media type such as `text/html; charset=utf-8`, at most 255
+   * bytes), stored with it and given back by getEntry() and the HTTP door. Without it the key
+   * has none: a set replaces the value and its type.
+   */
+  contentType?: string;
   /** Older names of ifAbsent and ifExists, as Redis spells them. */
   nx?: boolean;
   xx?: boolean;
@@ -72,7 +79,12 @@ export function setFlags(options: SetOptions | undefined, limits: Limits, get: b
       expiries.push('keepTtl');
     }
     if (expiries.length > 1) throw KvndbError.badRequest(`set takes one expiry at most, got ${expiries.join(' and ')}`);
-    any = conditions.length > 0 || expiries.length > 0;
+    let typed = false;
+    if (options.contentType !== undefined) {
+      flags.ct = checkContentType(options.contentType);
+      typed = true;
+    }
+    any = conditions.length > 0 || expiries.length > 0 || typed;
   }
   if (get) {
     flags.get = true;

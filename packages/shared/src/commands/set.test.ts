@@ -14,6 +14,8 @@ describe('SET', () => {
       [set.methods.set.request(LIMITS, ['k', 'v', { xx: true, nx: false }]), ['s', 'k', bytes('v'), { xx: true }]],
       [set.methods.setGet.request(LIMITS, ['k', 'v']), ['s', 'k', bytes('v'), { get: true }]],
       [set.methods.setGet.request(LIMITS, ['k', 'v', { nx: true }]), ['s', 'k', bytes('v'), { nx: true, get: true }]],
+      [set.methods.set.request(LIMITS, ['k', '<p/>', { contentType: 'text/html; charset=utf-8' }]), ['s', 'k', bytes('<p/>'), { ct: 'text/html; charset=utf-8' }]],
+      [set.methods.set.request(LIMITS, ['k', 'v', { contentType: 'text/plain', ttlMs: 5 }]), ['s', 'k', bytes('v'), { px: 5, ct: 'text/plain' }]],
     ];
     for (const [msg, op] of cases) {
       expect(msg[0]).toBe(Op.SET);
@@ -57,6 +59,22 @@ describe('SET', () => {
     const big = thrown(w('k', Buffer.alloc(33)));
     expect([big.code, big.details]).toEqual([ErrorCode.TOO_LARGE, { size: 33, limit: 32 }]);
     expect(set.toWrite([Op.SET, 1, 'k', bytes('v'), { nx: false, xx: null }], LIMITS)).toEqual([['s', 'k', bytes('v')]]);
+  });
+
+  test('a content type must be a media type of at most 255 printable ASCII bytes, for the client and the router', () => {
+    const ok = ['text/html', 'text/html; charset=utf-8', 'application/vnd.api+json', 'text/plain; a="quoted; value"', `text/${'x'.repeat(250)}`];
+    const bad: unknown[] = ['', 'text', 'text/', '/html', 'text/html;', 'text/html; charset', 'a b/c', 'text/é', 'text/html\n', `text/${'x'.repeat(251)}`, 7, null, ['text/html']];
+    for (const ct of ok) {
+      expect(set.methods.set.request(LIMITS, ['k', 'v', { contentType: ct }])[4]).toEqual({ ct });
+      expect(set.toWrite([Op.SET, 1, 'k', bytes('v'), { ct }], LIMITS)).toEqual([['s', 'k', bytes('v'), { ct }]]);
+    }
+    for (const ct of bad) {
+      const client = thrown(() => set.methods.set.request(LIMITS, ['k', 'v', { contentType: ct as string }]));
+      expect([client.code, client.message]).toEqual([ErrorCode.BAD_REQUEST, expect.stringMatching(/content type|media type/)]);
+      // null is "no flag" on the wire, as for the other flags.
+      if (ct === null) continue;
+      expect(thrown(() => set.toWrite([Op.SET, 1, 'k', bytes('v'), { ct }], LIMITS)).code).toBe(ErrorCode.BAD_REQUEST);
+    }
   });
 
   test('decode: set() a boolean, setGet() the previous value or null', () => {

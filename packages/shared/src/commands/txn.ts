@@ -40,7 +40,7 @@ export type TxnStep =
   | { op: 'get'; key: string }
   /** Read the value as bytes, or null. */
   | { op: 'getBuffer'; key: string }
-  /** Read the value with its version, updated time and expiry, or null. */
+  /** Read the value with its version, updated time, expiry and content type (when it has one), or null. */
   | { op: 'getEntry'; key: string };
 
 /** A transaction: when every `if` comparison holds, `then` runs, else `else`; atomically, at one position of the write stream. */

@@ -22,6 +22,11 @@ export interface SetFlags {
   at?: number;
   /** Keep the key's current expiry. */
   keep?: boolean;
+  /**
+   * The value's content type (checkContentType), stored with it. A set without one leaves
+   * the key with none: a set replaces the whole value, its type included.
+   */
+  ct?: string;
 }
 
 /** EXPIRE's conditions (Redis NX/XX/GT/LT): 0 none. */

@@ -3,22 +3,25 @@ import type { ConsoleCommand } from '../context';
 import { formatValue, jsonValue } from '../format';
 import { keyArg, keyArgs } from './args';
 
-/** An entry's metadata as the console shows it: version, when it was written, when it expires. */
+/** An entry's metadata as the console shows it: version, when it was written, when it expires, its content type if any. */
 function describe(e: Entry): string {
   const updated = e.updated > 0 ? new Date(e.updated).toISOString() : 'unknown';
   const expires = e.expires > 0 ? `expires ${new Date(e.expires).toISOString()}` : 'no expiry';
-  return `version ${e.version}, updated ${updated}, ${expires}`;
+  const type = e.contentType === undefined ? '' : `, content type ${e.contentType}`;
+  return `version ${e.version}, updated ${updated}, ${expires}${type}`;
 }
 
 function json(e: Entry, key?: string): Record<string, unknown> {
-  return { ...(key === undefined ? {} : { key }), value: jsonValue(e.value), version: e.version, updated: e.updated, expires: e.expires };
+  const out: Record<string, unknown> = { ...(key === undefined ? {} : { key }), value: jsonValue(e.value), version: e.version, updated: e.updated, expires: e.expires };
+  if (e.contentType !== undefined) out.contentType = e.contentType;
+  return out;
 }
 
 export const entryCommand: ConsoleCommand = {
   name: 'entry',
   aliases: ['version'],
   usage: 'entry KEY',
-  help: 'show the value of KEY with its version (for put --if-version), updated time and expiry',
+  help: 'show the value of KEY with its version (for put --if-version), updated time, expiry and content type',
   minArgs: 1,
   maxArgs: 1,
   completesKeys: 'first',

@@ -1,4 +1,4 @@
-import { KvndbError, Op, type SetFlags } from '@kvndb/shared';
+import { KvndbError, Op, checkContentType, type SetFlags } from '@kvndb/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpContext } from '../http-context';
 import { HttpCode, httpError } from '../http-errors';
@@ -30,10 +30,30 @@ function versionOf(header: string, name: string): number | '*' {
   return Number(m[1]);
 }
 
-/** A write's condition and expiry from If-Match, If-None-Match and ?ttl=. */
+/** What GET answers for a key stored without a content type. */
+const OCTET_STREAM = 'application/octet-stream';
+
+/**
+ * The content type a PUT stores: its Content-Type, checked (400 when not a media type of at
+ * most 255 bytes), or none. A form type is not stored: it is what `curl -d` and HTML forms
+ * send whatever the bytes are, so it says nothing about the value (the body is stored raw).
+ */
+function contentTypeOf(req: FastifyRequest): string | undefined {
+  const given = req.headers['content-type'];
+  if (given === undefined) return undefined;
+  const type = checkContentType(given);
+  return /^application\/x-www-form-urlencoded\s*(;|$)/i.test(type) ? undefined : type;
+}
+
+/** A write's condition, expiry and content type from If-Match, If-None-Match, ?ttl= and Content-Type. */
 function setFlagsOf(req: FastifyRequest, query: Map<string, string[]>): SetFlags | null {
   const flags: SetFlags = {};
   let any = false;
+  const type = contentTypeOf(req);
+  if (type !== undefined) {
+    flags.ct = type;
+    any = true;
+  }
   const ifMatch = req.headers['if-match'];
   const ifNoneMatch = req.headers['if-none-match'];
   if (ifMatch !== undefined && ifNoneMatch !== undefined) throw KvndbError.badRequest('give If-Match or If-None-Match, not both');
@@ -83,18 +103,26 @@ function keysOf(query: Map<string, string[]>): string[] {
 export function kvRoutes(ctx: HttpContext, body: RawBodyLimits) {
   return async (app: FastifyInstance): Promise<void> => {
     registerRawBody(app, body);
+    // Fastify answers a Content-Type it cannot parse with 415 before any handler runs, and
+    // lets others through that are not media types either: a write's type is checked here
+    // first, so every bad one gets the same 400 naming what is wrong, before the body is read.
+    app.addHook('onRequest', async (req) => {
+      if ((req.method === 'PUT' || req.method === 'POST') && req.headers['content-type'] !== undefined) contentTypeOf(req);
+    });
 
     app.get('/v1/kv/*', async (req, reply) => {
       const { key } = keyOf(req);
-      const [entry] = (await ctx.call([Op.MGET, 0, [key], true])) as Array<[Uint8Array, number, number, number] | null>;
+      // An entry read: it carries the content type (GET's plain value read, which standalone
+      // answers from its store and the SQLite value cache, does not).
+      const [entry] = (await ctx.call([Op.MGET, 0, [key], true])) as Array<[Uint8Array, number, number, number, string?] | null>;
       if (!entry) throw notFound(key);
-      const [value, version, updated, expires] = entry;
+      const [value, version, updated, expires, type] = entry;
       entryHeaders(reply, version, updated, expires);
       const inm = req.headers['if-none-match'];
       if (inm !== undefined && inm.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === etag(version))) {
         return reply.code(304).send();
       }
-      return reply.type('application/octet-stream').send(Buffer.from(value.buffer, value.byteOffset, value.length));
+      return reply.type(type ?? OCTET_STREAM).send(Buffer.from(value.buffer, value.byteOffset, value.length));
     });
 
     const put = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
@@ -138,19 +166,25 @@ export function kvRoutes(ctx: HttpContext, body: RawBodyLimits) {
       const latest = single(query, 'latest');
       if (latest !== undefined && latest !== '0' && latest !== '') {
         if (latest !== '1' && latest !== 'true') throw KvndbError.badRequest('latest must be 1 or 0');
-        const found = (await ctx.call([Op.LATEST, 0, keys])) as [string, Uint8Array, number, number, number] | null;
+        const found = (await ctx.call([Op.LATEST, 0, keys])) as [string, Uint8Array, number, number, number, string?] | null;
         if (!found) throw httpError(HttpCode.NOT_FOUND, 'none of the keys exists');
-        const [key, value, version, updated, expires] = found;
+        const [key, value, version, updated, expires, type] = found;
         entryHeaders(reply, version, updated, expires);
         reply.header('x-kvndb-key', encodeURIComponent(key));
-        return reply.type('application/octet-stream').send(Buffer.from(value.buffer, value.byteOffset, value.length));
+        return reply.type(type ?? OCTET_STREAM).send(Buffer.from(value.buffer, value.byteOffset, value.length));
       }
       const encoding = encodingOf(single(query, 'encoding'));
-      const entries = (await ctx.call([Op.MGET, 0, keys, true])) as Array<[Uint8Array, number, number, number] | null>;
+      const entries = (await ctx.call([Op.MGET, 0, keys, true])) as Array<[Uint8Array, number, number, number, string?] | null>;
       const out: Record<string, unknown> = {};
       keys.forEach((k, i) => {
         const e = entries[i];
-        out[k] = e ? { ...valueToJson(e[0], encoding), version: e[1], updated: e[2], expires: e[3] } : null;
+        if (!e) {
+          out[k] = null;
+          return;
+        }
+        const json: Record<string, unknown> = { ...valueToJson(e[0], encoding), version: e[1], updated: e[2], expires: e[3] };
+        if (e[4] !== undefined) json.contentType = e[4];
+        out[k] = json;
       });
       return reply.send(out);
     });

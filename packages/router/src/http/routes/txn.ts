@@ -23,8 +23,10 @@ function resultToJson(r: unknown, encoding: Encoding): unknown {
   if (r instanceof KvndbError) return { error: r.code, message: r.message };
   if (r instanceof Uint8Array) return valueToJson(r, encoding);
   if (r !== null && typeof r === 'object' && 'value' in r) {
-    const e = r as { value: Uint8Array; version: number; updated: number; expires: number };
-    return { ...valueToJson(e.value, encoding), version: e.version, updated: e.updated, expires: e.expires };
+    const e = r as { value: Uint8Array; version: number; updated: number; expires: number; contentType?: string };
+    const out: Record<string, unknown> = { ...valueToJson(e.value, encoding), version: e.version, updated: e.updated, expires: e.expires };
+    if (e.contentType !== undefined) out.contentType = e.contentType;
+    return out;
   }
   return r;
 }
