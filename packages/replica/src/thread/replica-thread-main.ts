@@ -40,7 +40,7 @@ function main(): void {
   exitAfterWritesForTests(store);
   const logger = forwardingLogger((level, message) => send({ log: [level, message] }), data.verbose);
   const replica = new Replica({
-    transport: new PortTransport(data.link, data.name),
+    transport: new PortTransport(data.link, data.name, true),
     password: data.password,
     name: data.name,
     reset: false,

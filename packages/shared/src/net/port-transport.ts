@@ -9,6 +9,15 @@ import type { Link, Listener, Transport } from './transport';
  * down, as a socket's full buffer would, rather than queue without bound.
  */
 const WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * The reader says what it took in steps of this many bytes, not per message: a reply per
+ * message would double the messages between the threads (each one a wakeup of the other).
+ * The writer, waiting only past WINDOW_BYTES, always gets a step before it would wait.
+ */
+const TOOK_STEP_BYTES = WINDOW_BYTES / 4;
+
+/** Messages of this many bytes or more transfer their memory instead of copying it. */
+const TRANSFER_BYTES = 64 * 1024;
 
 /** What crosses a stream's port: bytes, the reader's "taken" count, or the end of writing. */
 type PortMessage = { b: Uint8Array } | { took: number } | { end: true };
@@ -18,8 +27,8 @@ type PortMessage = { b: Uint8Array } | { took: number } | { end: true };
  *
  * Writes of one turn travel together: they are gathered and posted as one message on the
  * next tick (the framed connection above already gathers a turn's frames into one write,
- * so it is usually one chunk), copied into one buffer whose memory is transferred, not
- * cloned. The reader counts what it took and says so; the writer holds its write callback
+ * so it is usually one chunk), copied into one buffer (whose memory is transferred, not
+ * cloned, when it is large). The reader counts what it took and says so; the writer holds its write callback
  * while WINDOW_BYTES are unacknowledged. Closing the port (either end, or the thread of the
  * other end exiting) ends and closes the stream: a dead thread is a dead peer.
  */
@@ -31,27 +40,42 @@ export function portStream(port: MessagePort): Duplex {
   let unacked = 0;
   let waiting: ((err?: Error | null) => void) | undefined;
   let closed = false;
+  /** Bytes pushed to the readable side not yet reported as taken. */
+  let took = 0;
+  /** The readable side is over its high-water mark: report nothing until it is read. */
+  let full = false;
+  const report = (): void => {
+    if (full || took < TOOK_STEP_BYTES || closed) return;
+    port.postMessage({ took } satisfies PortMessage);
+    took = 0;
+  };
 
   const flush = (): void => {
     flushScheduled = false;
     if (closed || out.length === 0) return;
-    // One ArrayBuffer of exactly the bytes, so transferring it hands over nothing else.
-    const block = new Uint8Array(new ArrayBuffer(outBytes));
+    // One buffer of exactly the bytes. Past TRANSFER_BYTES its memory is handed over, not
+    // cloned; below, cloning it costs less than detaching an ArrayBuffer does.
+    const block = new Uint8Array(outBytes);
     let at = 0;
     for (let i = 0; i < out.length; i++) {
       block.set(out[i], at);
       at += out[i].length;
     }
     unacked += outBytes;
+    const big = outBytes >= TRANSFER_BYTES;
     out = [];
     outBytes = 0;
-    port.postMessage({ b: block } satisfies PortMessage, [block.buffer]);
+    if (big) port.postMessage({ b: block } satisfies PortMessage, [block.buffer]);
+    else port.postMessage({ b: block } satisfies PortMessage);
   };
 
   const stream: Duplex = new Duplex({
     // As a socket does: the end of the peer's writing ends this side too.
     allowHalfOpen: false,
-    read() {},
+    read() {
+      full = false;
+      report();
+    },
     write(chunk: Buffer, _enc, callback) {
       if (closed) {
         callback(KvndbError.connectionClosed('the stream to the other thread is closed'));
@@ -84,10 +108,11 @@ export function portStream(port: MessagePort): Duplex {
   port.on('message', (m: PortMessage) => {
     if ('b' in m) {
       const bytes = Buffer.from(m.b.buffer, m.b.byteOffset, m.b.byteLength);
-      // Taken as soon as it is in the readable side: that side's own buffering, and the
-      // consumer's pause(), hold the window back from there through 'took' below.
-      stream.push(bytes);
-      port.postMessage({ took: bytes.length } satisfies PortMessage);
+      // Taken once it is in the readable side, unless that side is full (a paused or slow
+      // consumer): then once it is read, so the writer waits for the consumer.
+      took += bytes.length;
+      if (!stream.push(bytes)) full = true;
+      report();
     } else if ('took' in m) {
       unacked -= m.took;
       if (waiting && unacked + outBytes <= WINDOW_BYTES) {
@@ -133,6 +158,15 @@ export class PortTransport implements Transport {
   constructor(
     private readonly control: MessagePort,
     readonly name = 'thread',
+    /**
+     * Links dialed from here are marked inProcess: their frames leave at the end of each
+     * turn and a replica groups the writes of a whole event-loop iteration into one commit.
+     * Right for the replica's thread, which does nothing else: a turn there is one message
+     * from the router (one router iteration's frames), and the acks of a group are made in
+     * one turn. Wrong for the router's side, where each client request is its own turn and
+     * frames must wait for the end of the iteration to travel together.
+     */
+    private readonly dialsInProcess = false,
   ) {}
 
   listen(onLink: (link: Link) => void): Promise<Listener> {
@@ -162,6 +196,6 @@ export class PortTransport implements Transport {
       port1.close();
       return Promise.reject(KvndbError.connectionClosed(`cannot connect to ${this.name}: ${(err as Error).message}`, err));
     }
-    return Promise.resolve({ stream: portStream(port1), address: this.name });
+    return Promise.resolve({ stream: portStream(port1), address: this.name, inProcess: this.dialsInProcess });
   }
 }
