@@ -153,10 +153,10 @@ async function startCluster({ replicas = 1, kind = 'memory', routerArgs = [], di
  * `kvndb standalone` with its RESP door and its SQLite file in a temporary directory,
  * removed at stop; resolves once its replica is ready.
  */
-async function startStandalone() {
+async function startStandalone(extraArgs = []) {
   const [port, respPort] = [await freePort(), await freePort()];
   const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'kvndb-bench-standalone-'));
-  const child = kvndb(['standalone', '127.0.0.1', String(port), '--data', dir, '--resp-port', String(respPort)]);
+  const child = kvndb(['standalone', '127.0.0.1', String(port), '--data', dir, '--resp-port', String(respPort), ...extraArgs]);
   const cleanUp = async () => {
     await stop(child);
     fs.rmSync(dir, { recursive: true, force: true });

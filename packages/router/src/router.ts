@@ -6,7 +6,6 @@ import {
   PROTOCOL_VERSION,
   socketTransport,
   startHeartbeat,
-  type InProcessTransport,
   type Listener,
   type ReplicaStatus,
   type RouterStatus,
@@ -257,13 +256,15 @@ export class Router extends EventEmitter {
 
   /**
    * Answer GET and MGET straight from `store` while the replica that reaches this router on
-   * `transport` (in this process and thread: standalone's) is in sync and has applied every
-   * write sequenced (reads/local-reads.ts).
+   * `transport` (in this process: standalone's, in this thread or on a worker thread) is in
+   * sync and has applied every write sequenced (reads/local-reads.ts).
    */
-  readLocally(transport: InProcessTransport, store: LocalStore): void {
+  readLocally(transport: { readonly name: string }, store: LocalStore): void {
     const clock = this.clock;
     const sequencer = this.sequencer;
-    this.reads.readLocally(new LocalReads(`${transport.name}#`, store, () => sequencer.seq, () => clock.now()));
+    const local = new LocalReads(`${transport.name}#`, store, () => sequencer.seq, () => clock.now());
+    if (store.sequenced !== undefined) sequencer.onSequenced = (ops) => local.sequenced(ops);
+    this.reads.readLocally(local);
   }
 
   /** The seq of the newest write sequenced (what a WAIT arriving now waits for). */

@@ -13,6 +13,7 @@ export * from './protocol/lists';
 export * from './protocol/content-type';
 export * from './net/transport';
 export * from './net/in-process-transport';
+export * from './net/port-transport';
 export * from './net/framed-connection';
 export * from './net/heartbeat';
 export * from './net/stream-closer';

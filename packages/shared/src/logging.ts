@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import winston from 'winston';
 
 export type LogFormat = 'text' | 'json';
@@ -45,4 +46,19 @@ export function createLogger(options: LoggerOptions): Logger {
 /** A logger that discards everything (library use without logging). */
 export function silentLogger(): Logger {
   return winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
+}
+
+/**
+ * A logger that hands each line's level and message to `send` (a worker thread's logger:
+ * the main thread writes the line through its own logger, so one process has one log).
+ */
+export function forwardingLogger(send: (level: string, message: string) => void, verbose = false): Logger {
+  const stream = new Writable({
+    objectMode: true,
+    write(info: { level: string; message: unknown }, _enc, callback) {
+      send(info.level, String(info.message));
+      callback();
+    },
+  });
+  return winston.createLogger({ level: verbose ? 'debug' : 'info', transports: [new winston.transports.Stream({ stream })] });
 }

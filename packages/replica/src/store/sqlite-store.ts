@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, KvndbError, compareKeys, listSpan, wrongType, type WriteResult } from '@kvndb/shared';
 import { DataFileLock } from './file-lock';
-import { ValueCache } from './value-cache';
+import { ValueCache, readThroughCache } from './value-cache';
 import { RESTART_FRAMES, WalCheckpointer } from './wal-checkpointer';
 import {
   applyOps,
@@ -272,21 +272,10 @@ export class SqliteStore implements Store, KvPrimitives {
       if (v === null) throw wrongType();
       return v;
     }
-    let c = cache.get(key);
-    if (c === undefined) {
-      const e = this.rawEntryStmt.get(key);
-      const live = e !== undefined && (e.expires === 0 || e.expires > now);
-      // Lists are never cached: a string read of one is refused.
-      if (e !== undefined && e.list) {
-        if (live) throw wrongType();
-        return undefined;
-      }
-      // Filled with the expiry, expired or not, so the entry answers at any later time.
-      c = e === undefined ? { value: null, expires: 0 } : { value: e.value as Buffer, expires: e.expires };
-      cache.set(key, c.value, c.expires);
-    }
-    return c.value !== null && (c.expires === 0 || c.expires > now) ? c.value : undefined;
+    return readThroughCache(cache, key, now, this.loadEntry);
   }
+
+  private readonly loadEntry = (key: string): RawEntry | undefined => this.rawEntryStmt.get(key);
 
   typeOf(key: string, now: number): 'string' | 'list' | undefined {
     const n = this.listLenStmt.get(key, now);

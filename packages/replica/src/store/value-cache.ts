@@ -1,3 +1,6 @@
+import { wrongType } from '@kvndb/shared';
+import type { RawEntry } from './apply-ops';
+
 /** A cached read: the value (null: the key was absent) and its expiry (0: none). */
 export interface CachedValue {
   readonly value: Buffer | null;
@@ -65,4 +68,30 @@ export class ValueCache {
 
 function costOf(key: string, value: Buffer | null): number {
   return ENTRY_OVERHEAD_BYTES + key.length * 2 + (value === null ? 0 : value.length);
+}
+
+/**
+ * A string read through `cache`: a hit answers, a miss reads the entry from the committed
+ * database with `load` and fills the cache with it (with its expiry, expired or not, so the
+ * entry answers at any later time; a missing key is cached as absent). Lists are never
+ * cached: a string read of a live one throws WRONG_TYPE.
+ */
+export function readThroughCache(
+  cache: ValueCache,
+  key: string,
+  now: number,
+  load: (key: string) => RawEntry | undefined,
+): Buffer | undefined {
+  let c = cache.get(key);
+  if (c === undefined) {
+    const e = load(key);
+    const live = e !== undefined && (e.expires === 0 || e.expires > now);
+    if (e !== undefined && e.list) {
+      if (live) throw wrongType();
+      return undefined;
+    }
+    c = e === undefined ? { value: null, expires: 0 } : { value: e.value as Buffer, expires: e.expires };
+    cache.set(key, c.value, c.expires);
+  }
+  return c.value !== null && (c.expires === 0 || c.expires > now) ? c.value : undefined;
 }

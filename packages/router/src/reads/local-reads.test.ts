@@ -48,7 +48,7 @@ function setup() {
 describe('LocalReads', () => {
   test('answers GET and MGET from the store only while the embedded link is in sync and every write is applied', () => {
     const { local, answers, sink, setLastSeq } = setup();
-    const link = { address: 'standalone#1' };
+    const link = { address: 'standalone#1', ackedSeq: 5 };
     expect(local.isLocal(link)).toBe(true);
     expect(local.isLocal({ address: '127.0.0.1:5000' })).toBe(false);
     expect(local.tryRead([Op.GET, 0, 'a'], sink, 1)).toBe(false); // not in sync yet
@@ -71,7 +71,7 @@ describe('LocalReads', () => {
     expect(local.tryRead([Op.STRLEN, 0, 'a'], sink, 1)).toBe(false);
     expect(local.tryRead([Op.MGET, 0, ['a'], true], sink, 1)).toBe(false);
     // Out of sync (or gone): no local reads; another link leaving changes nothing.
-    local.linkState({ address: 'standalone#2' }, false);
+    local.linkState({ address: 'standalone#2', ackedSeq: 5 }, false);
     expect(local.tryRead([Op.GET, 0, 'a'], sink, 1)).toBe(true);
     local.linkState(link, false);
     expect(local.tryRead([Op.GET, 0, 'a'], sink, 1)).toBe(false);
@@ -79,7 +79,7 @@ describe('LocalReads', () => {
 
   test('a failing read is answered as the replica would answer it', () => {
     const { local, answers, sink } = setup();
-    local.linkState({ address: 'standalone#1' }, true);
+    local.linkState({ address: 'standalone#1', ackedSeq: 5 }, true);
     local.tryRead([Op.GET, 0, 'boom'], sink, 1);
     local.tryRead([Op.GET, 0, ''], sink, 1);
     expect(answers.map((a) => a.err?.code)).toEqual([ErrorCode.REPLICA_ERROR, ErrorCode.BAD_REQUEST]);

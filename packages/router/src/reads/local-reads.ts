@@ -1,10 +1,26 @@
-import { COMMANDS_BY_OP, KvndbError, Op, readFailureCode, toKvndbError, type ReadStore } from '@kvndb/shared';
+import { COMMANDS_BY_OP, KvndbError, Op, readFailureCode, toKvndbError, type ReadStore, type WriteOp } from '@kvndb/shared';
 import type { ReplySink } from '../requests/reply-sink';
 
-/** The store of a replica that runs in the router's own process and thread (standalone's). */
+/**
+ * The store of a replica that runs in the router's own process: standalone's. Either the
+ * replica's own store in this thread (it says how far it applied), or a reader of the store
+ * of a replica on another thread (replica/src/thread/), which says nothing of the sort: the
+ * link's acknowledgements say what it committed.
+ */
 export interface LocalStore extends ReadStore {
-  /** The last write applied to it. */
-  position(): { seq: number };
+  /** The last write applied to it, when the replica runs in this thread. */
+  position?(): { seq: number };
+  /** A write was sequenced: a reader that caches values forgets those its ops may change. */
+  sequenced?(ops: readonly WriteOp[]): void;
+  /** The embedded link left in-sync (or came back): a reader that caches values forgets them all. */
+  unsynced?(): void;
+}
+
+/** The embedded replica's link, as local reads need it. */
+export interface LocalLink {
+  readonly address: string;
+  /** The highest write seq the replica acknowledged (it acknowledges a write once it is committed). */
+  readonly ackedSeq: number;
 }
 
 /** A value as it would have arrived in a RESULT frame: stores that keep Latin1 strings give bytes. */
@@ -28,10 +44,18 @@ function asWire(value: unknown): unknown {
  *   in flight the read takes the link, behind them.
  * Otherwise the read is as any other: a read that starts after a write was acknowledged
  * sees it, because an acknowledged write has been applied to this store.
+ *
+ * A replica on a worker thread (standalone's default) applies writes out of this thread's
+ * sight: "applied every write sequenced" is then "acknowledged every write sequenced", and
+ * the read goes to a read-only connection to the same SQLite file, which sees every commit
+ * made before it starts (WAL). Its cache is kept exact from this thread: every write
+ * sequenced drops what it may change before any read can see the write (sequenced() is
+ * called as the write takes its seq, synchronously), and a miss fills the cache only here,
+ * when every write sequenced is committed, so what it reads is the newest value.
  */
 export class LocalReads {
   /** The embedded replica's link while it is in sync; null otherwise. */
-  private active: object | null = null;
+  private active: LocalLink | null = null;
 
   constructor(
     /** Addresses of links from the in-process transport the embedded replica dials: `name#N`. */
@@ -49,9 +73,19 @@ export class LocalReads {
   }
 
   /** The embedded replica's link changed state (or left: in-sync false). */
-  linkState(link: object, inSync: boolean): void {
-    if (inSync) this.active = link;
-    else if (this.active === link) this.active = null;
+  linkState(link: LocalLink, inSync: boolean): void {
+    if (inSync) {
+      if (this.active !== link) this.store.unsynced?.();
+      this.active = link;
+    } else if (this.active === link) {
+      this.active = null;
+      this.store.unsynced?.();
+    }
+  }
+
+  /** A write took its seq (WriteSequencer's onSequenced, set while reading locally). */
+  sequenced(ops: readonly WriteOp[]): void {
+    this.store.sequenced?.(ops);
   }
 
   /** Answer `msg` here if it can be; false sends it the usual way. */
@@ -59,7 +93,8 @@ export class LocalReads {
     if (this.active === null) return false;
     const op = msg[0];
     if (op !== Op.GET && (op !== Op.MGET || msg[3] === true)) return false;
-    if (this.store.position().seq !== this.lastSeq()) return false;
+    const applied = this.store.position !== undefined ? this.store.position().seq : this.active.ackedSeq;
+    if (applied !== this.lastSeq()) return false;
     let value: unknown;
     try {
       value = COMMANDS_BY_OP[op as number]!.serve!(this.store, msg, this.now());

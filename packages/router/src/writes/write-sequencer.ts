@@ -97,6 +97,12 @@ export class WriteSequencer {
    * changed in place, so notify() can iterate it while an observer stops observing.
    */
   private observers: ReadonlyArray<(write: AppliedWrite) => void> = [];
+  /**
+   * Called with each write's ops as it takes its seq, before any replica is sent it (a
+   * reader's cache in this process drops what they change: reads/local-reads.ts). Null, the
+   * default, costs one check per write.
+   */
+  onSequenced: ((ops: readonly WriteOp[]) => void) | null = null;
 
   constructor(options: WriteSequencerOptions) {
     this.writeAck = options.writeAck;
@@ -164,6 +170,7 @@ export class WriteSequencer {
     const frame = encodeFrame([Op.WRITE, this.currentEpoch, seq, ops, time], this.maxFrameBytes);
     this.currentSeq = seq;
     this.lastTime = time;
+    if (this.onSequenced !== null) this.onSequenced(ops);
     this.backlog.append(seq, frame);
     const required = requiredAcks(this.writeAck, counted.length);
     if (sink) {

@@ -38,3 +38,51 @@ export function earliestExpiry(ops: readonly WriteOp[], time: number): number {
   }
   return earliest;
 }
+
+/**
+ * Call `onKey` with every key `ops` may change (a key may come more than once). Returns
+ * false, having called it for none or some, when they may change keys they do not name (a
+ * flush, a sweep) or hold an op this does not know: the caller must then assume any key
+ * changed. Reads inside a transaction (G, V, H) change nothing. A cache that must never
+ * keep a replaced value (replica/src/store/sqlite-reader.ts) forgets what this names.
+ */
+export function forEachWrittenKey(ops: readonly WriteOp[], onKey: (key: string) => void): boolean {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    switch (op[0]) {
+      case 's':
+      case 'd':
+      case 'i':
+      case 'f':
+      case 'a':
+      case 'r':
+      case 'e':
+      case 'gd':
+      case 'gx':
+      case 'L':
+      case 'lr':
+      case 'lt':
+      case 'ls':
+        onKey(op[1]);
+        break;
+      case 'm':
+      case 'lm':
+        onKey(op[1]);
+        onKey(op[2]);
+        break;
+      case 'P':
+        for (let j = 0; j < op[1].length; j++) onKey(op[1][j]);
+        break;
+      case 'G':
+      case 'V':
+      case 'H':
+        break;
+      case 't':
+        if (!forEachWrittenKey(op[2], onKey) || !forEachWrittenKey(op[3], onKey)) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
