@@ -4,13 +4,12 @@
  * Side by side with Redis: the same redis-benchmark loads, in the same run, against a
  * redis-server on loopback and against kvndb's RESP front door with 1 and with 2 memory
  * replicas, and against `kvndb standalone` (router and SQLite replica in one process, the
- * replica on its own thread: what `npm start` runs), and against a bare
+ * replica inline on the router's thread: what `npm start` runs), and against a bare
  * single-process Node.js RESP server (bench/bare-node-server.js: the runtime's floor, what
  * Node itself allows on this machine with no replication at all). The tests are SET, GET,
  * INCR and SET ... EX. Prints ops/s and p50 for each (median over --rounds, default 3), and the
- * kvndb/Redis ratio; saves JSON. `--inline` also runs a standalone with its SQLite replica on the
- * router's thread (`--embedded-replica inline`, the default before issue 17 put it on its own
- * thread) as the target "standalone inline".
+ * kvndb/Redis ratio; saves JSON. `--thread` also runs a standalone with its SQLite replica on its
+ * own thread (`--embedded-replica thread`) as the target "standalone thread".
  * Skips (exit 0) with a clear message when redis-server or redis-benchmark is missing.
  */
 const { spawnSync } = require('node:child_process');
@@ -74,7 +73,7 @@ async function main() {
     return;
   }
   const rounds = roundsArg();
-  const inline = process.argv.includes('--inline');
+  const thread = process.argv.includes('--thread');
   // All three targets run at once (idle ones cost nothing) and every load is run against
   // each of them back to back, round after round: the machine drifting during the run
   // then affects Redis and kvndb alike. Each figure is the median over the rounds.
@@ -89,7 +88,7 @@ async function main() {
     await waitFor(bare, /listening/);
     for (const replicas of [1, 2]) clusters.push({ replicas, ...(await startKvndb(replicas)) });
     clusters.push({ replicas: 'standalone', ...(await startStandalone()) });
-    if (inline) clusters.push({ replicas: 'standalone inline', ...(await startStandalone(['--embedded-replica', 'inline'])) });
+    if (thread) clusters.push({ replicas: 'standalone thread', ...(await startStandalone(['--embedded-replica', 'thread'])) });
     const targets = [
       { name: 'redis', port: redisPort },
       { name: 'kvndb-bare node', port: barePort },
@@ -114,7 +113,7 @@ async function main() {
   for (const load of LOADS) {
     for (const test of TESTS) {
       const r = pick(`redis ${load.name} ${test}`);
-      for (const replicas of ['bare node', 1, 2, 'standalone', ...(inline ? ['standalone inline'] : [])]) {
+      for (const replicas of ['bare node', 1, 2, 'standalone', ...(thread ? ['standalone thread'] : [])]) {
         const k = pick(`kvndb-${replicas} ${load.name} ${test}`);
         rows.push({ load: load.name, test, replicas, redisRps: r.rps, kvndbRps: k.rps, ratio: +(k.rps / r.rps).toFixed(2), redisP50: r.p50, kvndbP50: k.p50, p50Ratio: +(k.p50 / r.p50).toFixed(2) });
       }

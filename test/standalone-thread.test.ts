@@ -1,9 +1,9 @@
 /**
- * `kvndb standalone` with its SQLite replica on a worker thread (the default), as real
+ * `kvndb standalone --embedded-replica thread`: its SQLite replica on a worker thread, as real
  * processes: reads answered in the router's thread from the same file and its cache see
  * every acknowledged write, under concurrent writers through both doors; the thread's death
  * is a replica's (clear errors, no hangs, a clean stop); a SIGKILL mid-load loses no
- * acknowledged write; `--embedded-replica inline` still works.
+ * acknowledged write; the same file moves between inline (the default) and the thread.
  */
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -37,7 +37,9 @@ interface Standalone {
 }
 
 async function startStandalone(dir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Standalone> {
-  const proc = new KvndbProcess(['standalone', '127.0.0.1', '0', '--data', dir, '--resp-port', '0', ...extra], env);
+  // Thread mode unless the test names another.
+  const mode = extra.includes('--embedded-replica') ? [] : ['--embedded-replica', 'thread'];
+  const proc = new KvndbProcess(['standalone', '127.0.0.1', '0', '--data', dir, '--resp-port', '0', ...mode, ...extra], env);
   const m = await proc.waitFor(/kvndb standalone listening on 127\.0\.0\.1:(\d+)/, 30000);
   const resp = await proc.waitFor(/RESP .*listening on 127\.0\.0\.1:(\d+)/, 30000);
   await proc.waitFor(/^ready$/m, 30000);
@@ -181,7 +183,7 @@ test('SIGKILL mid-load: after a restart every acknowledged write is in the file 
   expect(again.proc.exitCode).toBe(0);
 });
 
-test('--embedded-replica inline runs the replica in the router thread, as before', async () => {
+test('inline and thread mode serve the same file in turn', async () => {
   const dir = tempDir();
   const s = await startStandalone(dir, ['--embedded-replica', 'inline']);
   const db = await openClient(s.port);

@@ -46,11 +46,11 @@ export const standaloneMode: CommandModule = {
       .option('embedded-replica', {
         type: 'string',
         choices: ['thread', 'inline'],
-        default: 'thread',
+        default: 'inline',
         group: 'Storage:',
         describe:
-          'where the embedded SQLite replica runs: on its own thread (SQLite on a second core), ' +
-          "or inline on the router's thread (one core; for comparison)",
+          "where the embedded SQLite replica runs: inline on the router's thread, or on its own " +
+          'thread (SQLite on a second core: less work on the router thread, no faster on 2 cores; docs/PERFORMANCE.md)',
       })
       .example('$0 standalone', 'a database on 127.0.0.1:54565 with its data in ./kvndb-data')
       .example('$0 standalone 127.0.0.1 6000 --data /tmp/kv', 'another port and directory')
