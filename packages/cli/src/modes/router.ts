@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { limitOptions, withLimits, type LimitArgs } from '../limit-options';
 import type { Argv, CommandModule } from 'yargs';
-import { HttpServer, RespServer, Router, parseNotifyFlags } from '@kvndb/router';
+import { RespServer, Router, loadHttpServer, parseNotifyFlags, type HttpServer } from '@kvndb/router';
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, validHeartbeat, type Logger } from '@kvndb/shared';
 import { checkBindSafety, formatAddress, loadTls, resolveHost } from '../endpoint';
 import { describeError } from '../exit';
@@ -258,6 +258,7 @@ export async function startResp(router: Router, args: RouterArgs, logger: Logger
 export async function startHttp(router: Router, args: RouterArgs, logger: Logger, resp: RespServer | null): Promise<HttpServer | null> {
   if (args.httpPort === undefined) return null;
   const host = resolveHost(args);
+  const HttpServer = loadHttpServer();
   const http = new HttpServer(router, {
     ...doorOptions(args, host, args.httpPort, logger),
     respConnections: resp ? () => resp.connections.size : undefined,
