@@ -33,6 +33,10 @@ describe('SqliteReader', () => {
       write(['m', 'a', 'c', {}]);
       expect(read('a')).toBeUndefined();
       expect(read('c')).toBe('6');
+      // The reader's entries are the store's, content type included (one set of reads: sqlite-key-reads.ts).
+      write(['s', 't', Buffer.from('<p>'), { ct: 'text/html' }]);
+      expect(reader.entry('t', 100)).toEqual(store.entry('t', 100));
+      expect(reader.entry('t', 100)?.contentType).toBe('text/html');
       // A list is refused by string reads and never cached.
       write(['L', 'l', [Buffer.from('x')], false, false]);
       expect(() => read('l')).toThrow(/wrong kind of value/);
@@ -42,7 +46,7 @@ describe('SqliteReader', () => {
       expect(read('e', 150)).toBeUndefined();
       expect(reader.has('c', 100)).toBe(true);
       expect(reader.entry('c', 100)).toMatchObject({ value: Buffer.from('6') });
-      expect(reader.scan('', null, 10, 100)).toEqual(['b', 'c', 'e', 'l']);
+      expect(reader.scan('', null, 10, 100)).toEqual(['b', 'c', 'e', 'l', 't']);
       // A flush names no key: everything cached goes.
       write(['F']);
       expect(read('c')).toBeUndefined();

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { ErrorCode, KvndbError, compareKeys, forEachWrittenKey, wrongType, type ReadStore, type WriteOp } from '@kvndb/shared';
+import { ErrorCode, KvndbError, forEachWrittenKey, type ReadStore, type WriteOp } from '@kvndb/shared';
 import type { RawEntry } from './apply-ops';
-import { ValueCache, readThroughCache } from './value-cache';
+import { ValueCache } from './value-cache';
+import { SqliteKeyReads } from './sqlite-key-reads';
 
 /**
  * A read-only connection to the SQLite file of a replica that runs on another thread of
@@ -25,12 +26,7 @@ import { ValueCache, readThroughCache } from './value-cache';
 export class SqliteReader implements ReadStore {
   private readonly db: Database.Database;
   private readonly cache: ValueCache | null;
-  private readonly getStmt: Database.Statement<[string, number], Buffer | null>;
-  private readonly rawEntryStmt: Database.Statement<[string], RawEntry>;
-  private readonly hasStmt: Database.Statement<[string, number], number>;
-  private readonly scanFromStmt: Database.Statement<[string, number, number], string>;
-  private readonly scanAfterStmt: Database.Statement<[string, number, number], string>;
-  private readonly nthLiveStmt: Database.Statement<[number, number], string>;
+  private readonly reads: SqliteKeyReads;
   private readonly countStmt: Database.Statement<[], number>;
   private readonly forget = (key: string): void => this.cache?.delete(key);
 
@@ -45,15 +41,8 @@ export class SqliteReader implements ReadStore {
       throw new KvndbError(ErrorCode.REPLICA_ERROR, `cannot open ${file} for reading: ${(err as Error).message}`, { cause: err });
     }
     this.cache = cacheBytes > 0 ? new ValueCache(cacheBytes) : null;
-    const db = this.db;
-    const live = '(expires = 0 OR expires > ?)';
-    this.getStmt = db.prepare<[string, number], Buffer | null>(`SELECT CASE WHEN llen = 0 THEN value END FROM kv WHERE key = ? AND ${live}`).pluck();
-    this.rawEntryStmt = db.prepare<[string], RawEntry>('SELECT value, version, updated, expires, llen AS list FROM kv WHERE key = ?');
-    this.hasStmt = db.prepare<[string, number], number>(`SELECT 1 FROM kv WHERE key = ? AND ${live}`).pluck();
-    this.scanFromStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key >= ? AND ${live} ORDER BY key LIMIT ?`).pluck();
-    this.scanAfterStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).pluck();
-    this.nthLiveStmt = db.prepare<[number, number], string>(`SELECT key FROM kv WHERE ${live} LIMIT 1 OFFSET ?`).pluck();
-    this.countStmt = db.prepare<[], number>('SELECT count(*) FROM kv').pluck();
+    this.reads = new SqliteKeyReads(this.db, this.cache);
+    this.countStmt = this.db.prepare<[], number>('SELECT count(*) FROM kv').pluck();
   }
 
   /** Entries in the cache (for tests and metrics). */
@@ -62,37 +51,23 @@ export class SqliteReader implements ReadStore {
   }
 
   get(key: string, now: number): Buffer | undefined {
-    return this.getStored(key, now);
+    return this.reads.getStored(key, now);
   }
 
   getStored(key: string, now: number): Buffer | undefined {
-    if (this.cache !== null) return readThroughCache(this.cache, key, now, this.loadEntry);
-    const v = this.getStmt.get(key, now);
-    if (v === null) throw wrongType();
-    return v;
+    return this.reads.getStored(key, now);
   }
 
   has(key: string, now: number): boolean {
-    const c = this.cache?.get(key);
-    if (c !== undefined) return c.value !== null && (c.expires === 0 || c.expires > now);
-    return this.hasStmt.get(key, now) !== undefined;
+    return this.reads.has(key, now);
   }
 
   entry(key: string, now: number): RawEntry | undefined {
-    const e = this.rawEntryStmt.get(key);
-    return e !== undefined && (e.expires === 0 || e.expires > now) ? e : undefined;
+    return this.reads.entry(key, now);
   }
 
   scan(prefix: string, after: string | null, limit: number, now: number): string[] {
-    const out: string[] = [];
-    if (limit <= 0) return out;
-    const fromAfter = after !== null && compareKeys(after, prefix) >= 0;
-    const stmt = fromAfter ? this.scanAfterStmt : this.scanFromStmt;
-    for (const key of stmt.iterate(fromAfter ? (after as string) : prefix, now, limit)) {
-      if (!key.startsWith(prefix)) break;
-      out.push(key);
-    }
-    return out;
+    return this.reads.scan(prefix, after, limit, now);
   }
 
   count(): number {
@@ -100,9 +75,7 @@ export class SqliteReader implements ReadStore {
   }
 
   randomKey(now: number): string | undefined {
-    const n = this.count();
-    if (n === 0) return undefined;
-    return this.nthLiveStmt.get(now, Math.floor(Math.random() * n)) ?? this.nthLiveStmt.get(now, 0);
+    return this.reads.randomKey(this.count(), now);
   }
 
   /** A write took its seq: forget every key it may change (all of them, for a flush or a sweep). */
@@ -121,6 +94,4 @@ export class SqliteReader implements ReadStore {
     this.cache?.clear();
     if (this.db.open) this.db.close();
   }
-
-  private readonly loadEntry = (key: string): RawEntry | undefined => this.rawEntryStmt.get(key);
 }

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ErrorCode, KvndbError, compareKeys, listSpan, wrongType, type WriteResult } from '@kvndb/shared';
+import { ErrorCode, KvndbError, listSpan, wrongType, type WriteResult } from '@kvndb/shared';
 import { DataFileLock } from './file-lock';
-import { ValueCache, readThroughCache } from './value-cache';
+import { ValueCache } from './value-cache';
+import { SqliteKeyReads } from './sqlite-key-reads';
 import { RESTART_FRAMES, WalCheckpointer } from './wal-checkpointer';
 import {
   applyOps,
@@ -55,7 +56,8 @@ export class SqliteStore implements Store, KvPrimitives {
   private readonly checkpointer: WalCheckpointer;
   /** Recent reads of strings, exact: every primitive that changes a key drops it (null: no cache). */
   private readonly cache: ValueCache | null;
-  private readonly getStmt: Database.Statement<[string, number], Buffer | null>;
+  /** GET, EXISTS, entries, SCAN and RANDOMKEY on the kv table (shared with sqlite-reader.ts). */
+  private readonly reads: SqliteKeyReads;
   private readonly listLenStmt: Database.Statement<[string, number], number>;
   private readonly listMetaStmt: Database.Statement<[string], { lhead: number; llen: number }>;
   private readonly listItemsStmt: Database.Statement<[string, number, number], Buffer>;
@@ -64,17 +66,12 @@ export class SqliteStore implements Store, KvPrimitives {
   private readonly listSetStmt: Database.Statement<[Buffer, string, number]>;
   private readonly listNewStmt: Database.Statement<[string, number, number, number, number, number]>;
   private readonly listUpdateStmt: Database.Statement<[number, number, number, number, string]>;
-  private readonly hasStmt: Database.Statement<[string, number], number>;
-  private readonly rawEntryStmt: Database.Statement<[string], RawEntry>;
   private readonly metaStmt: Database.Statement<[string], EntryMeta>;
   private readonly putStmt: Database.Statement<[string, Buffer, number, number, number]>;
   private readonly putTypedStmt: Database.Statement<[string, Buffer, number, number, number, string]>;
   private readonly touchStmt: Database.Statement<[number, number, number, string]>;
   private readonly delStmt: Database.Statement<[string], number>;
   private readonly setPositionStmt: Database.Statement<[number, number, number]>;
-  private readonly scanFromStmt: Database.Statement<[string, number, number], string>;
-  private readonly scanAfterStmt: Database.Statement<[string, number, number], string>;
-  private readonly nthLiveStmt: Database.Statement<[number, number], string>;
   private readonly countStmt: Database.Statement<[], number>;
   private readonly expiringCountStmt: Database.Statement<[], number>;
   private readonly expiredStmt: Database.Statement<[number, number], string>;
@@ -162,8 +159,6 @@ export class SqliteStore implements Store, KvPrimitives {
     const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     this.cache = cacheBytes > 0 ? new ValueCache(cacheBytes) : null;
     const live = '(expires = 0 OR expires > ?)';
-    // NULL for a list: the string reads refuse it (WRONG_TYPE) at the cost of one comparison.
-    this.getStmt = db.prepare<[string, number], Buffer | null>(`SELECT CASE WHEN llen = 0 THEN value END FROM kv WHERE key = ? AND ${live}`).pluck();
     this.listLenStmt = db.prepare<[string, number], number>(`SELECT llen FROM kv WHERE key = ? AND ${live}`).pluck();
     this.listMetaStmt = db.prepare<[string], { lhead: number; llen: number }>('SELECT lhead, llen FROM kv WHERE key = ?');
     this.listItemsStmt = db.prepare<[string, number, number], Buffer>('SELECT value FROM list_items WHERE key = ? AND idx BETWEEN ? AND ? ORDER BY idx').pluck();
@@ -174,8 +169,7 @@ export class SqliteStore implements Store, KvPrimitives {
       "INSERT INTO kv (key, value, version, updated, expires, llen, lhead) VALUES (?, x'', ?, ?, ?, ?, ?)",
     );
     this.listUpdateStmt = db.prepare<[number, number, number, number, string]>('UPDATE kv SET llen = ?, lhead = ?, version = ?, updated = ? WHERE key = ?');
-    this.hasStmt = db.prepare<[string, number], number>(`SELECT 1 FROM kv WHERE key = ? AND ${live}`).pluck();
-    this.rawEntryStmt = db.prepare<[string], RawEntry>('SELECT value, version, updated, expires, llen AS list, content_type AS contentType FROM kv WHERE key = ?');
+    this.reads = new SqliteKeyReads(db, this.cache);
     this.metaStmt = db.prepare<[string], EntryMeta>('SELECT version, updated, expires, llen AS list FROM kv WHERE key = ?');
     this.putStmt = db.prepare<[string, Buffer, number, number, number]>(
       // An upsert, not INSERT OR REPLACE: with the expiry index on the table, REPLACE deletes
@@ -196,9 +190,6 @@ export class SqliteStore implements Store, KvPrimitives {
     // RETURNING says whether a key went and whether it had an expiry: counts stay exact through sweeps.
     this.delStmt = db.prepare<[string], number>('DELETE FROM kv WHERE key = ? RETURNING expires').pluck();
     this.setPositionStmt = db.prepare<[number, number, number]>('UPDATE meta SET epoch = ?, seq = ?, time = max(time, ?) WHERE id = 0');
-    this.scanFromStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key >= ? AND ${live} ORDER BY key LIMIT ?`).pluck();
-    this.scanAfterStmt = db.prepare<[string, number, number], string>(`SELECT key FROM kv WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).pluck();
-    this.nthLiveStmt = db.prepare<[number, number], string>(`SELECT key FROM kv WHERE ${live} LIMIT 1 OFFSET ?`).pluck();
     this.countStmt = db.prepare<[], number>('SELECT count(*) FROM kv').pluck();
     this.expiringCountStmt = db.prepare<[], number>('SELECT count(*) FROM kv WHERE expires > 0').pluck();
     this.expiredStmt = db
@@ -266,16 +257,8 @@ export class SqliteStore implements Store, KvPrimitives {
 
   /** SQLite hands out Buffers: the stored form is get()'s. */
   getStored(key: string, now: number): Buffer | undefined {
-    const cache = this.cache;
-    if (cache === null) {
-      const v = this.getStmt.get(key, now);
-      if (v === null) throw wrongType();
-      return v;
-    }
-    return readThroughCache(cache, key, now, this.loadEntry);
+    return this.reads.getStored(key, now);
   }
-
-  private readonly loadEntry = (key: string): RawEntry | undefined => this.rawEntryStmt.get(key);
 
   typeOf(key: string, now: number): 'string' | 'list' | undefined {
     const n = this.listLenStmt.get(key, now);
@@ -295,15 +278,11 @@ export class SqliteStore implements Store, KvPrimitives {
   }
 
   has(key: string, now: number): boolean {
-    // A cached string answers; lists and keys not cached ask the file.
-    const c = this.cache?.get(key);
-    if (c !== undefined) return c.value !== null && (c.expires === 0 || c.expires > now);
-    return this.hasStmt.get(key, now) !== undefined;
+    return this.reads.has(key, now);
   }
 
   entry(key: string, now: number): RawEntry | undefined {
-    const e = this.rawEntryStmt.get(key);
-    return e !== undefined && (e.expires === 0 || e.expires > now) ? e : undefined;
+    return this.reads.entry(key, now);
   }
 
   apply(batches: WriteBatch[]): WriteResult[][] {
@@ -326,27 +305,12 @@ export class SqliteStore implements Store, KvPrimitives {
   }
 
   scan(prefix: string, after: string | null, limit: number, now: number): string[] {
-    const out: string[] = [];
-    if (limit <= 0) return out;
-    const fromAfter = after !== null && compareKeys(after, prefix) >= 0;
-    const stmt = fromAfter ? this.scanAfterStmt : this.scanFromStmt;
-    const start = fromAfter ? (after as string) : prefix;
-    // Keys sharing a prefix are contiguous in key order: stop reading at the first miss.
-    for (const key of stmt.iterate(start, now, limit)) {
-      if (!key.startsWith(prefix)) break;
-      out.push(key);
-    }
-    return out;
+    return this.reads.scan(prefix, after, limit, now);
   }
 
   randomKey(now: number): string | undefined {
-    const n = this.count();
-    if (n === 0) return undefined;
-    // A WITHOUT ROWID table has no random access: OFFSET walks the key index, O(n) in the
-    // rows skipped (a few ms per 100k keys), which a rarely used command can afford. The
-    // count includes expired keys not yet swept: an offset past the live ones starts again
-    // at the first live key.
-    return this.nthLiveStmt.get(now, Math.floor(Math.random() * n)) ?? this.nthLiveStmt.get(now, 0);
+    // The count includes expired keys not yet swept (SqliteKeyReads.randomKey).
+    return this.reads.randomKey(this.count(), now);
   }
 
   snapshot(): StoreSnapshot {
@@ -405,7 +369,7 @@ export class SqliteStore implements Store, KvPrimitives {
   // KvPrimitives, used by applyOps inside the apply transaction.
 
   rawEntry(key: string): RawEntry | undefined {
-    return this.rawEntryStmt.get(key);
+    return this.reads.rawEntry(key);
   }
 
   meta(key: string): EntryMeta | undefined {
