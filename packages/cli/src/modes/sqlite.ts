@@ -67,14 +67,28 @@ export const sqliteMode: CommandModule = {
  * error (exit 2) that names the file and that process; nothing in the file was touched.
  */
 export function openSqliteStore(file: string, storage: SqliteStorageArgs): SqliteStore {
+  const cacheBytes = cacheBytesOf(storage);
+  try {
+    return new SqliteStore(file, { sync: storage.sync, cacheBytes });
+  } catch (err) {
+    throw openFailure(file, err);
+  }
+}
+
+/** --cache-mb in bytes; a usage error (exit 2) unless it is a number of MiB, 0 or more. */
+export function cacheBytesOf(storage: SqliteStorageArgs): number {
   const cacheMb = storage.cacheMb;
   if (!(Number.isFinite(cacheMb) && cacheMb >= 0)) throw new UsageError(`--cache-mb must be a number of MiB, 0 or more (got ${String(cacheMb)})`);
-  try {
-    return new SqliteStore(file, { sync: storage.sync, cacheBytes: Math.floor(cacheMb * 1024 * 1024) });
-  } catch (err) {
-    if (err instanceof DataFileLockedError) throw new UsageError(err.message);
-    // The store's own message usually names the file already.
-    if (err instanceof Error && err.message.includes(file)) throw err;
-    throw new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  return Math.floor(cacheMb * 1024 * 1024);
+}
+
+/**
+ * What to throw when opening a replica's SQLite file failed: another process serving it is
+ * a usage error naming the file and that process; otherwise the error, naming the file.
+ */
+export function openFailure(file: string, err: unknown): Error {
+  if (err instanceof DataFileLockedError) return new UsageError(err.message);
+  // The store's own message usually names the file already.
+  if (err instanceof Error && err.message.includes(file)) return err;
+  return new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
 }

@@ -1,16 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { DataFileLockedError, Replica, ReplicaThread, SqliteReader, SqliteStore } from '@kvndb/replica';
+import { Replica, ReplicaThread, SqliteReader, SqliteStore } from '@kvndb/replica';
 import { InProcessTransport } from '@kvndb/shared';
 import { checkBindSafety, formatAddress, loopbackFor, resolveHost } from '../endpoint';
 import { withInsecure } from '../options';
-import { UsageError } from '../usage-error';
 import { guarded } from '../run-handler';
 import { routerSecrets } from '../secrets';
 import { loggerFor, stopOnSignals } from '../server-lifecycle';
 import { createRouter, startDoors, startRouter, withRouterOptions } from './router';
-import { openSqliteStore, withSqliteStorageOptions, type SqliteStorageArgs } from './sqlite';
+import { cacheBytesOf, openFailure, openSqliteStore, withSqliteStorageOptions, type SqliteStorageArgs } from './sqlite';
 import type { RouterArgs } from './router';
 
 export const DEFAULT_DATA_DIR = './kvndb-data';
@@ -64,9 +63,7 @@ export const standaloneMode: CommandModule = {
 
     const dir = path.resolve(args.data);
     const file = path.join(dir, STANDALONE_DB_FILE);
-    const cacheMb = args.cacheMb;
-    if (!(Number.isFinite(cacheMb) && cacheMb >= 0)) throw new UsageError(`--cache-mb must be a number of MiB, 0 or more (got ${String(cacheMb)})`);
-    const cacheBytes = Math.floor(cacheMb * 1024 * 1024);
+    const cacheBytes = cacheBytesOf(args);
     const password = secrets.replicaPassword ?? secrets.password;
     try {
       ensureDir(dir);
@@ -190,9 +187,7 @@ async function openThread(
   try {
     thread = await ReplicaThread.open({ file, sync: args.sync, cacheBytes, password, name: 'standalone', logger, verbose: args.verbose });
   } catch (err) {
-    if (err instanceof DataFileLockedError) throw new UsageError(err.message);
-    if (err instanceof Error && err.message.includes(file)) throw err;
-    throw new Error(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
+    throw openFailure(file, err);
   }
   try {
     return { thread, reader: new SqliteReader(file, cacheBytes) };
