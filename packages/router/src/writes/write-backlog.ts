@@ -101,12 +101,12 @@ export class WriteBacklog {
    * the frame, so whoever keeps something per write needs no ring of its own.
    */
   note(seq: number, note: unknown): void {
-    if (this.has(seq)) this.entryNote[(this.head + (seq - this.first)) % this.cap] = note;
+    if (this.has(seq)) this.entryNote[this.slotOf(seq)] = note;
   }
 
   /** The note attached to write `seq`; undefined when none was or it is not held. */
   noteOf(seq: number): unknown {
-    return this.has(seq) ? this.entryNote[(this.head + (seq - this.first)) % this.cap] : undefined;
+    return this.has(seq) ? this.entryNote[this.slotOf(seq)] : undefined;
   }
 
   has(seq: number): boolean {
@@ -115,7 +115,12 @@ export class WriteBacklog {
 
   get(seq: number): Buffer | undefined {
     if (!this.has(seq)) return undefined;
-    return this.frameAt((this.head + (seq - this.first)) % this.cap);
+    return this.frameAt(this.slotOf(seq));
+  }
+
+  /** The ring index of held write `seq` (seqs are contiguous from the oldest, at `head`). */
+  private slotOf(seq: number): number {
+    return (this.head + (seq - this.first)) % this.cap;
   }
 
   /**
@@ -130,7 +135,7 @@ export class WriteBacklog {
   forEachAfter(seq: number, send: (frame: Buffer) => void): number {
     let sent = 0;
     for (let s = Math.max(seq + 1, this.first); s <= this.lastSeq; s++) {
-      send(this.frameAt((this.head + (s - this.first)) % this.cap));
+      send(this.frameAt(this.slotOf(s)));
       sent++;
     }
     return sent;
